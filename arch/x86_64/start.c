@@ -1,0 +1,26 @@
+// The first C code that runs: boot.S calls x86_64_start in 64-bit mode on the
+// boot stack, with the early page tables described there.
+
+#include <stdint.h>
+
+#include "arch/console.h"
+#include "arch/machine.h"
+#include "arch/x86_64/multiboot.h"
+#include "kernel/kprintf.h"
+#include "kernel/main.h"
+
+// Called from boot.S only.
+void x86_64_start(uint32_t multiboot_magic, uint32_t multiboot_info_paddr);
+
+void x86_64_start(uint32_t multiboot_magic, uint32_t multiboot_info_paddr)
+{
+    static struct boot_info boot_info;
+
+    console_init();
+    if (multiboot_magic != MULTIBOOT_BOOTLOADER_MAGIC) {
+        kprintf("osv: not started by a multiboot loader (magic 0x%x); halting.\n", multiboot_magic);
+        machine_shutdown(MACHINE_EXIT_FAILURE);
+    }
+    multiboot_parse(multiboot_info_paddr, &boot_info);
+    kernel_main(&boot_info);
+}

@@ -1,0 +1,45 @@
+#include "kernel/main.h"
+
+#include "arch/machine.h"
+#include "arch/page.h"
+#include "kernel/kprintf.h"
+
+static void print_memory_map(const struct boot_info *info)
+{
+    uint64_t usable_bytes = 0;
+    uint64_t usable_pages = 0;
+    uint64_t other_bytes = 0;
+
+    kprintf("memory map:\n");
+    for (size_t i = 0; i < info->num_mem_ranges; i++) {
+        const struct mem_range *r = &info->mem_ranges[i];
+        paddr_t end = r->start + r->length;
+        kprintf("  [0x%016lx-0x%016lx] %-16s %8lu KiB\n", r->start, end - 1,
+                mem_range_type_name(r->type), r->length / 1024);
+        if (r->type == MEM_USABLE) {
+            usable_bytes += r->length;
+            // Only whole pages inside the range can be handed out.
+            paddr_t first = pg_round_up(r->start);
+            paddr_t last = pg_round_down(end);
+            usable_pages += last > first ? (last - first) / PAGE_SIZE : 0;
+        } else {
+            other_bytes += r->length;
+        }
+    }
+    if (info->dropped_mem_ranges != 0) {
+        kprintf("  (%lu more ranges ignored)\n", info->dropped_mem_ranges);
+    }
+    kprintf("memory: %lu KiB usable (%lu pages) in %lu ranges, %lu KiB other\n",
+            usable_bytes / 1024, usable_pages, info->num_mem_ranges, other_bytes / 1024);
+}
+
+_Noreturn void kernel_main(const struct boot_info *boot_info)
+{
+    kprintf("\nosv: x86_64 teaching kernel\n");
+    kprintf("command line: \"%s\"\n", boot_info->cmdline);
+    kprintf("kernel image: 0x%lx-0x%lx (%lu KiB)\n", boot_info->kernel_start, boot_info->kernel_end,
+            (boot_info->kernel_end - boot_info->kernel_start) / 1024);
+    print_memory_map(boot_info);
+    kprintf("osv: nothing left to run; halting.\n");
+    machine_shutdown(MACHINE_EXIT_SUCCESS);
+}

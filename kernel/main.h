@@ -1,0 +1,9 @@
+#pragma once
+
+// The portable kernel's entry point.
+
+#include "kernel/boot_info.h"
+
+// Called once by the architecture's start code, on the boot stack, with
+// interrupts off and the console ready. Never returns.
+_Noreturn void kernel_main(const struct boot_info *boot_info);

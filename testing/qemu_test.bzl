@@ -1,0 +1,35 @@
+"""qemu_test: a test that boots the kernel under QEMU and reads its console.
+
+Passes when QEMU exits with `expect_exit` (33: the kernel shut down cleanly)
+and every string in `expect` appears in the serial output, in order. The test
+log holds the whole serial output and, on failure, the reason. The serial log
+is also kept as an undeclared output (bazel-testlogs/.../test.outputs/).
+
+Tag: every qemu_test carries the tag `qemu`, so
+`bazel test --config=quick //...` skips them.
+"""
+
+load(":qemu_launcher.bzl", "QEMU_ATTRS", "write_qemu_launcher")
+
+def _qemu_test_impl(ctx):
+    args = ["--timeout=%d" % ctx.attr.timeout_seconds, "--expect-exit=%d" % ctx.attr.expect_exit]
+    args.extend(["--expect=" + e for e in ctx.attr.expect])
+    return [write_qemu_launcher(ctx, args)]
+
+_qemu_test = rule(
+    implementation = _qemu_test_impl,
+    test = True,
+    attrs = dict(QEMU_ATTRS, **{
+        "expect": attr.string_list(doc = "Texts that must appear in the console output, in order."),
+        "expect_exit": attr.int(default = 33, doc = "QEMU's exit status: 33 clean shutdown, 65 failure."),
+        "timeout_seconds": attr.int(default = 60, doc = "Wall-clock limit for the boot."),
+    }),
+)
+
+def qemu_test(name, tags = [], size = "small", **kwargs):
+    _qemu_test(
+        name = name,
+        tags = tags + ["qemu"],
+        size = size,
+        **kwargs
+    )
