@@ -1,0 +1,21 @@
+#pragma once
+
+// Turning the CPU's interrupts on and off.
+//
+// Portable code rarely calls these directly: it uses intr_push_off and
+// intr_pop_off (kernel/sync/intr.h), which nest, or a spinlock, which uses
+// them. On the host (testing/fake_interrupts.cc) the flag is a variable.
+
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+void intr_enable(void);
+void intr_disable(void);
+bool intr_enabled(void);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,26 @@
+#pragma once
+
+// Nested interrupt disabling.
+//
+// intr_push_off turns interrupts off and counts; intr_pop_off undoes one
+// push_off, and turns interrupts back on only when the outermost push_off
+// found them on. So code that needs interrupts off can call push_off/pop_off
+// in matched pairs without knowing whether its caller had them off already.
+// Spinlocks use this. osv runs on one CPU, so the count is global.
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+void intr_push_off(void);
+
+// Panics if there is no matching intr_push_off, or if interrupts were turned
+// on in between (a bug: something enabled interrupts inside a locked region).
+void intr_pop_off(void);
+
+// Current nesting depth: 0 when no push_off is outstanding.
+int intr_push_depth(void);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,37 @@
+#pragma once
+
+// Spinlocks: short critical sections with interrupts off.
+//
+// Holding a spinlock keeps interrupts off (through intr_push_off), so the
+// holder is never preempted and an interrupt handler never finds the lock
+// taken by the code it interrupted. Hold them briefly and never sleep while
+// holding one. osv runs on one CPU: acquiring a lock that is already held can
+// only be a bug (it would spin forever), so it panics with the lock's name.
+
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct spinlock {
+    int locked;        // 1 while held; changed only with atomic operations
+    const char *name;  // for panic messages
+};
+
+#define SPINLOCK_INIT(lock_name) {.locked = 0, .name = (lock_name)}
+
+void spinlock_init(struct spinlock *lock, const char *name);
+
+// Takes the lock; interrupts stay off until the matching release. Panics if
+// the lock is already held.
+void spinlock_acquire(struct spinlock *lock);
+
+// Releases the lock. Panics if it is not held.
+void spinlock_release(struct spinlock *lock);
+
+bool spinlock_held(const struct spinlock *lock);
+
+#ifdef __cplusplus
+}
+#endif
