@@ -1,0 +1,71 @@
+#pragma once
+
+// pmem: the physical page allocator.
+//
+// pmem owns every usable page of physical memory: the boot loader's memory
+// map minus the kernel image, the boot modules, its own page table (the
+// `struct page` array) and anything reserved. Each physical page (frame) has
+// one struct page holding a reference count, the number of owners of the
+// page: for a user page, the number of page-table mappings of it (copy-on-
+// write sharing raises it), for a kernel page 1.
+//
+// Allocation and free are O(1) (a free list). Running out of pages is not a
+// bug: pmem_alloc returns ERR_NOMEM and the caller decides. Misuse is a bug
+// and panics with the page's address: freeing a page that is not allocated,
+// freeing a page others still share, dropping a reference count below zero,
+// or naming an address pmem does not manage.
+//
+// Locking: every function takes pmem's spinlock internally; callers need no
+// lock, and may call from any context.
+
+#include <stddef.h>
+
+#include "kernel/addr.h"
+#include "kernel/boot_info.h"
+#include "kernel/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// One per physical page pmem manages.
+struct page {
+    int refcount;            // 0 while free; >= 1 while allocated
+    struct page *next_free;  // free-list link; meaningful only while free
+};
+
+// Takes over the usable memory described by `info` (see above). Reinitializes
+// from scratch if called again (host tests do, once per test).
+void pmem_init(const struct boot_info *info);
+
+// Allocates one page with reference count 1 and stores its physical address
+// in *paddr. The page's contents are unspecified: zero it (memset through
+// kmap_p2v) before anyone else can read it.
+// Returns ERR_OK, or ERR_NOMEM when no page is free (*paddr untouched).
+err_t pmem_alloc(paddr_t *paddr) MUST_CHECK;
+
+// Frees an allocated page whose reference count is 1.
+// Panics if the page is free, shared (count > 1), or not pmem's.
+void pmem_free(paddr_t paddr);
+
+// Adds one reference to an allocated page. Panics if the page is free.
+void pmem_inc_refcnt(paddr_t paddr);
+
+// Drops one reference; frees the page when the count reaches 0.
+// Panics if the page is already free.
+void pmem_dec_refcnt(paddr_t paddr);
+
+// The struct page of the page containing paddr. Panics if pmem does not
+// manage that address.
+struct page *paddr_to_page(paddr_t paddr);
+
+// Physical address of the first byte of the page described by `page`.
+paddr_t page_to_paddr(const struct page *page);
+
+// Pages pmem manages (free + allocated), and pages free right now.
+size_t pmem_total_pages(void);
+size_t pmem_free_pages(void);
+
+#ifdef __cplusplus
+}
+#endif
