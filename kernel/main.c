@@ -2,6 +2,7 @@
 
 #include "arch/machine.h"
 #include "arch/page.h"
+#include "kernel/cmdline.h"
 #include "kernel/kprintf.h"
 
 static void print_memory_map(const struct boot_info *info)
@@ -37,6 +38,7 @@ _Noreturn void kernel_main(const struct boot_info *boot_info)
 {
     kprintf("\nosv: x86_64 teaching kernel\n");
     kprintf("command line: \"%s\"\n", boot_info->cmdline);
+    cmdline_init(boot_info->cmdline);
     kprintf("kernel image: 0x%lx-0x%lx (%lu KiB)\n", boot_info->kernel_start, boot_info->kernel_end,
             (boot_info->kernel_end - boot_info->kernel_start) / 1024);
     print_memory_map(boot_info);
