@@ -4,6 +4,7 @@
 #include "arch/page.h"
 #include "kernel/cmdline.h"
 #include "kernel/kprintf.h"
+#include "kernel/selftest.h"
 
 static void print_memory_map(const struct boot_info *info)
 {
@@ -42,6 +43,11 @@ _Noreturn void kernel_main(const struct boot_info *boot_info)
     kprintf("kernel image: 0x%lx-0x%lx (%lu KiB)\n", boot_info->kernel_start, boot_info->kernel_end,
             (boot_info->kernel_end - boot_info->kernel_start) / 1024);
     print_memory_map(boot_info);
+
+    const char *selftest = cmdline_get("selftest");
+    if (selftest != NULL) {
+        selftest_run(selftest, boot_info);
+    }
     kprintf("osv: nothing left to run; halting.\n");
     machine_shutdown(MACHINE_EXIT_SUCCESS);
 }
