@@ -2,7 +2,9 @@
 
 #include <stddef.h>
 
+#include "arch/kmap.h"
 #include "arch/machine.h"
+#include "arch/page.h"
 #include "kernel/kprintf.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
@@ -14,12 +16,36 @@ __attribute__((noinline)) static void selftest_panic(const struct boot_info *boo
     panic("selftest panic: panicking on purpose");
 }
 
+// Writes to a kernel address that nothing maps, so that the trap handler's
+// report for an unexpected kernel page fault appears, and the kernel panics.
+//
+// The address is the direct map's address for the first physical address
+// past the end of the boot memory map: no RAM and no device the firmware
+// knows of is there, so the direct map does not cover it.
+__attribute__((noinline)) static void selftest_pagefault(const struct boot_info *boot_info)
+{
+    paddr_t end = 0;
+    for (size_t i = 0; i < boot_info->num_mem_ranges; i++) {
+        const struct mem_range *r = &boot_info->mem_ranges[i];
+        if (r->start + r->length > end) {
+            end = r->start + r->length;
+        }
+    }
+    volatile uint64_t *target = kmap_p2v(pg_round_up(end));
+    kprintf("selftest pagefault: writing to %p (physical 0x%lx, past the memory map)\n",
+            (void *)target, pg_round_up(end));
+    *target = 0x5e1f7e57;
+    kprintf("selftest pagefault: FAIL: the write did not fault\n");
+    machine_shutdown(MACHINE_EXIT_FAILURE);
+}
+
 struct selftest {
     const char *name;
     void (*run)(const struct boot_info *boot_info);
 };
 
 static const struct selftest selftests[] = {
+    {"pagefault", selftest_pagefault},
     {"panic", selftest_panic},
 };
 

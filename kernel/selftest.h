@@ -5,6 +5,9 @@
 // cannot reach (traps, interrupts, panic) and leaves evidence on the console
 // for a qemu_test to match:
 //
+//   pagefault   writes to an unmapped kernel address: the trap report for an
+//               unexpected kernel page fault (cr2, registers, backtrace),
+//               then a panic.
 //   panic       panics on purpose: the panic message and its backtrace.
 //
 // A test that passes returns, and the kernel goes on to its normal clean

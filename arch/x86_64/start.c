@@ -6,7 +6,9 @@
 #include "arch/console.h"
 #include "arch/machine.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
 #include "arch/x86_64/multiboot.h"
+#include "arch/x86_64/pic.h"
 #include "kernel/kprintf.h"
 #include "kernel/main.h"
 
@@ -18,6 +20,8 @@ void x86_64_start(uint32_t multiboot_magic, uint32_t multiboot_info_paddr);
 static void arch_init(void)
 {
     gdt_init();
+    idt_init();
+    pic_disable();
 }
 
 void x86_64_start(uint32_t multiboot_magic, uint32_t multiboot_info_paddr)
