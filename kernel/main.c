@@ -1,5 +1,6 @@
 #include "kernel/main.h"
 
+#include "arch/interrupts.h"
 #include "arch/machine.h"
 #include "arch/page.h"
 #include "kernel/cmdline.h"
@@ -43,6 +44,9 @@ _Noreturn void kernel_main(const struct boot_info *boot_info)
     kprintf("kernel image: 0x%lx-0x%lx (%lu KiB)\n", boot_info->kernel_start, boot_info->kernel_end,
             (boot_info->kernel_end - boot_info->kernel_start) / 1024);
     print_memory_map(boot_info);
+
+    // Initialization is over: let the timer tick.
+    intr_enable();
 
     const char *selftest = cmdline_get("selftest");
     if (selftest != NULL) {

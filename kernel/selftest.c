@@ -2,12 +2,14 @@
 
 #include <stddef.h>
 
+#include "arch/interrupts.h"
 #include "arch/kmap.h"
 #include "arch/machine.h"
 #include "arch/page.h"
 #include "kernel/kprintf.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
+#include "kernel/timer.h"
 
 // Calls a function that panics, so that the backtrace has a caller to show.
 __attribute__((noinline)) static void selftest_panic(const struct boot_info *boot_info)
@@ -39,6 +41,25 @@ __attribute__((noinline)) static void selftest_pagefault(const struct boot_info 
     machine_shutdown(MACHINE_EXIT_FAILURE);
 }
 
+#define SELFTEST_TIMER_TICKS 10
+
+// Waits, with interrupts on, for the timer to tick SELFTEST_TIMER_TICKS
+// times. Only that ticks advance is checked: how fast depends on the host's
+// load, and a timing assertion would flake. A timer that never fires hangs
+// here, and the qemu_test's timeout reports it.
+static void selftest_timer(const struct boot_info *boot_info)
+{
+    (void)boot_info;
+    kassert(intr_enabled());
+    uint64_t start = timer_ticks();
+    kprintf("selftest timer: waiting for %d ticks of the %d Hz timer\n", SELFTEST_TIMER_TICKS,
+            TIMER_HZ);
+    while (timer_ticks() - start < SELFTEST_TIMER_TICKS) {
+        intr_wait();
+    }
+    kprintf("selftest timer: ticks advanced from %lu to %lu\n", start, timer_ticks());
+}
+
 struct selftest {
     const char *name;
     void (*run)(const struct boot_info *boot_info);
@@ -47,6 +68,7 @@ struct selftest {
 static const struct selftest selftests[] = {
     {"pagefault", selftest_pagefault},
     {"panic", selftest_panic},
+    {"timer", selftest_timer},
 };
 
 #define NUM_SELFTESTS (sizeof(selftests) / sizeof(selftests[0]))

@@ -9,6 +9,7 @@
 //               unexpected kernel page fault (cr2, registers, backtrace),
 //               then a panic.
 //   panic       panics on purpose: the panic message and its backtrace.
+//   timer       waits for timer ticks with interrupts on, and reports them.
 //
 // A test that passes returns, and the kernel goes on to its normal clean
 // halt; one that fails, or is meant to crash, ends the machine with the

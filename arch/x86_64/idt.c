@@ -5,6 +5,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/vectors.h"
 
 // A 64-bit IDT gate (SDM vol. 3A, 6.14.1).
 struct idt_gate {

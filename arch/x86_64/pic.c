@@ -3,7 +3,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/io.h"
-#include "arch/x86_64/trap.h"
+#include "arch/x86_64/vectors.h"
 
 #define PIC_MASTER_CMD  0x20
 #define PIC_MASTER_DATA 0x21

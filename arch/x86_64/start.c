@@ -7,10 +7,12 @@
 #include "arch/machine.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/multiboot.h"
 #include "arch/x86_64/pic.h"
 #include "kernel/kprintf.h"
 #include "kernel/main.h"
+#include "kernel/timer.h"
 
 // Called from boot.S only.
 void x86_64_start(uint32_t multiboot_magic, uint32_t multiboot_info_paddr);
@@ -22,6 +24,8 @@ static void arch_init(void)
     gdt_init();
     idt_init();
     pic_disable();
+    lapic_init();
+    lapic_timer_start(TIMER_HZ);
 }
 
 void x86_64_start(uint32_t multiboot_magic, uint32_t multiboot_info_paddr)

@@ -7,9 +7,11 @@
 
 #include "arch/backtrace.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
 #include "kernel/addr.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
+#include "kernel/timer.h"
 
 #define CHECK_OFFSET(field, offset)                                                                \
     _Static_assert(offsetof(struct trap_frame, field) == (offset),                                 \
@@ -212,6 +214,19 @@ void trap_dispatch(struct trap_frame *tf)
             return;
         }
         kernel_exception(tf, 0);
+    }
+    if (vector == VECTOR_TIMER) {
+        // Acknowledge first: once the scheduler hooks into timer_interrupt it
+        // may switch to another thread before this handler returns, and
+        // until the EOI the local APIC holds back further timer interrupts.
+        lapic_eoi();
+        timer_interrupt();
+        return;
+    }
+    if (vector == VECTOR_SPURIOUS) {
+        // The local APIC withdrew an interrupt it had signalled. Nothing is
+        // in service, so no EOI (SDM vol. 3A, 10.9).
+        return;
     }
     if (vector == VECTOR_PIC_BASE + 7 || vector == VECTOR_PIC_BASE + 15) {
         // A spurious interrupt from the 8259s (a line raised and dropped

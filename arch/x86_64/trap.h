@@ -20,17 +20,7 @@
 // one definition of the frame layout for assembly, and trap.c checks each
 // against the C struct with _Static_assert.
 
-// Vector assignment.
-#define VECTOR_NUM_EXCEPTIONS 32    // 0..31: CPU exceptions (SDM vol. 3A, table 6-1)
-#define VECTOR_PIC_BASE       0x20  // 0x20..0x2F: the legacy 8259 PICs, remapped, all masked
-#define VECTOR_TIMER          0x30  // the local APIC timer
-#define VECTOR_SPURIOUS       0xFF  // the local APIC's spurious-interrupt vector
-#define VECTOR_COUNT          256
-
-// Exception vectors handled by name.
-#define VECTOR_NMI          2
-#define VECTOR_DOUBLE_FAULT 8
-#define VECTOR_PAGE_FAULT   14
+#include "arch/x86_64/vectors.h"
 
 // Page-fault error code bits (SDM vol. 3A, 4.7).
 #define PF_PRESENT  (1u << 0)  // 0: page not present; 1: protection violation
