@@ -16,6 +16,13 @@ void intr_enable(void);
 void intr_disable(void);
 bool intr_enabled(void);
 
+// Enables interrupts and waits until one has been handled; returns with
+// interrupts on. Enabling and waiting are one step, so a caller that checks
+// its condition with interrupts off and then calls intr_wait cannot miss the
+// interrupt that changes it. The idle loop's primitive. On the host it only
+// turns the flag on.
+void intr_wait(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,8 +1,11 @@
 #include "kernel/main.h"
 
+#include "arch/interrupts.h"
 #include "arch/machine.h"
 #include "arch/page.h"
+#include "kernel/cmdline.h"
 #include "kernel/kprintf.h"
+#include "kernel/selftest.h"
 
 static void print_memory_map(const struct boot_info *info)
 {
@@ -37,9 +40,18 @@ _Noreturn void kernel_main(const struct boot_info *boot_info)
 {
     kprintf("\nosv: x86_64 teaching kernel\n");
     kprintf("command line: \"%s\"\n", boot_info->cmdline);
+    cmdline_init(boot_info->cmdline);
     kprintf("kernel image: 0x%lx-0x%lx (%lu KiB)\n", boot_info->kernel_start, boot_info->kernel_end,
             (boot_info->kernel_end - boot_info->kernel_start) / 1024);
     print_memory_map(boot_info);
+
+    // Initialization is over: let the timer tick.
+    intr_enable();
+
+    const char *selftest = cmdline_get("selftest");
+    if (selftest != NULL) {
+        selftest_run(selftest, boot_info);
+    }
     kprintf("osv: nothing left to run; halting.\n");
     machine_shutdown(MACHINE_EXIT_SUCCESS);
 }

@@ -23,3 +23,8 @@ extern "C" bool intr_enabled(void)
 {
     return interrupts_on;
 }
+
+extern "C" void intr_wait(void)
+{
+    interrupts_on = true;
+}

@@ -13,6 +13,11 @@
 //   boot_pml4[256] -> boot_pdpt_low[0]   -> boot_pd   0xffff800000000000 + phys
 //   boot_pml4[511] -> boot_pdpt_high[510]-> boot_pd   0xffffffff80000000 + phys
 //
+// plus, uncached, the device window of boot_layout.h (local and I/O APIC):
+//
+//   boot_pml4[0], [256] -> boot_pdpt_low[3] -> boot_pd_devices[502, 503]
+//                               0xffff8000fec00000 .. 0xffff8000feffffff
+//
 // The kernel replaces these with its own tables once it knows how much memory
 // there is (arch/x86_64/kmap.c); until then they are all there is.
 
@@ -30,6 +35,8 @@
 #define EFER_NXE (1 << 11)
 #define PTE_P 0x1
 #define PTE_W 0x2
+#define PTE_PWT 0x8
+#define PTE_PCD 0x10
 #define PTE_PS 0x80
 #define CPUID_EXT_FEATURES 0x80000001
 #define CPUID_EDX_NX (1 << 20)
@@ -73,6 +80,18 @@ boot_entry:
     inc %ecx
     cmp $512, %ecx
     jne 1b
+
+    // boot_pd_devices: the device window, cache disabled (PCD and PWT with
+    // the default PAT give uncacheable), 2 MiB at a time.
+    mov $(DEVICE_WINDOW_START + PTE_P + PTE_W + PTE_PWT + PTE_PCD + PTE_PS), %eax
+    mov $(PHYS(boot_pd_devices) + ((DEVICE_WINDOW_START >> 21) & 511) * 8), %ebx
+5:  mov %eax, (%ebx)
+    add $(1 << 21), %eax
+    add $8, %ebx
+    cmp $(DEVICE_WINDOW_END + PTE_P + PTE_W + PTE_PWT + PTE_PCD + PTE_PS), %eax
+    jne 5b
+    mov $(PHYS(boot_pd_devices) + PTE_P + PTE_W), %eax
+    mov %eax, PHYS(boot_pdpt_low) + (DEVICE_WINDOW_START >> 30) * 8
 
     mov $(PHYS(boot_pd) + PTE_P + PTE_W), %eax
     mov %eax, PHYS(boot_pdpt_low)
@@ -160,6 +179,8 @@ boot_pdpt_low:
 boot_pdpt_high:
     .skip 4096
 boot_pd:
+    .skip 4096
+boot_pd_devices:
     .skip 4096
     .global boot_stack_bottom
 boot_stack_bottom:

@@ -17,3 +17,11 @@
 // Segment selectors of the boot GDT.
 #define BOOT_GDT_CODE 0x08
 #define BOOT_GDT_DATA 0x10
+
+// Device registers reached through the direct map although they are not RAM:
+// the I/O APIC (0xFEC00000), the HPET (0xFED00000) and the local APIC
+// (0xFEE00000) lie in physical DEVICE_WINDOW_START .. DEVICE_WINDOW_END.
+// boot.S maps that window, uncached, at DIRECT_MAP_BASE + physical, with two
+// 2 MiB pages; the kernel's own page tables must map it the same way.
+#define DEVICE_WINDOW_START 0xFEC00000
+#define DEVICE_WINDOW_END   0xFF000000

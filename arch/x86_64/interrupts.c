@@ -14,6 +14,13 @@ void intr_disable(void)
     __asm__ volatile("cli" ::: "memory");
 }
 
+void intr_wait(void)
+{
+    // sti takes effect after the next instruction, so no interrupt can be
+    // handled between the two: one that is pending ends the hlt at once.
+    __asm__ volatile("sti; hlt" ::: "memory");
+}
+
 bool intr_enabled(void)
 {
     uint64_t rflags;

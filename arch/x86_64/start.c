@@ -5,12 +5,28 @@
 
 #include "arch/console.h"
 #include "arch/machine.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/multiboot.h"
+#include "arch/x86_64/pic.h"
 #include "kernel/kprintf.h"
 #include "kernel/main.h"
+#include "kernel/timer.h"
 
 // Called from boot.S only.
 void x86_64_start(uint32_t multiboot_magic, uint32_t multiboot_info_paddr);
+
+// Sets up the CPU's own tables and devices, leaving interrupts off:
+// kernel_main turns them on once the portable kernel is initialized.
+static void arch_init(void)
+{
+    gdt_init();
+    idt_init();
+    pic_disable();
+    lapic_init();
+    lapic_timer_start(TIMER_HZ);
+}
 
 void x86_64_start(uint32_t multiboot_magic, uint32_t multiboot_info_paddr)
 {
@@ -22,5 +38,6 @@ void x86_64_start(uint32_t multiboot_magic, uint32_t multiboot_info_paddr)
         machine_shutdown(MACHINE_EXIT_FAILURE);
     }
     multiboot_parse(multiboot_info_paddr, &boot_info);
+    arch_init();
     kernel_main(&boot_info);
 }

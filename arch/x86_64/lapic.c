@@ -1,0 +1,129 @@
+#include "arch/x86_64/lapic.h"
+
+#include <stdint.h>
+
+#include "arch/kmap.h"
+#include "arch/x86_64/boot_layout.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/pit.h"
+#include "arch/x86_64/vectors.h"
+#include "kernel/kprintf.h"
+#include "kernel/panic.h"
+
+#define MSR_APIC_BASE       0x1B
+#define APIC_BASE_ENABLE    (1ull << 11)  // global enable
+#define APIC_BASE_ADDR_MASK 0x000FFFFFFFFFF000ull
+#define CPUID_FEATURES      1
+#define CPUID_EDX_APIC      (1u << 9)
+
+// Register offsets (SDM vol. 3A, table 10-1). Every register is 32 bits wide
+// on a 16-byte boundary and must be accessed as one 32-bit load or store.
+#define LAPIC_TPR           0x080  // task priority
+#define LAPIC_EOI           0x0B0
+#define LAPIC_SVR           0x0F0  // spurious-interrupt vector
+#define LAPIC_LVT_TIMER     0x320
+#define LAPIC_TIMER_INITIAL 0x380
+#define LAPIC_TIMER_CURRENT 0x390
+#define LAPIC_TIMER_DIVIDE  0x3E0
+
+#define SVR_ENABLE         (1u << 8)  // APIC software enable
+#define LVT_MASKED         (1u << 16)
+#define LVT_TIMER_PERIODIC (1u << 17)  // else one-shot
+#define TIMER_DIVIDE_BY_16 0x3
+#define TIMER_DIVISOR      16
+
+// Calibration: rounds of CALIBRATION_PIT_TICKS PIT ticks (10.0 ms) each.
+// The local APIC counter is read right after the PIT countdown starts and
+// right after it is seen to end; anything that delays one of those reads
+// (under QEMU, the host descheduling the emulator) skews that round one way
+// or the other, so the median of the rounds is taken.
+#define CALIBRATION_PIT_TICKS (PIT_HZ / 100)
+#define CALIBRATION_ROUNDS    5
+
+static volatile uint32_t *lapic;
+
+static uint32_t lapic_read(uint32_t reg)
+{
+    return lapic[reg / sizeof(uint32_t)];
+}
+
+static void lapic_write(uint32_t reg, uint32_t value)
+{
+    lapic[reg / sizeof(uint32_t)] = value;
+}
+
+void lapic_init(void)
+{
+    if ((cpuid(CPUID_FEATURES).edx & CPUID_EDX_APIC) == 0) {
+        panic("lapic: this CPU has no local APIC");
+    }
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+    paddr_t paddr = base & APIC_BASE_ADDR_MASK;
+    if (paddr < DEVICE_WINDOW_START || paddr + 4096 > DEVICE_WINDOW_END) {
+        panic("lapic: registers at physical 0x%lx, outside the mapped device window", paddr);
+    }
+    if ((base & APIC_BASE_ENABLE) == 0) {
+        wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+    }
+    lapic = kmap_p2v(paddr);
+
+    lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+    lapic_write(LAPIC_TPR, 0);
+    lapic_write(LAPIC_SVR, SVR_ENABLE | VECTOR_SPURIOUS);
+}
+
+// Local APIC counts (at bus clock / TIMER_DIVISOR) during one PIT countdown.
+static uint32_t calibration_round(void)
+{
+    lapic_write(LAPIC_TIMER_INITIAL, UINT32_MAX);  // one-shot, masked: just counts
+    pit_oneshot_start(CALIBRATION_PIT_TICKS);
+    uint32_t start = lapic_read(LAPIC_TIMER_CURRENT);
+    while (!pit_oneshot_done()) {
+        cpu_relax();
+    }
+    uint32_t end = lapic_read(LAPIC_TIMER_CURRENT);
+    lapic_write(LAPIC_TIMER_INITIAL, 0);  // stop
+    return start - end;
+}
+
+static uint32_t median(uint32_t *values, int n)
+{
+    for (int i = 1; i < n; i++) {
+        for (int j = i; j > 0 && values[j - 1] > values[j]; j--) {
+            uint32_t t = values[j];
+            values[j] = values[j - 1];
+            values[j - 1] = t;
+        }
+    }
+    return values[n / 2];
+}
+
+void lapic_timer_start(unsigned hz)
+{
+    kassert(hz > 0);
+    lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
+    lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+
+    uint32_t rounds[CALIBRATION_ROUNDS];
+    for (int i = 0; i < CALIBRATION_ROUNDS; i++) {
+        rounds[i] = calibration_round();
+    }
+    uint64_t counts = median(rounds, CALIBRATION_ROUNDS);
+    uint64_t counts_per_second = counts * PIT_HZ / CALIBRATION_PIT_TICKS;
+    uint64_t period = counts_per_second / hz;
+    if (period == 0 || period > UINT32_MAX) {
+        panic("lapic: timer calibration failed: %lu counts in %d PIT ticks", counts,
+              CALIBRATION_PIT_TICKS);
+    }
+
+    lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | VECTOR_TIMER);
+    lapic_write(LAPIC_TIMER_INITIAL, (uint32_t)period);
+    kprintf("lapic: timer at %u Hz, %lu counts per tick (bus clock %lu kHz / %d, calibrated "
+            "against PIT channel 2)\n",
+            hz, period, counts_per_second * TIMER_DIVISOR / 1000, TIMER_DIVISOR);
+}
+
+void lapic_eoi(void)
+{
+    lapic_write(LAPIC_EOI, 0);
+}

@@ -1,0 +1,34 @@
+#pragma once
+
+// The local APIC: this CPU's interrupt controller, and the timer in it that
+// drives the kernel's clock tick.
+//
+// osv uses the local APIC in xAPIC mode, through its memory-mapped registers
+// (reached through the direct map's device window, boot_layout.h). The
+// legacy PICs are masked (pic.h), so every interrupt comes through here.
+//
+// The timer counts down from an initial count at the bus clock divided by a
+// configurable divider (osv: 16); in periodic mode it reloads itself and
+// raises VECTOR_TIMER each time it reaches zero. The bus clock's frequency is
+// not reported by every CPU (QEMU runs it at 1 GHz), so lapic_timer_start
+// measures it against the PIT, whose frequency is fixed (pit.h).
+//
+// Lock rules: none. osv runs on one CPU; these run at boot with interrupts
+// off, and lapic_eoi in interrupt handlers (interrupts off).
+
+// Enables the local APIC: software-enabled, spurious interrupts on
+// VECTOR_SPURIOUS, every interrupt priority accepted, timer masked. Panics
+// when the CPU has no APIC or its registers are outside the device window.
+// Call once at boot with interrupts off, after idt_init.
+void lapic_init(void);
+
+// Calibrates the timer against the PIT (median of several 10 ms rounds) and
+// starts it in periodic mode, raising VECTOR_TIMER `hz` times a second once
+// interrupts are enabled. Prints the calibration result. Call once, after
+// lapic_init, with interrupts off.
+void lapic_timer_start(unsigned hz);
+
+// Tells the local APIC that the interrupt being handled is done, so that it
+// delivers the next one of equal or lower priority. Every handler of a
+// vector the local APIC delivers calls it, except the spurious vector's.
+void lapic_eoi(void);

@@ -1,0 +1,23 @@
+#pragma once
+
+// Which interrupt vector is what. Plain numbers: trap_entry.S includes this
+// (through trap.h) too.
+//
+//   0x00 .. 0x1F   CPU exceptions (SDM vol. 3A, table 6-1)
+//   0x20 .. 0x2F   the legacy 8259 PICs, remapped there and masked (pic.h)
+//   0x30           the local APIC timer (lapic.h)
+//   0xFF           the local APIC's spurious-interrupt vector
+//
+// The local APIC ranks interrupts by vector / 16, so the timer's class (3)
+// is above any stray PIC vector; devices added later go above 0x30.
+
+#define VECTOR_COUNT          256
+#define VECTOR_NUM_EXCEPTIONS 32
+#define VECTOR_PIC_BASE       0x20
+#define VECTOR_TIMER          0x30
+#define VECTOR_SPURIOUS       0xFF
+
+// Exceptions with handling or reporting of their own.
+#define VECTOR_NMI          2
+#define VECTOR_DOUBLE_FAULT 8
+#define VECTOR_PAGE_FAULT   14

@@ -1,0 +1,23 @@
+#pragma once
+
+// Boot-time self-tests, chosen on the kernel command line with
+// "selftest=NAME". Each exercises one piece of the kernel that host tests
+// cannot reach (traps, interrupts, panic) and leaves evidence on the console
+// for a qemu_test to match:
+//
+//   pagefault   writes to an unmapped kernel address: the trap report for an
+//               unexpected kernel page fault (cr2, registers, backtrace),
+//               then a panic.
+//   panic       panics on purpose: the panic message and its backtrace.
+//   timer       waits for timer ticks with interrupts on, and reports them.
+//
+// A test that passes returns, and the kernel goes on to its normal clean
+// halt; one that fails, or is meant to crash, ends the machine with the
+// failure status (65 under QEMU).
+
+#include "kernel/boot_info.h"
+
+// Runs the self-test `name`, with interrupts enabled and every subsystem
+// initialized. An unknown name is a failure: it prints the known names and
+// stops the machine.
+void selftest_run(const char *name, const struct boot_info *boot_info);
