@@ -3,6 +3,11 @@
 #include "arch/machine.h"
 #include "arch/page.h"
 #include "kernel/kprintf.h"
+#include "kernel/lib/string.h"
+#include "kernel/mm/kmalloc.h"
+#include "kernel/mm/mm_selftest.h"
+#include "kernel/mm/pmem.h"
+#include "kernel/panic.h"
 
 static void print_memory_map(const struct boot_info *info)
 {
@@ -33,6 +38,27 @@ static void print_memory_map(const struct boot_info *info)
             usable_bytes / 1024, usable_pages, info->num_mem_ranges, other_bytes / 1024);
 }
 
+// Gives the usable memory to pmem, reports how pmem divided it, sets up the
+// kernel heap on top, and tests both if the command line asks for it.
+static void init_memory(const struct boot_info *info)
+{
+    pmem_init(info);
+    struct pmem_init_counts c;
+    pmem_get_init_counts(&c);
+    kprintf("pmem: %lu pages free of %lu usable (%lu kernel image, %lu page structures, "
+            "%lu modules, %lu boot data, %lu reserved)\n",
+            c.free, c.usable, c.kernel_image, c.page_structs, c.modules, c.boot_data, c.reserved);
+    kassert(c.free + c.kernel_image + c.page_structs + c.modules + c.boot_data + c.reserved ==
+            c.usable);
+    kassert(c.free == pmem_free_pages());
+    kmalloc_init();
+    // Until kernel/cmdline exists, a command line of exactly this word asks
+    // for the self-test.
+    if (strcmp(info->cmdline, "mm_selftest") == 0) {
+        mm_selftest();
+    }
+}
+
 _Noreturn void kernel_main(const struct boot_info *boot_info)
 {
     kprintf("\nosv: x86_64 teaching kernel\n");
@@ -40,6 +66,7 @@ _Noreturn void kernel_main(const struct boot_info *boot_info)
     kprintf("kernel image: 0x%lx-0x%lx (%lu KiB)\n", boot_info->kernel_start, boot_info->kernel_end,
             (boot_info->kernel_end - boot_info->kernel_start) / 1024);
     print_memory_map(boot_info);
+    init_memory(boot_info);
     kprintf("osv: nothing left to run; halting.\n");
     machine_shutdown(MACHINE_EXIT_SUCCESS);
 }
