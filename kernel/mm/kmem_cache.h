@@ -24,7 +24,8 @@
 // Misuse is a kernel bug and panics with the object's address: freeing an
 // object twice, freeing something that is not an object of this cache,
 // destroying a cache with objects still allocated. A write to a freed object
-// that corrupts the free list is caught when the list is next used.
+// that makes a free-list link point at anything but a free object of its
+// slab is caught when that link is next followed.
 //
 // Locking: each cache has its own spinlock, taken inside these functions; it
 // is held while pmem_alloc/pmem_free run (lock order: cache, then pmem).

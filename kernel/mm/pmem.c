@@ -77,8 +77,9 @@ static void exclude(paddr_t start, paddr_t end, size_t *count)
     if (end <= start) {
         return;
     }
-    // Round out: a page the range touches at all is excluded whole. The end
-    // cannot wrap: nothing in a real map ends in the last page of 2^64.
+    // Round out: a page the range touches at all is excluded whole. A range
+    // reaching into the last page of the address space is clamped rather
+    // than rounded up past 2^64 to 0.
     exclusions[num_exclusions++] = (struct exclusion){
         .start = pg_round_down(start),
         .end = end > UINT64_MAX - PAGE_SIZE ? pg_round_down(UINT64_MAX) : pg_round_up(end),

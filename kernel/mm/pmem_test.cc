@@ -115,9 +115,7 @@ struct pmem_init_counts InitCounts()
     return counts;
 }
 
-using PmemInitTest = PmemTest;
-
-TEST_F(PmemInitTest, CountsEachExcludedPageOnceInItsCategory)
+TEST_F(PmemTest, CountsEachExcludedPageOnceInItsCategory)
 {
     struct pmem_init_counts c = InitCounts();
     EXPECT_EQ(c.usable, pmem_arena_usable_pages());
@@ -131,18 +129,18 @@ TEST_F(PmemInitTest, CountsEachExcludedPageOnceInItsCategory)
               c.usable);
 }
 
-TEST_F(PmemInitTest, EveryFreePageIsManagedAndFree)
+TEST_F(PmemTest, EveryFreePageIsManagedAndFree)
 {
     EXPECT_EQ(pmem_free_pages(), InitCounts().free);
     EXPECT_EQ(pmem_total_pages(), InitCounts().free);
 }
 
-TEST_F(PmemInitTest, PageArrayTakesTheLowestPlaceItFits)
+TEST_F(PmemTest, PageArrayTakesTheLowestPlaceItFits)
 {
     EXPECT_EQ(InitCounts().page_structs_paddr, Page(1)) << "page 0 is excluded, page 1 is free";
 }
 
-TEST_F(PmemInitTest, InitAgainStartsOverWithEveryPageFree)
+TEST_F(PmemTest, InitAgainStartsOverWithEveryPageFree)
 {
     std::vector<paddr_t> pages = AllocateAllPages();
     ASSERT_FALSE(pages.empty());
@@ -150,7 +148,7 @@ TEST_F(PmemInitTest, InitAgainStartsOverWithEveryPageFree)
     EXPECT_EQ(pmem_free_pages(), InitCounts().free);
 }
 
-TEST_F(PmemInitTest, OverlappingUsableRangesCountTheirPagesOnce)
+TEST_F(PmemTest, OverlappingUsableRangesCountTheirPagesOnce)
 {
     struct boot_info *info = pmem_arena_boot_info();
     info->mem_ranges[info->num_mem_ranges++] = {Page(20), Page(10), MEM_USABLE};
@@ -159,7 +157,7 @@ TEST_F(PmemInitTest, OverlappingUsableRangesCountTheirPagesOnce)
     EXPECT_EQ(pmem_free_pages(), 50u);
 }
 
-TEST_F(PmemInitTest, UsablePagesAlsoListedAsReservedAreNeverHandedOut)
+TEST_F(PmemTest, UsablePagesAlsoListedAsReservedAreNeverHandedOut)
 {
     struct boot_info *info = pmem_arena_boot_info();
     info->mem_ranges[info->num_mem_ranges++] = {Page(20) + 0x10, Page(2), MEM_ACPI_NVS};
@@ -202,9 +200,7 @@ TEST_F(PmemBigArenaTest, PagesHandedOutAvoidTheRelocatedPageArray)
     FreePages(pages);
 }
 
-using PmemAllocTest = PmemTest;
-
-TEST_F(PmemAllocTest, AllocatingEverythingEndsInNomemAndFreeingRestoresTheCount)
+TEST_F(PmemTest, AllocatingEverythingEndsInNomemAndFreeingRestoresTheCount)
 {
     std::vector<paddr_t> pages = AllocateAllPages();
     EXPECT_EQ(pages.size(), baseline_free_pages());
@@ -219,7 +215,7 @@ TEST_F(PmemAllocTest, AllocatingEverythingEndsInNomemAndFreeingRestoresTheCount)
     EXPECT_EQ(pmem_free_pages(), baseline_free_pages());
 }
 
-TEST_F(PmemAllocTest, PagesAreDistinctAlignedAndWholeUsablePages)
+TEST_F(PmemTest, PagesAreDistinctAlignedAndWholeUsablePages)
 {
     std::vector<paddr_t> pages = AllocateAllPages();
     std::set<paddr_t> distinct(pages.begin(), pages.end());
@@ -231,7 +227,7 @@ TEST_F(PmemAllocTest, PagesAreDistinctAlignedAndWholeUsablePages)
     FreePages(pages);
 }
 
-TEST_F(PmemAllocTest, ExcludedRangesAreNeverHandedOut)
+TEST_F(PmemTest, ExcludedRangesAreNeverHandedOut)
 {
     std::vector<Range> excluded = ExcludedRanges(pmem_arena_boot_info());
     std::vector<paddr_t> pages = AllocateAllPages();
@@ -244,7 +240,7 @@ TEST_F(PmemAllocTest, ExcludedRangesAreNeverHandedOut)
     FreePages(pages);
 }
 
-TEST_F(PmemAllocTest, FillingEveryPageDisturbsNoOtherPageNorPmem)
+TEST_F(PmemTest, FillingEveryPageDisturbsNoOtherPageNorPmem)
 {
     std::vector<paddr_t> pages = AllocateAllPages();
     for (paddr_t p : pages) {
@@ -260,7 +256,7 @@ TEST_F(PmemAllocTest, FillingEveryPageDisturbsNoOtherPageNorPmem)
     FreePages(pages);
 }
 
-TEST_F(PmemAllocTest, FirstAllocationsComeInAscendingAddressOrder)
+TEST_F(PmemTest, FirstAllocationsComeInAscendingAddressOrder)
 {
     std::vector<paddr_t> pages = AllocateAllPages();
     EXPECT_TRUE(std::is_sorted(pages.begin(), pages.end()));
@@ -268,7 +264,7 @@ TEST_F(PmemAllocTest, FirstAllocationsComeInAscendingAddressOrder)
     FreePages(pages);
 }
 
-TEST_F(PmemAllocTest, FreedPagesAreHandedOutAgain)
+TEST_F(PmemTest, FreedPagesAreHandedOutAgain)
 {
     std::vector<paddr_t> first = AllocateAllPages();
     FreePages(first);
@@ -278,7 +274,7 @@ TEST_F(PmemAllocTest, FreedPagesAreHandedOutAgain)
     FreePages(second);
 }
 
-TEST_F(PmemAllocTest, AFreedPageIsTheNextOneHandedOut)
+TEST_F(PmemTest, AFreedPageIsTheNextOneHandedOut)
 {
     paddr_t a, b, again;
     ASSERT_EQ(pmem_alloc(&a), ERR_OK);
@@ -290,9 +286,7 @@ TEST_F(PmemAllocTest, AFreedPageIsTheNextOneHandedOut)
     pmem_free(b);
 }
 
-using PmemRefcountTest = PmemTest;
-
-TEST_F(PmemRefcountTest, NewPageHasRefcountOne)
+TEST_F(PmemTest, NewPageHasRefcountOne)
 {
     paddr_t p;
     ASSERT_EQ(pmem_alloc(&p), ERR_OK);
@@ -301,7 +295,7 @@ TEST_F(PmemRefcountTest, NewPageHasRefcountOne)
     pmem_free(p);
 }
 
-TEST_F(PmemRefcountTest, IncAndDecMoveTheCountAndKeepThePageAllocated)
+TEST_F(PmemTest, IncAndDecMoveTheCountAndKeepThePageAllocated)
 {
     paddr_t p;
     ASSERT_EQ(pmem_alloc(&p), ERR_OK);
@@ -315,7 +309,7 @@ TEST_F(PmemRefcountTest, IncAndDecMoveTheCountAndKeepThePageAllocated)
     pmem_free(p);
 }
 
-TEST_F(PmemRefcountTest, DecToZeroFreesThePage)
+TEST_F(PmemTest, DecToZeroFreesThePage)
 {
     paddr_t p;
     ASSERT_EQ(pmem_alloc(&p), ERR_OK);
@@ -326,7 +320,7 @@ TEST_F(PmemRefcountTest, DecToZeroFreesThePage)
     EXPECT_EQ(pmem_free_pages(), baseline_free_pages());
 }
 
-TEST_F(PmemRefcountTest, PageAndAddressConvertBothWays)
+TEST_F(PmemTest, PageAndAddressConvertBothWays)
 {
     paddr_t p;
     ASSERT_EQ(pmem_alloc(&p), ERR_OK);
@@ -337,7 +331,7 @@ TEST_F(PmemRefcountTest, PageAndAddressConvertBothWays)
     pmem_free(p);
 }
 
-TEST_F(PmemRefcountTest, AnyAddressInsideAPageFreesIt)
+TEST_F(PmemTest, AnyAddressInsideAPageFreesIt)
 {
     paddr_t p;
     ASSERT_EQ(pmem_alloc(&p), ERR_OK);
