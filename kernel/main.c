@@ -5,6 +5,9 @@
 #include "arch/page.h"
 #include "kernel/cmdline.h"
 #include "kernel/kprintf.h"
+#include "kernel/mm/kmalloc.h"
+#include "kernel/mm/pmem.h"
+#include "kernel/panic.h"
 #include "kernel/selftest.h"
 
 static void print_memory_map(const struct boot_info *info)
@@ -36,6 +39,22 @@ static void print_memory_map(const struct boot_info *info)
             usable_bytes / 1024, usable_pages, info->num_mem_ranges, other_bytes / 1024);
 }
 
+// Gives the usable memory to pmem, reports how pmem divided it, sets up the
+// kernel heap on top.
+static void init_memory(const struct boot_info *info)
+{
+    pmem_init(info);
+    struct pmem_init_counts c;
+    pmem_get_init_counts(&c);
+    kprintf("pmem: %lu pages free of %lu usable (%lu kernel image, %lu page structures, "
+            "%lu modules, %lu boot data, %lu reserved)\n",
+            c.free, c.usable, c.kernel_image, c.page_structs, c.modules, c.boot_data, c.reserved);
+    kassert(c.free + c.kernel_image + c.page_structs + c.modules + c.boot_data + c.reserved ==
+            c.usable);
+    kassert(c.free == pmem_free_pages());
+    kmalloc_init();
+}
+
 _Noreturn void kernel_main(const struct boot_info *boot_info)
 {
     kprintf("\nosv: x86_64 teaching kernel\n");
@@ -44,6 +63,7 @@ _Noreturn void kernel_main(const struct boot_info *boot_info)
     kprintf("kernel image: 0x%lx-0x%lx (%lu KiB)\n", boot_info->kernel_start, boot_info->kernel_end,
             (boot_info->kernel_end - boot_info->kernel_start) / 1024);
     print_memory_map(boot_info);
+    init_memory(boot_info);
 
     // Initialization is over: let the timer tick.
     intr_enable();

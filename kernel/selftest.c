@@ -8,6 +8,7 @@
 #include "arch/page.h"
 #include "kernel/kprintf.h"
 #include "kernel/lib/string.h"
+#include "kernel/mm/mm_selftest.h"
 #include "kernel/panic.h"
 #include "kernel/timer.h"
 
@@ -65,7 +66,14 @@ struct selftest {
     void (*run)(const struct boot_info *boot_info);
 };
 
+static void selftest_mm(const struct boot_info *boot_info)
+{
+    (void)boot_info;
+    mm_selftest();
+}
+
 static const struct selftest selftests[] = {
+    {"mm", selftest_mm},
     {"pagefault", selftest_pagefault},
     {"panic", selftest_panic},
     {"timer", selftest_timer},

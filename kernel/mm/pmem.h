@@ -28,7 +28,8 @@
 extern "C" {
 #endif
 
-// One per physical page pmem manages.
+// One per physical page pmem manages. pmem's spinlock protects both fields;
+// outside pmem, read refcount only while holding a reference to the page.
 struct page {
     int refcount;            // 0 while free; >= 1 while allocated
     struct page *next_free;  // free-list link; meaningful only while free
@@ -36,7 +37,46 @@ struct page {
 
 // Takes over the usable memory described by `info` (see above). Reinitializes
 // from scratch if called again (host tests do, once per test).
+//
+// A page is usable when it lies wholly inside a MEM_USABLE range of the map.
+// Of those, pmem keeps for itself or leaves alone, never handing them out:
+//  - physical page 0, so that physical address 0 never names a valid page;
+//  - the pages of the kernel image [kernel_start, kernel_end);
+//  - the pages of each boot module;
+//  - the pages holding the command line and the module names, which
+//    boot_info promises stay valid for the kernel's lifetime;
+//  - usable pages that another range of the map says are not usable;
+//  - the struct page array itself, carved from the lowest usable place
+//    where it fits.
+// Any page one of these touches is excluded whole. Every other usable page
+// goes on the free list. pmem_get_init_counts reports the division.
+//
+// Pages come out of pmem_alloc in ascending address order at first, so the
+// earliest allocations are low in memory.
+//
+// Panics if the map has no usable page, or if no usable stretch is large
+// enough for the struct page array. kmap_p2v must work for every usable page.
 void pmem_init(const struct boot_info *info);
+
+// How pmem_init divided the usable pages. The figures add up exactly:
+// usable == free + kernel_image + page_structs + modules + boot_data + reserved,
+// each excluded page counted once, under the first of these that claims it:
+// reserved (page 0), kernel_image, modules, boot_data, reserved (other map
+// ranges), page_structs.
+struct pmem_init_counts {
+    size_t usable;               // distinct whole pages in MEM_USABLE ranges
+    size_t free;                 // put on the free list by pmem_init
+    size_t kernel_image;         // [kernel_start, kernel_end)
+    size_t page_structs;         // the struct page array
+    size_t modules;              // boot modules
+    size_t boot_data;            // the command line and module name strings
+    size_t reserved;             // page 0, and usable pages another range marks unusable
+    paddr_t page_structs_paddr;  // where the struct page array starts
+};
+
+// Copies the figures of the last pmem_init into *counts. They describe the
+// moment of pmem_init; pmem_free_pages() is the current free count.
+void pmem_get_init_counts(struct pmem_init_counts *counts);
 
 // Allocates one page with reference count 1 and stores its physical address
 // in *paddr. The page's contents are unspecified: zero it (memset through
@@ -44,7 +84,8 @@ void pmem_init(const struct boot_info *info);
 // Returns ERR_OK, or ERR_NOMEM when no page is free (*paddr untouched).
 err_t pmem_alloc(paddr_t *paddr) MUST_CHECK;
 
-// Frees an allocated page whose reference count is 1.
+// Frees an allocated page whose reference count is 1. Like every function
+// here that takes a paddr_t, any address inside the page names the page.
 // Panics if the page is free, shared (count > 1), or not pmem's.
 void pmem_free(paddr_t paddr);
 
@@ -60,6 +101,7 @@ void pmem_dec_refcnt(paddr_t paddr);
 struct page *paddr_to_page(paddr_t paddr);
 
 // Physical address of the first byte of the page described by `page`.
+// Panics if `page` does not point to one of pmem's struct pages.
 paddr_t page_to_paddr(const struct page *page);
 
 // Pages pmem manages (free + allocated), and pages free right now.
