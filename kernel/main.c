@@ -8,6 +8,7 @@
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/panic.h"
+#include "kernel/sched.h"
 #include "kernel/selftest.h"
 
 static void print_memory_map(const struct boot_info *info)
@@ -64,8 +65,9 @@ _Noreturn void kernel_main(const struct boot_info *boot_info)
             (boot_info->kernel_end - boot_info->kernel_start) / 1024);
     print_memory_map(boot_info);
     init_memory(boot_info);
+    sched_init();
 
-    // Initialization is over: let the timer tick.
+    // Initialization is over: let the timer tick (and the scheduler preempt).
     intr_enable();
 
     const char *selftest = cmdline_get("selftest");

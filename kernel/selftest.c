@@ -10,6 +10,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/mm/mm_selftest.h"
 #include "kernel/panic.h"
+#include "kernel/sched_selftest.h"
 #include "kernel/timer.h"
 
 // Calls a function that panics, so that the backtrace has a caller to show.
@@ -72,11 +73,17 @@ static void selftest_mm(const struct boot_info *boot_info)
     mm_selftest();
 }
 
+static void selftest_threads(const struct boot_info *boot_info)
+{
+    (void)boot_info;
+    if (!sched_selftest()) {
+        panic("selftest threads: failed");
+    }
+}
+
 static const struct selftest selftests[] = {
-    {"mm", selftest_mm},
-    {"pagefault", selftest_pagefault},
-    {"panic", selftest_panic},
-    {"timer", selftest_timer},
+    {"mm", selftest_mm},           {"pagefault", selftest_pagefault}, {"panic", selftest_panic},
+    {"threads", selftest_threads}, {"timer", selftest_timer},
 };
 
 #define NUM_SELFTESTS (sizeof(selftests) / sizeof(selftests[0]))

@@ -7,9 +7,6 @@ void timer_interrupt(void)
     // Only this function writes `ticks`, with interrupts off; the atomic
     // store pairs with the load in timer_ticks, which may run anywhere.
     __atomic_store_n(&ticks, ticks + 1, __ATOMIC_RELAXED);
-
-    // SCHEDULER HOOK: the scheduler's per-tick function (time slices and
-    // preemption) is called here, and only here, once the scheduler exists.
 }
 
 uint64_t timer_ticks(void)

@@ -7,19 +7,17 @@
 // the rest of the kernel is linked at, enable long mode, and call
 // x86_64_start(magic, info_paddr) on the boot stack.
 //
-// Early page tables (2 MiB pages, first 1 GiB of physical memory):
+// Early page tables (2 MiB pages, writable, executable):
 //
-//   boot_pml4[0]   -> boot_pdpt_low[0]   -> boot_pd   identity:   0 .. 1 GiB
-//   boot_pml4[256] -> boot_pdpt_low[0]   -> boot_pd   0xffff800000000000 + phys
-//   boot_pml4[511] -> boot_pdpt_high[510]-> boot_pd   0xffffffff80000000 + phys
+//   boot_pml4[0]   -> boot_pdpt_low[0..3]  -> boot_pd[0..3]  identity:  0 .. 4 GiB
+//   boot_pml4[256] -> boot_pdpt_low[0..3]  -> boot_pd[0..3]  0xffff800000000000 + phys
+//   boot_pml4[511] -> boot_pdpt_high[510]  -> boot_pd[0]     0xffffffff80000000 + phys
 //
 // plus, uncached, the device window of boot_layout.h (local and I/O APIC):
+// its two 2 MiB entries in boot_pd[3] get the cache-disable bits.
 //
-//   boot_pml4[0], [256] -> boot_pdpt_low[3] -> boot_pd_devices[502, 503]
-//                               0xffff8000fec00000 .. 0xffff8000feffffff
-//
-// The kernel replaces these with its own tables once it knows how much memory
-// there is (arch/x86_64/kmap.c); until then they are all there is.
+// arch/x86_64/kernel_map.c replaces them with the kernel's real tables (with
+// permissions, and without the identity map) as soon as C code runs.
 
 #include "arch/x86_64/boot_layout.h"
 
@@ -69,7 +67,7 @@ boot_entry:
     cmp $(CPUID_EDX_LM | CPUID_EDX_NX), %edx
     jne unsupported_cpu
 
-    // boot_pd: 512 large pages mapping physical 0 .. 1 GiB, writable.
+    // boot_pd: 4 x 512 large pages mapping physical 0 .. 4 GiB.
     mov $PHYS(boot_pd), %ebx
     xor %ecx, %ecx
 1:  mov %ecx, %eax
@@ -78,23 +76,29 @@ boot_entry:
     mov %eax, (%ebx, %ecx, 8)
     movl $0, 4(%ebx, %ecx, 8)
     inc %ecx
-    cmp $512, %ecx
+    cmp $(4 * 512), %ecx
     jne 1b
 
-    // boot_pd_devices: the device window, cache disabled (PCD and PWT with
+    // boot_pdpt_low[i] -> boot_pd + i pages, for the first 4 GiB.
+    xor %ecx, %ecx
+    mov $(PHYS(boot_pd) + PTE_P + PTE_W), %eax
+2:  mov %eax, PHYS(boot_pdpt_low)(, %ecx, 8)
+    add $4096, %eax
+    inc %ecx
+    cmp $4, %ecx
+    jne 2b
+
+    // The device window (in the fourth GiB): cache disabled (PCD and PWT with
     // the default PAT give uncacheable), 2 MiB at a time.
     mov $(DEVICE_WINDOW_START + PTE_P + PTE_W + PTE_PWT + PTE_PCD + PTE_PS), %eax
-    mov $(PHYS(boot_pd_devices) + ((DEVICE_WINDOW_START >> 21) & 511) * 8), %ebx
+    mov $(PHYS(boot_pd) + (DEVICE_WINDOW_START >> 21) * 8), %ebx
 5:  mov %eax, (%ebx)
     add $(1 << 21), %eax
     add $8, %ebx
     cmp $(DEVICE_WINDOW_END + PTE_P + PTE_W + PTE_PWT + PTE_PCD + PTE_PS), %eax
     jne 5b
-    mov $(PHYS(boot_pd_devices) + PTE_P + PTE_W), %eax
-    mov %eax, PHYS(boot_pdpt_low) + (DEVICE_WINDOW_START >> 30) * 8
 
     mov $(PHYS(boot_pd) + PTE_P + PTE_W), %eax
-    mov %eax, PHYS(boot_pdpt_low)
     mov %eax, PHYS(boot_pdpt_high) + 510 * 8
     mov $(PHYS(boot_pdpt_low) + PTE_P + PTE_W), %eax
     mov %eax, PHYS(boot_pml4)
@@ -179,9 +183,7 @@ boot_pdpt_low:
 boot_pdpt_high:
     .skip 4096
 boot_pd:
-    .skip 4096
-boot_pd_devices:
-    .skip 4096
+    .skip 4 * 4096
     .global boot_stack_bottom
 boot_stack_bottom:
     .skip BOOT_STACK_SIZE

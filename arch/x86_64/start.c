@@ -7,6 +7,7 @@
 #include "arch/machine.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
+#include "arch/x86_64/kernel_map.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/multiboot.h"
 #include "arch/x86_64/pic.h"
@@ -38,6 +39,7 @@ void x86_64_start(uint32_t multiboot_magic, uint32_t multiboot_info_paddr)
         machine_shutdown(MACHINE_EXIT_FAILURE);
     }
     multiboot_parse(multiboot_info_paddr, &boot_info);
+    kernel_map_init(&boot_info);
     arch_init();
     kernel_main(&boot_info);
 }

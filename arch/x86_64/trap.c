@@ -11,6 +11,7 @@
 #include "kernel/addr.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
+#include "kernel/sched.h"
 #include "kernel/timer.h"
 
 #define CHECK_OFFSET(field, offset)                                                                \
@@ -216,11 +217,13 @@ void trap_dispatch(struct trap_frame *tf)
         kernel_exception(tf, 0);
     }
     if (vector == VECTOR_TIMER) {
-        // Acknowledge first: once the scheduler hooks into timer_interrupt it
-        // may switch to another thread before this handler returns, and
-        // until the EOI the local APIC holds back further timer interrupts.
+        // Acknowledge first: the scheduler may switch to another thread
+        // before this handler returns, and until the EOI the local APIC holds
+        // back further timer interrupts.
         lapic_eoi();
         timer_interrupt();
+        sched_tick();
+        sched_preempt();
         return;
     }
     if (vector == VECTOR_SPURIOUS) {

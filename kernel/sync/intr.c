@@ -36,3 +36,13 @@ int intr_push_depth(void)
 {
     return depth;
 }
+
+bool intr_outer_state(void)
+{
+    return enabled_before;
+}
+
+void intr_set_outer_state(bool enabled)
+{
+    enabled_before = enabled;
+}

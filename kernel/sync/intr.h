@@ -8,6 +8,8 @@
 // in matched pairs without knowing whether its caller had them off already.
 // Spinlocks use this. osv runs on one CPU, so the count is global.
 
+#include <stdbool.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -20,6 +22,12 @@ void intr_pop_off(void);
 
 // Current nesting depth: 0 when no push_off is outstanding.
 int intr_push_depth(void);
+
+// The state the outermost intr_pop_off will restore belongs to the running
+// thread, not to the CPU: the scheduler saves it before switching threads and
+// puts it back when the thread runs again (kernel/sched.c).
+bool intr_outer_state(void);
+void intr_set_outer_state(bool enabled);
 
 #ifdef __cplusplus
 }

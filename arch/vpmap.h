@@ -1,0 +1,109 @@
+#pragma once
+
+// vpmap: the page tables of one address space.
+//
+// A vpmap maps virtual pages of the user half of an address space to physical
+// pages, each with a permission (kernel/mm/memperm.h). The kernel half is the
+// same in every vpmap: the kernel image and the direct map of all physical
+// memory (arch/kmap.h), set up once at boot and shared, never changed through
+// this interface.
+//
+// Every function here keeps the TLB honest: when a mapping's frame or
+// permission changes, or a mapping goes away, the stale translation is flushed
+// (vpmap_flush_tlb) before the function returns. Callers never flush by hand.
+//
+// Reference counts: vpmap never allocates the pages it maps; the caller owns
+// them. Functions that drop a mapping say whether they also drop the page's
+// reference count (pmem_dec_refcnt). Page-table pages are allocated from pmem
+// and freed by vpmap_destroy.
+//
+// Implementations: arch/x86_64/vpmap.c (4-level x86_64 page tables; runs on
+// the bare machine and, against a host arena, in host tests) and
+// testing/fake_vpmap.cc (a map with counters, for fault-handler tests).
+//
+// Locking: a vpmap is not locked internally. Its owner (the address space,
+// kernel/mm/vm.h) serializes all calls on one vpmap.
+//
+// Addresses passed in must be page-aligned and lie in the user half
+// [0, VPMAP_USER_TOP); anything else is a kernel bug and panics.
+
+#include <stddef.h>
+
+#include "kernel/addr.h"
+#include "kernel/err.h"
+#include "kernel/mm/memperm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// End of the user half of every address space (exclusive).
+#define VPMAP_USER_TOP 0x0000800000000000ull
+
+struct vpmap;  // opaque
+
+// Creates an empty address space's page tables (kernel half mapped). Returns
+// ERR_OK and sets *out, or ERR_NOMEM (nothing allocated).
+err_t vpmap_create(struct vpmap **out) MUST_CHECK;
+
+// Drops every user mapping still present (dropping each page's reference
+// count) and frees all page-table pages. `vpmap` must not be the active one.
+void vpmap_destroy(struct vpmap *vpmap);
+
+// Maps the n pages at vaddr to the n physical pages at paddr, with `perm`
+// (which must include MEMPERM_USER). Allocates page-table pages as needed. The
+// pages must not be mapped already (a kernel bug otherwise). Reference counts
+// are not changed: the caller hands over one reference per page.
+// Returns ERR_OK, or ERR_NOMEM when a page-table page cannot be allocated; then
+// none of the n pages is mapped (table pages already allocated stay, for
+// reuse, until vpmap_destroy).
+err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n,
+                memperm_t perm) MUST_CHECK;
+
+// What vpmap_unmap does with the reference count of each page it unmaps.
+enum vpmap_unmap_refs {
+    VPMAP_KEEP_REFCNT,  // the caller keeps the reference (e.g. to map it elsewhere)
+    VPMAP_DEC_REFCNT,   // drop the mapping's reference (pmem_dec_refcnt)
+};
+
+// Unmaps every mapped page among the n pages at vaddr; unmapped pages in the
+// range are skipped. Flushes the TLB for each page unmapped.
+void vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unmap_refs refs);
+
+// Sets the permission of every mapped page among the n pages at vaddr to
+// `perm`; unmapped pages are skipped. Flushes the TLB for each page changed.
+void vpmap_set_perm(struct vpmap *vpmap, vaddr_t vaddr, size_t n, memperm_t perm);
+
+// Looks up the page containing vaddr. On ERR_OK sets *paddr to the physical
+// address that vaddr translates to (page offset included) and, if perm is not
+// NULL, *perm to the mapping's permission. Returns ERR_FAULT when vaddr is not
+// mapped (or not in the user half).
+err_t vpmap_lookup_vaddr(struct vpmap *vpmap, vaddr_t vaddr, paddr_t *paddr,
+                         memperm_t *perm) MUST_CHECK;
+
+// Fork's sharing step: for every page mapped in `src` among the n pages at
+// vaddr, maps the same physical page at the same address in `dst`, sets the
+// mapping in both to `perm`, and adds one reference to the page. With a
+// read-only `perm` over a writable region this is copy-on-write sharing; with
+// the region's own read-only permission it is plain sharing. Flushes src's TLB
+// for every page whose permission changed.
+// Returns ERR_OK, or ERR_NOMEM when a page-table page for dst cannot be
+// allocated; then everything mapped into dst by this call is unmapped again
+// (references dropped), and src keeps the (possibly reduced) permissions,
+// which is harmless: a write fault on such a page finds it unshared and makes
+// it writable again in place.
+err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t n,
+                     memperm_t perm) MUST_CHECK;
+
+// Invalidates any cached translation of the page at vaddr, if `vpmap` is the
+// active address space (inactive ones hold no translations: switching loads
+// the root and drops the user half's TLB entries).
+void vpmap_flush_tlb(struct vpmap *vpmap, vaddr_t vaddr);
+
+// Makes `vpmap` the active address space of the CPU (loads its root; this
+// also flushes every user-half translation).
+void vpmap_load(struct vpmap *vpmap);
+
+#ifdef __cplusplus
+}
+#endif

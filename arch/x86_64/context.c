@@ -1,0 +1,34 @@
+#include "arch/context.h"
+
+#include <stdint.h>
+
+#include "kernel/panic.h"
+
+// The layout context_switch.S pushes and pops, lowest address first: the six
+// callee-saved registers of the System V ABI, then the return address.
+struct context {
+    uint64_t r15;
+    uint64_t r14;
+    uint64_t r13;
+    uint64_t r12;
+    uint64_t rbx;
+    uint64_t rbp;
+    uint64_t rip;
+};
+
+// In context_switch.S: calls rbx(r12) with a fresh frame-pointer chain.
+void context_entry_trampoline(void);
+
+struct context *context_init(vaddr_t stack_top, void (*entry)(void *), void *arg)
+{
+    kassert((stack_top & 15) == 0);
+    // After context_switch pops this frame and returns into the trampoline,
+    // %rsp is stack_top: 16-byte aligned, as the ABI wants before a call.
+    struct context *c = (struct context *)stack_top - 1;
+    *c = (struct context){
+        .r12 = (uint64_t)arg,
+        .rbx = (uint64_t)entry,
+        .rip = (uint64_t)context_entry_trampoline,
+    };
+    return c;
+}

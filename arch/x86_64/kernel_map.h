@@ -1,0 +1,43 @@
+#pragma once
+
+// The kernel's own page tables: the kernel half every address space shares.
+
+#include "kernel/addr.h"
+#include "kernel/boot_info.h"
+
+// osv direct-maps physical memory below this address (4 GiB). A machine with
+// RAM above it is refused at boot with a message (run QEMU with -m 3G or less).
+#define DIRECT_MAP_LIMIT 0x100000000ull
+
+// Region of the kernel half reserved for kernel stacks (arch/x86_64/kstack.c):
+// the top gigabyte's first 20 MiB. Its page tables exist from boot on, so
+// mapping a stack page there never needs memory for tables.
+#define KSTACK_REGION_BASE 0xFFFFFFFFC0000000ull
+#define KSTACK_REGION_SIZE (20ull << 20)
+
+// Builds the final kernel page tables and switches the CPU to them:
+//  - the direct map: physical [0, end of RAM) at DIRECT_MAP_BASE, in 2 MiB
+//    pages, read-write and never executable, plus the device window of
+//    boot_layout.h (local and I/O APIC), uncached;
+//  - the kernel image at KERNEL_VIRT_BASE in 4 KiB pages: text read-only and
+//    executable, read-only data read-only, data and bss writable; neither of
+//    the data parts executable; the page below the boot stack unmapped, as
+//    a guard;
+//  - empty page tables for the kernel stack region;
+//  - nothing in the user half: boot's identity map of low memory is gone.
+// All kernel mappings are global (CR4.PGE), so switching address spaces
+// keeps them in the TLB. Then tells vpmap (vpmap_set_kernel_half) to share
+// this kernel half with every address space.
+//
+// Runs once, before pmem exists: its page-table pages come from a small pool
+// inside the kernel image. Panics if RAM extends past DIRECT_MAP_LIMIT.
+void kernel_map_init(const struct boot_info *info);
+
+// Maps one page, readable and writable, not executable, at vaddr inside the
+// kernel stack region. Panics if vaddr is outside it or already mapped.
+void kernel_map_page(vaddr_t vaddr, paddr_t paddr);
+
+// Unmaps the page at vaddr inside the kernel stack region, invalidates its
+// TLB entry and returns the physical page that was mapped there. Panics if
+// nothing was mapped.
+paddr_t kernel_unmap_page(vaddr_t vaddr);

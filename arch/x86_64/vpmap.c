@@ -1,0 +1,319 @@
+// vpmap on x86_64: 4-level page tables (see arch/vpmap.h for the interface
+// and arch/x86_64/pte.h for the bit layout).
+//
+// A `struct vpmap *` is the kernel-virtual address of the PML4 page itself:
+// the page-table root is the only state a vpmap needs, so it costs no
+// allocation beyond the table.
+//
+// Everything here is memory manipulation through kmap_p2v plus the three
+// instructions in mmu.h, so host tests run this exact code on an arena.
+
+#include "arch/vpmap.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/kmap.h"
+#include "arch/page.h"
+#include "arch/x86_64/mmu.h"
+#include "arch/x86_64/pte.h"
+#include "arch/x86_64/vpmap_kernel_half.h"
+#include "kernel/lib/string.h"
+#include "kernel/mm/pmem.h"
+#include "kernel/panic.h"
+
+// PML4 entries from here on map the kernel half.
+#define KERNEL_HALF_FIRST_ENTRY 256
+
+// Flags of a PML4, PDPT or PD entry that points to a user-half table. They
+// allow everything; the leaf PTE restricts.
+#define TABLE_FLAGS (PTE_PRESENT | PTE_WRITABLE | PTE_USER)
+
+// Bits that describe a leaf mapping's permission (compared when deciding
+// whether a permission actually changes).
+#define PERM_BITS (PTE_PRESENT | PTE_WRITABLE | PTE_USER | PTE_NX)
+
+static paddr_t kernel_half_root;
+
+void vpmap_set_kernel_half(paddr_t pml4)
+{
+    kernel_half_root = pml4;
+}
+
+static uint64_t *table_at(paddr_t paddr)
+{
+    return kmap_p2v(paddr);
+}
+
+static uint64_t *root_table(struct vpmap *vpmap)
+{
+    return (uint64_t *)vpmap;
+}
+
+static paddr_t root_paddr(struct vpmap *vpmap)
+{
+    return kmap_v2p(vpmap);
+}
+
+static err_t alloc_table(paddr_t *paddr)
+{
+    err_t err = pmem_alloc(paddr);
+    if (err != ERR_OK) {
+        return err;
+    }
+    memset(table_at(*paddr), 0, PAGE_SIZE);
+    return ERR_OK;
+}
+
+static uint64_t leaf_bits(memperm_t perm)
+{
+    uint64_t bits = PTE_PRESENT;
+    if (perm & MEMPERM_WRITE) {
+        bits |= PTE_WRITABLE;
+    }
+    if (perm & MEMPERM_USER) {
+        bits |= PTE_USER;
+    }
+    if (!(perm & MEMPERM_EXEC)) {
+        bits |= PTE_NX;
+    }
+    return bits;
+}
+
+static memperm_t leaf_perm(uint64_t pte)
+{
+    unsigned perm = MEMPERM_READ;
+    if (pte & PTE_WRITABLE) {
+        perm |= MEMPERM_WRITE;
+    }
+    if (pte & PTE_USER) {
+        perm |= MEMPERM_USER;
+    }
+    if (!(pte & PTE_NX)) {
+        perm |= MEMPERM_EXEC;
+    }
+    return (memperm_t)perm;
+}
+
+// Panics unless [vaddr, vaddr + n pages) is page-aligned and inside the user
+// half. Returns the end of the range.
+static vaddr_t check_range(const char *who, vaddr_t vaddr, size_t n)
+{
+    if (!pg_aligned(vaddr) || vaddr >= VPMAP_USER_TOP || n > (VPMAP_USER_TOP - vaddr) / PAGE_SIZE) {
+        panic("%s: bad range 0x%lx + %lu pages", who, vaddr, n);
+    }
+    return vaddr + n * PAGE_SIZE;
+}
+
+enum walk_mode {
+    WALK_LOOKUP,  // stop at a missing table
+    WALK_CREATE,  // allocate missing tables
+};
+
+// Returns the PT entry for vaddr, or NULL when a table on the way is missing
+// (WALK_LOOKUP) or cannot be allocated (WALK_CREATE: out of memory).
+static uint64_t *walk(struct vpmap *vpmap, vaddr_t vaddr, enum walk_mode mode)
+{
+    uint64_t *table = root_table(vpmap);
+    for (int level = 4; level > 1; level--) {
+        uint64_t *entry = &table[pt_index(vaddr, level)];
+        if (!(*entry & PTE_PRESENT)) {
+            paddr_t new_table;
+            if (mode == WALK_LOOKUP || alloc_table(&new_table) != ERR_OK) {
+                return NULL;
+            }
+            *entry = new_table | TABLE_FLAGS;
+        }
+        kassert(!(*entry & PTE_LARGE));  // the user half uses 4 KiB pages only
+        table = table_at(pte_address(*entry));
+    }
+    return &table[pt_index(vaddr, 1)];
+}
+
+// Finds the first present leaf entry for a page in [*vaddr, end), skipping
+// whole missing tables instead of probing each of their pages. Sets *vaddr to
+// that page and returns its entry, or returns NULL if there is none.
+static uint64_t *next_mapped(struct vpmap *vpmap, vaddr_t *vaddr, vaddr_t end)
+{
+    vaddr_t va = *vaddr;
+    while (va < end) {
+        uint64_t *table = root_table(vpmap);
+        int level = 4;
+        for (; level > 1; level--) {
+            uint64_t entry = table[pt_index(va, level)];
+            if (!(entry & PTE_PRESENT)) {
+                break;
+            }
+            table = table_at(pte_address(entry));
+        }
+        if (level > 1) {
+            // No table at this level: skip the whole span it would cover.
+            uint64_t span = PAGE_SIZE << (9 * (level - 1));
+            vaddr_t next = (va & ~(span - 1)) + span;
+            if (next <= va) {
+                break;  // wrapped past the top
+            }
+            va = next;
+            continue;
+        }
+        uint64_t *pte = &table[pt_index(va, 1)];
+        if (*pte & PTE_PRESENT) {
+            *vaddr = va;
+            return pte;
+        }
+        va += PAGE_SIZE;
+    }
+    return NULL;
+}
+
+err_t vpmap_create(struct vpmap **out)
+{
+    paddr_t root;
+    err_t err = alloc_table(&root);
+    if (err != ERR_OK) {
+        return err;
+    }
+    if (kernel_half_root != 0) {
+        memcpy(table_at(root) + KERNEL_HALF_FIRST_ENTRY,
+               table_at(kernel_half_root) + KERNEL_HALF_FIRST_ENTRY,
+               (PT_ENTRIES - KERNEL_HALF_FIRST_ENTRY) * sizeof(uint64_t));
+    }
+    *out = (struct vpmap *)table_at(root);
+    return ERR_OK;
+}
+
+// Frees a user-half table at `level` and everything below it, dropping the
+// reference of every page still mapped.
+static void free_table(paddr_t table_paddr, int level)
+{
+    uint64_t *table = table_at(table_paddr);
+    for (unsigned i = 0; i < PT_ENTRIES; i++) {
+        if (!(table[i] & PTE_PRESENT)) {
+            continue;
+        }
+        if (level == 1) {
+            pmem_dec_refcnt(pte_address(table[i]));
+        } else {
+            free_table(pte_address(table[i]), level - 1);
+        }
+    }
+    pmem_free(table_paddr);
+}
+
+void vpmap_destroy(struct vpmap *vpmap)
+{
+    paddr_t root = root_paddr(vpmap);
+    if (mmu_active_root() == root) {
+        panic("vpmap_destroy: 0x%lx is the active address space", root);
+    }
+    uint64_t *pml4 = root_table(vpmap);
+    for (unsigned i = 0; i < KERNEL_HALF_FIRST_ENTRY; i++) {
+        if (pml4[i] & PTE_PRESENT) {
+            free_table(pte_address(pml4[i]), 3);
+        }
+    }
+    pmem_free(root);
+}
+
+err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n, memperm_t perm)
+{
+    check_range("vpmap_map", vaddr, n);
+    kassert(pg_aligned(paddr));
+    kassert(perm & MEMPERM_USER);
+    uint64_t bits = leaf_bits(perm);
+    for (size_t i = 0; i < n; i++) {
+        vaddr_t va = vaddr + i * PAGE_SIZE;
+        uint64_t *pte = walk(vpmap, va, WALK_CREATE);
+        if (pte == NULL) {
+            vpmap_unmap(vpmap, vaddr, i, VPMAP_KEEP_REFCNT);
+            return ERR_NOMEM;
+        }
+        if (*pte & PTE_PRESENT) {
+            panic("vpmap_map: 0x%lx is already mapped (to 0x%lx)", va, pte_address(*pte));
+        }
+        // Not present before, so no TLB entry can exist: no flush needed.
+        *pte = (paddr + i * PAGE_SIZE) | bits;
+    }
+    return ERR_OK;
+}
+
+void vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unmap_refs refs)
+{
+    vaddr_t end = check_range("vpmap_unmap", vaddr, n);
+    uint64_t *pte;
+    for (vaddr_t va = vaddr; (pte = next_mapped(vpmap, &va, end)) != NULL; va += PAGE_SIZE) {
+        paddr_t page = pte_address(*pte);
+        *pte = 0;
+        vpmap_flush_tlb(vpmap, va);
+        if (refs == VPMAP_DEC_REFCNT) {
+            pmem_dec_refcnt(page);
+        }
+    }
+}
+
+void vpmap_set_perm(struct vpmap *vpmap, vaddr_t vaddr, size_t n, memperm_t perm)
+{
+    vaddr_t end = check_range("vpmap_set_perm", vaddr, n);
+    uint64_t bits = leaf_bits(perm);
+    uint64_t *pte;
+    for (vaddr_t va = vaddr; (pte = next_mapped(vpmap, &va, end)) != NULL; va += PAGE_SIZE) {
+        if ((*pte & PERM_BITS) != bits) {
+            *pte = (*pte & ~PERM_BITS) | bits;
+            vpmap_flush_tlb(vpmap, va);
+        }
+    }
+}
+
+err_t vpmap_lookup_vaddr(struct vpmap *vpmap, vaddr_t vaddr, paddr_t *paddr, memperm_t *perm)
+{
+    if (vaddr >= VPMAP_USER_TOP) {
+        return ERR_FAULT;
+    }
+    uint64_t *pte = walk(vpmap, pg_round_down(vaddr), WALK_LOOKUP);
+    if (pte == NULL || !(*pte & PTE_PRESENT)) {
+        return ERR_FAULT;
+    }
+    *paddr = pte_address(*pte) + (vaddr - pg_round_down(vaddr));
+    if (perm != NULL) {
+        *perm = leaf_perm(*pte);
+    }
+    return ERR_OK;
+}
+
+err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t n, memperm_t perm)
+{
+    vaddr_t end = check_range("vpmap_cow_copy", vaddr, n);
+    kassert(perm & MEMPERM_USER);
+    uint64_t bits = leaf_bits(perm);
+    uint64_t *src_pte;
+    for (vaddr_t va = vaddr; (src_pte = next_mapped(src, &va, end)) != NULL; va += PAGE_SIZE) {
+        uint64_t *dst_pte = walk(dst, va, WALK_CREATE);
+        if (dst_pte == NULL) {
+            vpmap_unmap(dst, vaddr, (va - vaddr) / PAGE_SIZE, VPMAP_DEC_REFCNT);
+            return ERR_NOMEM;
+        }
+        if (*dst_pte & PTE_PRESENT) {
+            panic("vpmap_cow_copy: 0x%lx is already mapped in the destination", va);
+        }
+        paddr_t page = pte_address(*src_pte);
+        if ((*src_pte & PERM_BITS) != bits) {
+            *src_pte = (*src_pte & ~PERM_BITS) | bits;
+            vpmap_flush_tlb(src, va);
+        }
+        *dst_pte = page | bits;
+        pmem_inc_refcnt(page);
+    }
+    return ERR_OK;
+}
+
+void vpmap_flush_tlb(struct vpmap *vpmap, vaddr_t vaddr)
+{
+    if (mmu_active_root() == root_paddr(vpmap)) {
+        mmu_invalidate_page(vaddr);
+    }
+}
+
+void vpmap_load(struct vpmap *vpmap)
+{
+    mmu_load_root(root_paddr(vpmap));
+}

@@ -1,0 +1,247 @@
+// The scheduler (see kernel/sched.h).
+//
+// Every switch goes through switch_away, with the scheduler lock held and the
+// outgoing thread's new state already set. The lock is held across
+// context_switch and released by the thread that runs next: by the code after
+// its own earlier switch_away, or, for a brand-new thread, by
+// sched_start_thread. Exited threads cannot free their own stack while
+// running on it, so they go on a list that the next thread frees right after
+// it releases the lock (unlock_and_reap).
+
+#include "kernel/sched.h"
+
+#include <stdbool.h>
+
+#include "arch/interrupts.h"
+#include "kernel/panic.h"
+#include "kernel/sync/intr.h"
+
+static struct spinlock sched_lock = SPINLOCK_INIT("sched");
+
+// All guarded by sched_lock.
+static struct thread *current;
+static struct thread boot_thread;
+static struct thread *idle_thread;
+static struct thread *run_head;  // FIFO of THREAD_RUNNABLE threads
+static struct thread *run_tail;
+static struct thread *sleepers;  // THREAD_SLEEPING threads, oldest first
+static struct thread *exited;    // THREAD_EXITED threads not yet freed
+static int slice_left;
+static bool need_resched;
+static unsigned long switches;
+
+static void idle_loop(void *unused);
+
+static void enqueue(struct thread *thread)
+{
+    thread->next = NULL;
+    if (run_tail != NULL) {
+        run_tail->next = thread;
+    } else {
+        run_head = thread;
+    }
+    run_tail = thread;
+}
+
+static struct thread *dequeue(void)
+{
+    struct thread *thread = run_head;
+    if (thread != NULL) {
+        run_head = thread->next;
+        if (run_head == NULL) {
+            run_tail = NULL;
+        }
+        thread->next = NULL;
+    }
+    return thread;
+}
+
+// Switches from `current`, whose state the caller has set, to the next
+// thread. Returns, with sched_lock held, when `current` runs again.
+static void switch_away(void)
+{
+    kassert(spinlock_held(&sched_lock));
+    struct thread *prev = current;
+    if (prev->state == THREAD_RUNNABLE && prev != idle_thread) {
+        enqueue(prev);
+    }
+    struct thread *next = dequeue();
+    if (next == NULL) {
+        next = idle_thread;  // also when idle itself yields with nothing to do
+    }
+    slice_left = SCHED_SLICE_TICKS;
+    need_resched = false;
+    if (next == prev) {
+        prev->state = THREAD_RUNNING;
+        return;
+    }
+    next->state = THREAD_RUNNING;
+    current = next;
+    switches++;
+    // The interrupt state to restore when this thread leaves its critical
+    // sections is the thread's own: keep it across the switch.
+    bool outer = intr_outer_state();
+    context_switch(&prev->context, next->context);
+    intr_set_outer_state(outer);
+}
+
+// Releases sched_lock, then frees the threads that exited before the switch.
+static void unlock_and_reap(void)
+{
+    struct thread *dead = exited;
+    exited = NULL;
+    spinlock_release(&sched_lock);
+    while (dead != NULL) {
+        struct thread *next = dead->next;
+        thread_free(dead);
+        dead = next;
+    }
+}
+
+void sched_init(void)
+{
+    boot_thread = (struct thread){.tid = 0, .name = "main", .state = THREAD_RUNNING};
+    current = &boot_thread;
+    slice_left = SCHED_SLICE_TICKS;
+    if (thread_create("idle", idle_loop, NULL, &idle_thread) != ERR_OK) {
+        panic("sched_init: cannot create the idle thread");
+    }
+    // thread_create queued it; idle runs only when the queue is empty.
+    spinlock_acquire(&sched_lock);
+    kassert(dequeue() == idle_thread);
+    spinlock_release(&sched_lock);
+}
+
+void sched_start_thread(void *arg)
+{
+    struct thread *self = arg;
+    // We arrive here from switch_away in another thread, holding sched_lock.
+    // A new thread runs with interrupts on once it leaves the lock.
+    intr_set_outer_state(true);
+    unlock_and_reap();
+    self->fn(self->arg);
+    thread_exit();
+}
+
+struct thread *thread_current(void)
+{
+    return current;
+}
+
+void sched_make_runnable(struct thread *thread)
+{
+    spinlock_acquire(&sched_lock);
+    thread->state = THREAD_RUNNABLE;
+    enqueue(thread);
+    spinlock_release(&sched_lock);
+}
+
+void sched_yield(void)
+{
+    spinlock_acquire(&sched_lock);
+    current->state = THREAD_RUNNABLE;
+    switch_away();
+    unlock_and_reap();
+}
+
+_Noreturn void thread_exit(void)
+{
+    spinlock_acquire(&sched_lock);
+    if (current == &boot_thread || current == idle_thread) {
+        panic("thread_exit: the %s thread must not exit", current->name);
+    }
+    current->state = THREAD_EXITED;
+    current->next = exited;
+    exited = current;
+    switch_away();
+    panic("thread_exit: an exited thread ran again");
+}
+
+void sched_sleep(const void *chan, struct spinlock *lock)
+{
+    // Taking sched_lock before dropping `lock` closes the window in which a
+    // wakeup could come and go unnoticed.
+    spinlock_acquire(&sched_lock);
+    spinlock_release(lock);
+    current->state = THREAD_SLEEPING;
+    current->sleep_chan = chan;
+    current->next = NULL;
+    struct thread **tail = &sleepers;
+    while (*tail != NULL) {
+        tail = &(*tail)->next;
+    }
+    *tail = current;
+    switch_away();
+    current->sleep_chan = NULL;
+    unlock_and_reap();
+    spinlock_acquire(lock);
+}
+
+// Moves sleepers on chan to the run queue: all of them, or only the first.
+static void wake(const void *chan, bool all)
+{
+    spinlock_acquire(&sched_lock);
+    struct thread **link = &sleepers;
+    while (*link != NULL) {
+        struct thread *thread = *link;
+        if (thread->sleep_chan != chan) {
+            link = &thread->next;
+            continue;
+        }
+        *link = thread->next;
+        thread->state = THREAD_RUNNABLE;
+        enqueue(thread);
+        if (!all) {
+            break;
+        }
+    }
+    spinlock_release(&sched_lock);
+}
+
+void sched_wakeup(const void *chan)
+{
+    wake(chan, true);
+}
+
+void sched_wakeup_one(const void *chan)
+{
+    wake(chan, false);
+}
+
+void sched_tick(void)
+{
+    spinlock_acquire(&sched_lock);
+    if (--slice_left <= 0 || current == idle_thread) {
+        need_resched = true;
+    }
+    spinlock_release(&sched_lock);
+}
+
+void sched_preempt(void)
+{
+    spinlock_acquire(&sched_lock);
+    bool due = need_resched;
+    spinlock_release(&sched_lock);
+    if (due) {
+        sched_yield();
+    }
+}
+
+unsigned long sched_switch_count(void)
+{
+    spinlock_acquire(&sched_lock);
+    unsigned long n = switches;
+    spinlock_release(&sched_lock);
+    return n;
+}
+
+// Runs when no other thread can: halts until an interrupt, then lets whoever
+// that interrupt woke have the CPU.
+static void idle_loop(void *unused)
+{
+    (void)unused;
+    for (;;) {
+        intr_wait();
+        sched_yield();
+    }
+}

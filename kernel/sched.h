@@ -1,0 +1,67 @@
+#pragma once
+
+// The scheduler: one CPU, preemptive round robin.
+//
+// Runnable threads wait in a FIFO run queue. The running thread keeps the CPU
+// until it blocks (sched_sleep), yields, exits, or uses up its time slice of
+// SCHED_SLICE_TICKS timer ticks, after which the next interrupt return hands
+// the CPU to the thread at the head of the queue. When nothing is runnable
+// an idle thread halts the CPU until an interrupt arrives.
+//
+// Locking: the scheduler lock (internal) guards every thread's state,
+// context, sleep_chan and next fields and the queues. Functions here take it
+// themselves; sched_sleep is the one that also juggles the caller's lock.
+
+#include "kernel/sync/spinlock.h"
+#include "kernel/thread.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SCHED_SLICE_TICKS 2
+
+// Turns the boot code's flow of control into the thread "main" and starts
+// the idle thread. Call once, before any other thread function.
+void sched_init(void);
+
+// The first function of every new thread: thread_create passes it to
+// context_init with the thread itself as argument. Releases the scheduler
+// lock held across the switch, runs thread->fn(thread->arg), then exits.
+void sched_start_thread(void *thread);
+
+// Adds a new (or woken) thread to the tail of the run queue.
+void sched_make_runnable(struct thread *thread);
+
+// Gives the CPU to the next runnable thread, if any; the caller goes to the
+// tail of the run queue.
+void sched_yield(void);
+
+// Sleeps until sched_wakeup(chan). `lock` must be held; it is released while
+// sleeping (atomically: a wakeup issued after the caller tested its condition
+// under `lock` is never lost) and held again on return. Callers recheck their
+// condition in a loop: waking up only means "look again".
+void sched_sleep(const void *chan, struct spinlock *lock);
+
+// Makes every thread sleeping on chan runnable.
+void sched_wakeup(const void *chan);
+
+// Makes the longest-sleeping thread on chan runnable, if any.
+void sched_wakeup_one(const void *chan);
+
+// Called by the timer interrupt on every tick: charges the running thread
+// and, when its slice is used up, asks for a switch at the next preemption
+// point.
+void sched_tick(void);
+
+// Preemption point: switches to the next thread if sched_tick asked for it.
+// The trap code calls it as an interrupt handler finishes, after the
+// interrupt has been acknowledged.
+void sched_preempt(void);
+
+// Switches performed since boot (for tests and statistics).
+unsigned long sched_switch_count(void);
+
+#ifdef __cplusplus
+}
+#endif

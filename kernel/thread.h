@@ -1,0 +1,75 @@
+#pragma once
+
+// Kernel threads.
+//
+// A thread is a flow of control in the kernel with its own kernel stack
+// (arch/kstack.h). Every process has one (kernel/proc.h); kernel-only work
+// (self-tests, the idle loop) runs in threads without a process. Threads are
+// scheduled preemptively, round robin (kernel/sched.h).
+//
+// A thread ends by calling thread_exit (returning from its function does the
+// same); its stack and struct thread are freed by the scheduler once it has
+// switched away from it, so exiting never leaks.
+
+#include "arch/context.h"
+#include "arch/kstack.h"
+#include "kernel/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct proc;
+
+enum thread_state {
+    THREAD_RUNNING,   // on the CPU
+    THREAD_RUNNABLE,  // in the run queue
+    THREAD_SLEEPING,  // waiting in sched_sleep for a wakeup on sleep_chan
+    THREAD_EXITED,    // waiting for the scheduler to free it
+};
+
+#define THREAD_NAME_MAX 16
+
+struct thread {
+    // Set at creation, then read-only.
+    int tid;
+    char name[THREAD_NAME_MAX];
+    struct kstack kstack;  // .bottom == 0 for the boot thread (static stack)
+    void (*fn)(void *);
+    void *arg;
+
+    // The process this thread runs for; NULL for kernel-only threads. Set by
+    // the process code before the thread first runs.
+    struct proc *proc;
+
+    // Guarded by the scheduler lock (kernel/sched.c).
+    enum thread_state state;
+    struct context *context;  // saved registers while not running
+    const void *sleep_chan;   // what it sleeps on, while THREAD_SLEEPING
+    struct thread *next;      // link in the run queue or the exited list
+};
+
+// Creates a thread that will run fn(arg) and makes it runnable. On ERR_OK
+// sets *out (if not NULL). Returns ERR_NOMEM or ERR_NOSPACE (no stack slot);
+// then nothing was allocated.
+err_t thread_create(const char *name, void (*fn)(void *), void *arg,
+                    struct thread **out) MUST_CHECK;
+
+// Ends the calling thread. Its memory is freed after the switch away.
+// (Defined in sched.c.)
+_Noreturn void thread_exit(void);
+
+// The running thread. (Defined in sched.c, which owns that pointer.)
+struct thread *thread_current(void);
+
+// Threads created by thread_create and not yet freed (the boot thread is not
+// counted; the idle thread is).
+int thread_count(void);
+
+// Frees an exited thread's stack and struct. For the scheduler only, once no
+// CPU runs on that stack any more.
+void thread_free(struct thread *thread);
+
+#ifdef __cplusplus
+}
+#endif
