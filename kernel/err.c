@@ -35,6 +35,8 @@ const char *err_name(err_t err)
         return "ERR_SRCH";
     case ERR_EXISTS:
         return "ERR_EXISTS";
+    case ERR_PERM:
+        return "ERR_PERM";
     }
     return "ERR_(unknown)";
 }

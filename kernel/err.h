@@ -29,6 +29,7 @@ typedef enum {
     ERR_NOSYS = -13,      // no such system call
     ERR_SRCH = -14,       // no such process
     ERR_EXISTS = -15,     // already exists
+    ERR_PERM = -16,       // not allowed for this process
 } err_t;
 
 // Marks a function whose result must not be ignored.
