@@ -16,7 +16,7 @@
 #      kernel/main.c: only what depends on that file runs (listed).
 # It prints one line per run, then the HTTP status of writes that the server
 # must refuse. Exits non-zero if a build fails or a claim does not hold.
-# About a minute on a 2-core machine. --keep leaves the temp dir for a look.
+# 35-50 s on a 2-core machine. --keep leaves the temp dir for a look.
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
