@@ -18,7 +18,7 @@
 # nginx.conf.in beside this script), nginx.pid, log/, tmp/, storage/ (the
 # blobs), htpasswd, and, mode 0600, the staff credentials and staff.bazelrc,
 # which defines `--config=staff` (the repo's .bazelrc try-imports it from the
-# default state dir). See tools/cache/README.md for the design.
+# default state dir). See README.md, "Remote cache for course CI" for the design.
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
