@@ -8,7 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PAGE_SIZE 4096ull
+// uint64_t, like vaddr_t and paddr_t, so that address arithmetic keeps one type.
+#define PAGE_SIZE ((uint64_t)4096)
 
 // Largest multiple of PAGE_SIZE that is <= addr.
 static inline uint64_t pg_round_down(uint64_t addr)

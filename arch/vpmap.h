@@ -67,8 +67,9 @@ enum vpmap_unmap_refs {
 };
 
 // Unmaps every mapped page among the n pages at vaddr; unmapped pages in the
-// range are skipped. Flushes the TLB for each page unmapped.
-void vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unmap_refs refs);
+// range are skipped. Flushes the TLB for each page unmapped. Returns how many
+// pages were unmapped.
+size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unmap_refs refs);
 
 // Sets the permission of every mapped page among the n pages at vaddr to
 // `perm`; unmapped pages are skipped. Flushes the TLB for each page changed.
@@ -99,6 +100,10 @@ err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t
 // active address space (inactive ones hold no translations: switching loads
 // the root and drops the user half's TLB entries).
 void vpmap_flush_tlb(struct vpmap *vpmap, vaddr_t vaddr);
+
+// The kernel's own page table: the kernel half and an empty user half. It is
+// active while no process runs (e.g. while an exiting process frees its own).
+struct vpmap *vpmap_kernel(void);
 
 // Makes `vpmap` the active address space of the CPU (loads its root; this
 // also flushes every user-half translation).

@@ -237,9 +237,10 @@ err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n, mem
     return ERR_OK;
 }
 
-void vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unmap_refs refs)
+size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unmap_refs refs)
 {
     vaddr_t end = check_range("vpmap_unmap", vaddr, n);
+    size_t unmapped = 0;
     uint64_t *pte;
     for (vaddr_t va = vaddr; (pte = next_mapped(vpmap, &va, end)) != NULL; va += PAGE_SIZE) {
         paddr_t page = pte_address(*pte);
@@ -248,7 +249,9 @@ void vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unmap_
         if (refs == VPMAP_DEC_REFCNT) {
             pmem_dec_refcnt(page);
         }
+        unmapped++;
     }
+    return unmapped;
 }
 
 void vpmap_set_perm(struct vpmap *vpmap, vaddr_t vaddr, size_t n, memperm_t perm)
@@ -311,6 +314,12 @@ void vpmap_flush_tlb(struct vpmap *vpmap, vaddr_t vaddr)
     if (mmu_active_root() == root_paddr(vpmap)) {
         mmu_invalidate_page(vaddr);
     }
+}
+
+struct vpmap *vpmap_kernel(void)
+{
+    kassert(kernel_half_root != 0);
+    return (struct vpmap *)table_at(kernel_half_root);
 }
 
 void vpmap_load(struct vpmap *vpmap)

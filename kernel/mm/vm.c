@@ -1,0 +1,279 @@
+// Address spaces and memory regions (see kernel/mm/vm.h).
+
+#include "kernel/mm/vm.h"
+
+#include "arch/kmap.h"
+#include "arch/page.h"
+#include "kernel/lib/string.h"
+#include "kernel/mm/kmalloc.h"
+#include "kernel/mm/pmem.h"
+#include "kernel/panic.h"
+
+struct vm_stats vm_global_stats;
+
+static size_t pages_in(vaddr_t start, vaddr_t end)
+{
+    return (end - start) / PAGE_SIZE;
+}
+
+// Lowest address a region reserves: the stack reserves its guard too.
+static vaddr_t reserved_start(const struct memregion *r)
+{
+    return r->kind == MEMREGION_STACK ? r->start - USTACK_GUARD_PAGES * PAGE_SIZE : r->start;
+}
+
+// Would [start, end) (with `guard` bytes reserved below it) collide with r?
+// An empty range collides when its address lies inside r.
+static bool collides(const struct memregion *r, vaddr_t start, vaddr_t end, vaddr_t guard)
+{
+    if (start == end) {
+        return reserved_start(r) <= start && start < r->end;
+    }
+    return start - guard < r->end && reserved_start(r) < end;
+}
+
+err_t as_create(struct addrspace **out)
+{
+    void *memory;
+    err_t err = kmalloc(sizeof(struct addrspace), &memory);
+    if (err != ERR_OK) {
+        return err;
+    }
+    struct addrspace *as = memory;
+    memset(as, 0, sizeof(*as));
+    err = vpmap_create(&as->vpmap);
+    if (err != ERR_OK) {
+        kfree(as);
+        return err;
+    }
+    *out = as;
+    return ERR_OK;
+}
+
+void as_destroy(struct addrspace *as)
+{
+    struct memregion *r = as->regions;
+    while (r != NULL) {
+        struct memregion *next = r->next;
+        kfree(r);
+        r = next;
+    }
+    // Drops the reference of every page still mapped, then frees the tables.
+    vpmap_destroy(as->vpmap);
+    kfree(as);
+}
+
+err_t as_map_memregion(struct addrspace *as, vaddr_t start, size_t size, memperm_t perm,
+                       enum memregion_kind kind, struct memregion **out)
+{
+    if (!pg_aligned(start) || !pg_aligned(size) || (size == 0 && kind != MEMREGION_HEAP)) {
+        return ERR_INVAL;
+    }
+    vaddr_t end = start + size;
+    if (end < start || start < USER_REGION_MIN || end > USTACK_UPPERBOUND) {
+        return ERR_VM_BOUND;
+    }
+    vaddr_t guard = kind == MEMREGION_STACK ? USTACK_GUARD_PAGES * PAGE_SIZE : 0;
+    if (start - guard < USER_REGION_MIN) {
+        return ERR_VM_BOUND;
+    }
+    struct memregion **link = &as->regions;
+    for (struct memregion *r = as->regions; r != NULL; r = r->next) {
+        if (collides(r, start, end, guard)) {
+            return ERR_VM_OVERLAP;
+        }
+        if (r->start < start || (r->start == start && r->end <= start)) {
+            link = &r->next;
+        }
+    }
+    void *memory;
+    err_t err = kmalloc(sizeof(struct memregion), &memory);
+    if (err != ERR_OK) {
+        return err;
+    }
+    struct memregion *region = memory;
+    *region = (struct memregion){
+        .start = start, .end = end, .perm = perm, .kind = kind, .as = as, .next = *link};
+    *link = region;
+    if (out != NULL) {
+        *out = region;
+    }
+    return ERR_OK;
+}
+
+struct memregion *as_find_memregion(struct addrspace *as, vaddr_t addr)
+{
+    for (struct memregion *r = as->regions; r != NULL && r->start <= addr; r = r->next) {
+        if (addr < r->end) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+err_t as_map_zero_page(struct addrspace *as, vaddr_t addr)
+{
+    struct memregion *r = as_find_memregion(as, addr);
+    kassert(r != NULL);
+    paddr_t page;
+    err_t err = pmem_alloc(&page);
+    if (err != ERR_OK) {
+        return err;
+    }
+    // A recycled page still holds its last owner's data.
+    memset(kmap_p2v(page), 0, PAGE_SIZE);
+    err = vpmap_map(as->vpmap, pg_round_down(addr), page, 1, r->perm);
+    if (err != ERR_OK) {
+        pmem_free(page);
+        return err;
+    }
+    as->pages_mapped++;
+    return ERR_OK;
+}
+
+err_t as_map_stack(struct addrspace *as)
+{
+    kassert(as->stack == NULL);
+    vaddr_t start = USTACK_UPPERBOUND - USTACK_PAGES * PAGE_SIZE;
+    err_t err = as_map_memregion(as, start, USTACK_PAGES * PAGE_SIZE, MEMPERM_URW, MEMREGION_STACK,
+                                 &as->stack);
+    if (err != ERR_OK) {
+        return err;
+    }
+    // The top page holds exec's argument block; the rest come on demand.
+    return as_map_zero_page(as, USTACK_UPPERBOUND - PAGE_SIZE);
+}
+
+err_t as_map_heap(struct addrspace *as, vaddr_t start)
+{
+    kassert(as->heap == NULL);
+    err_t err = as_map_memregion(as, start, 0, MEMPERM_URW, MEMREGION_HEAP, &as->heap);
+    if (err == ERR_OK) {
+        as->brk = start;
+    }
+    return err;
+}
+
+err_t memregion_extend(struct memregion *r, vaddr_t new_end)
+{
+    kassert(pg_aligned(new_end));
+    if (new_end < r->start) {
+        return ERR_INVAL;
+    }
+    if (new_end > r->end) {
+        if (new_end > USTACK_UPPERBOUND) {
+            return ERR_VM_BOUND;
+        }
+        if (r->next != NULL && new_end > reserved_start(r->next)) {
+            return ERR_VM_OVERLAP;
+        }
+    } else if (new_end < r->end) {
+        r->as->pages_mapped -=
+            vpmap_unmap(r->as->vpmap, new_end, pages_in(new_end, r->end), VPMAP_DEC_REFCNT);
+    }
+    r->end = new_end;
+    return ERR_OK;
+}
+
+void memregion_set_perm(struct memregion *r, memperm_t perm)
+{
+    r->perm = perm;
+    vpmap_set_perm(r->as->vpmap, r->start, pages_in(r->start, r->end), perm);
+}
+
+err_t as_sbrk(struct addrspace *as, int64_t increment, vaddr_t *old_brk)
+{
+    kassert(as->heap != NULL);
+    struct memregion *heap = as->heap;
+    *old_brk = as->brk;
+    if (increment > 0) {
+        if ((uint64_t)increment > USTACK_UPPERBOUND - as->brk) {
+            return ERR_NOMEM;  // past the end of the user half
+        }
+        vaddr_t new_brk = as->brk + (uint64_t)increment;
+        vaddr_t new_end = pg_round_up(new_brk);
+        if (new_end > heap->end && memregion_extend(heap, new_end) != ERR_OK) {
+            return ERR_NOMEM;
+        }
+        as->brk = new_brk;
+    } else if (increment < 0) {
+        // Negate in unsigned arithmetic: -INT64_MIN does not fit in int64_t.
+        uint64_t decrease = -(uint64_t)increment;
+        if (decrease > as->brk - heap->start) {
+            return ERR_OK;  // past the heap start: the osv rule is sbrk(0)
+        }
+        vaddr_t new_brk = as->brk - decrease;
+        err_t err = memregion_extend(heap, pg_round_up(new_brk));
+        kassert(err == ERR_OK);  // shrinking cannot fail
+        as->brk = new_brk;
+    }
+    return ERR_OK;
+}
+
+// Copies every mapped page of r into dst's page table: a new page each.
+static err_t copy_pages_eagerly(struct addrspace *dst, struct addrspace *src,
+                                const struct memregion *r)
+{
+    for (vaddr_t va = r->start; va < r->end; va += PAGE_SIZE) {
+        paddr_t from;
+        if (vpmap_lookup_vaddr(src->vpmap, va, &from, NULL) != ERR_OK) {
+            continue;
+        }
+        paddr_t to;
+        err_t err = pmem_alloc(&to);
+        if (err != ERR_OK) {
+            return err;
+        }
+        memcpy(kmap_p2v(to), kmap_p2v(from), PAGE_SIZE);
+        err = vpmap_map(dst->vpmap, va, to, 1, r->perm);
+        if (err != ERR_OK) {
+            pmem_free(to);
+            return err;
+        }
+        dst->pages_mapped++;
+    }
+    return ERR_OK;
+}
+
+err_t as_copy(struct addrspace *src, enum fork_mode mode, struct addrspace **out)
+{
+    struct addrspace *dst;
+    err_t err = as_create(&dst);
+    if (err != ERR_OK) {
+        return err;
+    }
+    for (struct memregion *r = src->regions; r != NULL; r = r->next) {
+        struct memregion *copy;
+        err = as_map_memregion(dst, r->start, r->end - r->start, r->perm, r->kind, &copy);
+        if (err != ERR_OK) {
+            break;
+        }
+        if (r == src->heap) {
+            dst->heap = copy;
+        } else if (r == src->stack) {
+            dst->stack = copy;
+        }
+        if (mode == FORK_EAGER_COPY) {
+            err = copy_pages_eagerly(dst, src, r);
+        } else {
+            // Writable pages become read-only on both sides until written.
+            memperm_t shared = (r->perm & MEMPERM_WRITE) ? memperm_read_only(r->perm) : r->perm;
+            err = vpmap_cow_copy(dst->vpmap, src->vpmap, r->start, pages_in(r->start, r->end),
+                                 shared);
+        }
+        if (err != ERR_OK) {
+            break;
+        }
+    }
+    if (err != ERR_OK) {
+        as_destroy(dst);  // drops every reference the child took
+        return err;
+    }
+    dst->brk = src->brk;
+    if (mode == FORK_COPY_ON_WRITE) {
+        dst->pages_mapped = src->pages_mapped;
+        vm_global_stats.pages_shared += src->pages_mapped;
+    }
+    *out = dst;
+    return ERR_OK;
+}

@@ -1,0 +1,175 @@
+#pragma once
+
+// Address spaces and memory regions: what a process may touch.
+//
+// An address space (struct addrspace) is a page table (struct vpmap) plus a
+// sorted list of non-overlapping memory regions. A region is a page-aligned
+// range [start, end) with a permission and a kind:
+//
+//   0x400000  +-------------+  code (URX) and data (URW/UR) from the ELF file,
+//             | code, data  |  loaded by exec
+//             +-------------+  <- heap start: right after the data
+//             | heap  (URW) |  grows and shrinks with sbrk; pages appear on
+//             +-------------+  first touch (demand-zero)
+//             |     ...     |
+//             +- - - - - - -+  <- stack start - GUARD: never mapped
+//             | stack (URW) |  USTACK_PAGES pages below USTACK_UPPERBOUND;
+//             +-------------+  one mapped by exec, the rest on demand
+//             USTACK_UPPERBOUND
+//
+// The region holds the truth about what is allowed; the page table only
+// caches it. A page of a region may be absent (not touched yet: demand-zero)
+// or mapped with less than the region's permission (shared copy-on-write
+// after fork: mapped read-only in a writable region). The page-fault handler
+// (kernel/pgfault.h) reconciles the two.
+//
+// Every page a region maps holds one reference (pmem refcount) per mapping.
+//
+// Locking: an address space belongs to one process, which has one thread;
+// only that thread changes it (faults, sbrk, exec), except fork, where the
+// parent's thread reads the parent's space and builds the child's before the
+// child exists. So there is no lock.
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/vpmap.h"
+#include "kernel/addr.h"
+#include "kernel/err.h"
+#include "kernel/mm/memperm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// The user stack: USTACK_PAGES pages just below USTACK_UPPERBOUND. The page
+// at the very top of the user half stays unmapped.
+#define USTACK_UPPERBOUND 0x00007ffffffff000ull
+#define USTACK_PAGES      10
+
+// Pages below the stack region that no region may ever cover, so that a
+// stack overflow always faults.
+#define USTACK_GUARD_PAGES 1
+
+// Lowest address a region may start at: the first 4 MiB stay unmapped, so
+// that NULL and small offsets from it always fault.
+#define USER_REGION_MIN 0x400000ull
+
+enum memregion_kind {
+    MEMREGION_CODE,
+    MEMREGION_DATA,
+    MEMREGION_HEAP,
+    MEMREGION_STACK,
+};
+
+struct addrspace;
+
+struct memregion {
+    vaddr_t start;  // page-aligned
+    vaddr_t end;    // page-aligned, exclusive; == start for an empty heap
+    memperm_t perm;
+    enum memregion_kind kind;
+    struct addrspace *as;
+    struct memregion *next;  // the next region up
+};
+
+// Page-fault and sharing counts (see struct osv_sysinfo for what each means).
+struct vm_stats {
+    uint64_t page_faults;
+    uint64_t demand_zero_faults;
+    uint64_t cow_faults;
+    uint64_t cow_copies;
+    uint64_t cow_reused;
+    uint64_t pages_shared;
+};
+
+struct addrspace {
+    struct vpmap *vpmap;
+    struct memregion *regions;  // sorted by start, non-overlapping
+    struct memregion *heap;     // NULL until as_map_heap
+    struct memregion *stack;    // NULL until as_map_stack
+    vaddr_t brk;                // the program break: heap->start <= brk <= heap->end
+    uint64_t pages_mapped;      // user pages the vpmap maps now
+    struct vm_stats stats;      // since this address space was created
+};
+
+// How fork copies memory.
+enum fork_mode {
+    FORK_COPY_ON_WRITE,  // share every page; copy on the first write
+    FORK_EAGER_COPY,     // copy every mapped page now (for comparison)
+};
+
+// Counts summed over every address space since boot.
+extern struct vm_stats vm_global_stats;
+
+// The address space of the running process. (Defined by the process code
+// on the machine, kernel/proc.c, and by the test fixture on the host.)
+struct addrspace *as_current(void);
+
+// Creates an empty address space. ERR_NOMEM.
+err_t as_create(struct addrspace **out) MUST_CHECK;
+
+// Unmaps every page (dropping its reference), frees the regions and the page
+// table. `as` must not be the active address space.
+void as_destroy(struct addrspace *as);
+
+// Adds the region [start, start + size) with perm and kind, without mapping
+// anything. start and size must be page-aligned; size may be 0 only for the
+// heap. On ERR_OK sets *out (if not NULL). Errors:
+//   ERR_INVAL       unaligned, or empty for a kind other than the heap;
+//   ERR_VM_BOUND    wraps around, or outside [USER_REGION_MIN, USTACK_UPPERBOUND);
+//   ERR_VM_OVERLAP  overlaps a region or the guard below the stack;
+//   ERR_NOMEM       no memory for the region record.
+err_t as_map_memregion(struct addrspace *as, vaddr_t start, size_t size, memperm_t perm,
+                       enum memregion_kind kind, struct memregion **out) MUST_CHECK;
+
+// The region containing addr, or NULL.
+struct memregion *as_find_memregion(struct addrspace *as, vaddr_t addr);
+
+// Adds the stack region (USTACK_PAGES pages below USTACK_UPPERBOUND) and maps
+// its top page, zeroed. Errors as as_map_memregion, ERR_NOMEM for the page.
+err_t as_map_stack(struct addrspace *as) MUST_CHECK;
+
+// Adds the empty heap region at `start` (page-aligned) and sets the break
+// there. Errors as as_map_memregion.
+err_t as_map_heap(struct addrspace *as, vaddr_t start) MUST_CHECK;
+
+// Moves the end of region r to new_end (page-aligned). Growing maps nothing
+// (pages come on demand) and fails with ERR_VM_OVERLAP if it would reach the
+// next region or the stack guard, ERR_VM_BOUND past USTACK_UPPERBOUND.
+// Shrinking unmaps every page above new_end, dropping its reference and
+// flushing the TLB; new_end below r->start is ERR_INVAL. Nothing changes on
+// error.
+err_t memregion_extend(struct memregion *r, vaddr_t new_end) MUST_CHECK;
+
+// Changes the region's permission and that of every page it maps (pages
+// shared copy-on-write stay read-only if the new permission is writable:
+// their next write fault sorts them out).
+void memregion_set_perm(struct memregion *r, memperm_t perm);
+
+// sbrk: moves the break by `increment` bytes and sets *old_brk to the break
+// before. increment 0 only reports it. A decrease unmaps and frees every
+// page wholly above the new break; a decrease past the heap start changes
+// nothing (as sbrk(0)). Errors, with nothing changed: ERR_NOMEM when growth
+// would overlap another region or the stack guard, or leave the user half.
+err_t as_sbrk(struct addrspace *as, int64_t increment, vaddr_t *old_brk) MUST_CHECK;
+
+// fork: creates *out with the same regions as src. FORK_COPY_ON_WRITE shares
+// every mapped page: pages of writable regions become read-only in both
+// (copy-on-write), pages of read-only regions are shared as they are; each
+// shared page gains a reference. FORK_EAGER_COPY copies every mapped page.
+// ERR_NOMEM when memory for tables, regions or copies runs out: then
+// everything taken for the child is released, and src is unchanged except
+// that some of its writable pages may now be mapped read-only, which its
+// next write to each resolves in place.
+err_t as_copy(struct addrspace *src, enum fork_mode mode, struct addrspace **out) MUST_CHECK;
+
+// Maps a fresh zeroed page at the page containing addr, which must lie in a
+// region of `as` and not be mapped yet, with the region's permission.
+// ERR_NOMEM.
+err_t as_map_zero_page(struct addrspace *as, vaddr_t addr) MUST_CHECK;
+
+#ifdef __cplusplus
+}
+#endif

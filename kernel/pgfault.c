@@ -1,0 +1,115 @@
+// The page-fault handler (see kernel/pgfault.h for the cases).
+
+#include "kernel/pgfault.h"
+
+#include "arch/kmap.h"
+#include "arch/page.h"
+#include "arch/vpmap.h"
+#include "kernel/lib/string.h"
+#include "kernel/mm/pmem.h"
+#include "kernel/panic.h"
+
+const char *fault_reason(enum fault_verdict verdict)
+{
+    switch (verdict) {
+    case FAULT_RESOLVED:
+        return "resolved";
+    case FAULT_BAD_ADDRESS:
+        return "bad address (outside every memory region)";
+    case FAULT_STACK_OVERFLOW:
+        return "stack overflow";
+    case FAULT_PERMISSION:
+        return "access not permitted (write to read-only memory or execute non-code)";
+    case FAULT_KERNEL_ADDRESS:
+        return "user access to a kernel address";
+    case FAULT_OUT_OF_MEMORY:
+        return "out of memory";
+    case FAULT_KERNEL_BUG:
+        return "page fault in kernel mode";
+    }
+    return "unknown";
+}
+
+// Each event counts for the address space and for the whole system.
+#define COUNT(as, field)                                                                           \
+    do {                                                                                           \
+        (as)->stats.field++;                                                                       \
+        vm_global_stats.field++;                                                                   \
+    } while (0)
+
+// A write to a present, read-only page of a writable region: the page was
+// shared by fork. The last sharer may write it in place; anyone else gets
+// a private copy.
+static enum fault_verdict resolve_cow(struct addrspace *as, struct memregion *r, vaddr_t va)
+{
+    paddr_t shared;
+    memperm_t perm;
+    err_t err = vpmap_lookup_vaddr(as->vpmap, va, &shared, &perm);
+    kassert(err == ERR_OK);
+    if (perm & MEMPERM_WRITE) {
+        // Already writable: another path (copyin) resolved it since the
+        // hardware reported the fault. Nothing to do.
+        return FAULT_RESOLVED;
+    }
+    COUNT(as, cow_faults);
+    // We hold a reference (our mapping), so the count cannot drop to 0 under
+    // us; nobody can raise it but a fork of this very address space.
+    if (paddr_to_page(shared)->refcount == 1) {
+        vpmap_set_perm(as->vpmap, va, 1, r->perm);
+        COUNT(as, cow_reused);
+        return FAULT_RESOLVED;
+    }
+    paddr_t copy;
+    if (pmem_alloc(&copy) != ERR_OK) {
+        return FAULT_OUT_OF_MEMORY;
+    }
+    memcpy(kmap_p2v(copy), kmap_p2v(shared), PAGE_SIZE);
+    vpmap_unmap(as->vpmap, va, 1, VPMAP_DEC_REFCNT);
+    // The page tables for va exist (it was mapped a moment ago): cannot fail.
+    err = vpmap_map(as->vpmap, va, copy, 1, r->perm);
+    kassert(err == ERR_OK);
+    COUNT(as, cow_copies);
+    return FAULT_RESOLVED;
+}
+
+enum fault_verdict pgfault_resolve(struct addrspace *as, vaddr_t fault_addr, bool present,
+                                   bool write)
+{
+    COUNT(as, page_faults);
+    if (fault_addr >= VPMAP_USER_TOP) {
+        return FAULT_KERNEL_ADDRESS;
+    }
+    vaddr_t va = pg_round_down(fault_addr);
+    struct memregion *r = as_find_memregion(as, va);
+    if (r == NULL) {
+        struct memregion *stack = as->stack;
+        if (stack != NULL && va < stack->start && stack->start - va <= STACK_OVERFLOW_REACH) {
+            return FAULT_STACK_OVERFLOW;
+        }
+        return FAULT_BAD_ADDRESS;
+    }
+    if (write && !(r->perm & MEMPERM_WRITE)) {
+        return FAULT_PERMISSION;
+    }
+    if (!present) {
+        if (as_map_zero_page(as, va) != ERR_OK) {
+            return FAULT_OUT_OF_MEMORY;
+        }
+        COUNT(as, demand_zero_faults);
+        return FAULT_RESOLVED;
+    }
+    if (!write) {
+        // Present, and reading is always allowed: an instruction fetch from a
+        // no-execute page.
+        return FAULT_PERMISSION;
+    }
+    return resolve_cow(as, r, va);
+}
+
+enum fault_verdict handle_page_fault(vaddr_t fault_addr, bool present, bool write, bool user)
+{
+    if (!user) {
+        return FAULT_KERNEL_BUG;
+    }
+    return pgfault_resolve(as_current(), fault_addr, present, write);
+}

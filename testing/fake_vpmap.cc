@@ -1,0 +1,208 @@
+#include "testing/fake_vpmap.h"
+
+#include <set>
+
+extern "C" {
+#include "arch/page.h"
+#include "kernel/mm/pmem.h"
+#include "kernel/panic.h"
+}
+
+struct vpmap {
+    std::map<vaddr_t, FakeMapping> pages;
+    FakeVpmapCounters counters;
+    std::vector<vaddr_t> flushes;
+};
+
+namespace {
+
+int budget = -1;  // operations left before ERR_NOMEM; -1: unlimited
+std::set<struct vpmap *> live;
+struct vpmap kernel_vpmap;
+struct vpmap *active = &kernel_vpmap;
+
+// Takes one unit of the allocation budget; false when it is exhausted.
+bool may_allocate()
+{
+    if (budget < 0) {
+        return true;
+    }
+    if (budget == 0) {
+        return false;
+    }
+    budget--;
+    return true;
+}
+
+void check_range(const char *who, vaddr_t vaddr, size_t n)
+{
+    if (!pg_aligned(vaddr) || vaddr >= VPMAP_USER_TOP || n > (VPMAP_USER_TOP - vaddr) / PAGE_SIZE) {
+        panic("%s: bad range 0x%lx + %lu pages", who, vaddr, n);
+    }
+}
+
+}  // namespace
+
+const std::map<vaddr_t, FakeMapping> &fake_vpmap_mappings(struct vpmap *v)
+{
+    return v->pages;
+}
+
+const FakeMapping *fake_vpmap_find(struct vpmap *v, vaddr_t va)
+{
+    auto it = v->pages.find(pg_round_down(va));
+    return it == v->pages.end() ? nullptr : &it->second;
+}
+
+FakeVpmapCounters fake_vpmap_counters(struct vpmap *v)
+{
+    return v->counters;
+}
+
+std::vector<vaddr_t> fake_vpmap_take_flushes(struct vpmap *v)
+{
+    std::vector<vaddr_t> taken;
+    taken.swap(v->flushes);
+    return taken;
+}
+
+void fake_vpmap_fail_after(int allowed)
+{
+    budget = allowed;
+}
+
+int fake_vpmap_live_count()
+{
+    return static_cast<int>(live.size());
+}
+
+extern "C" err_t vpmap_create(struct vpmap **out)
+{
+    if (!may_allocate()) {
+        return ERR_NOMEM;
+    }
+    *out = new vpmap;
+    live.insert(*out);
+    return ERR_OK;
+}
+
+extern "C" void vpmap_destroy(struct vpmap *v)
+{
+    if (v == active) {
+        panic("vpmap_destroy: the active address space");
+    }
+    for (auto &[va, m] : v->pages) {
+        pmem_dec_refcnt(m.paddr);
+    }
+    live.erase(v);
+    delete v;
+}
+
+extern "C" err_t vpmap_map(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, size_t n, memperm_t perm)
+{
+    check_range("vpmap_map", vaddr, n);
+    if (!(perm & MEMPERM_USER)) {
+        panic("vpmap_map: permission 0x%x lacks MEMPERM_USER", perm);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (v->pages.count(vaddr + i * PAGE_SIZE)) {
+            panic("vpmap_map: 0x%lx is already mapped", vaddr + i * PAGE_SIZE);
+        }
+    }
+    if (!may_allocate()) {
+        return ERR_NOMEM;  // as if a table page could not be had: nothing mapped
+    }
+    for (size_t i = 0; i < n; i++) {
+        v->pages[vaddr + i * PAGE_SIZE] = FakeMapping{paddr + i * PAGE_SIZE, perm};
+        v->counters.maps++;
+    }
+    return ERR_OK;
+}
+
+extern "C" size_t vpmap_unmap(struct vpmap *v, vaddr_t vaddr, size_t n, enum vpmap_unmap_refs refs)
+{
+    check_range("vpmap_unmap", vaddr, n);
+    size_t unmapped = 0;
+    auto it = v->pages.lower_bound(vaddr);
+    while (it != v->pages.end() && it->first < vaddr + n * PAGE_SIZE) {
+        paddr_t paddr = it->second.paddr;
+        vpmap_flush_tlb(v, it->first);
+        it = v->pages.erase(it);
+        v->counters.unmaps++;
+        if (refs == VPMAP_DEC_REFCNT) {
+            pmem_dec_refcnt(paddr);
+        }
+        unmapped++;
+    }
+    return unmapped;
+}
+
+extern "C" void vpmap_set_perm(struct vpmap *v, vaddr_t vaddr, size_t n, memperm_t perm)
+{
+    check_range("vpmap_set_perm", vaddr, n);
+    for (auto it = v->pages.lower_bound(vaddr);
+         it != v->pages.end() && it->first < vaddr + n * PAGE_SIZE; ++it) {
+        if (it->second.perm != perm) {
+            it->second.perm = perm;
+            v->counters.perm_changes++;
+            vpmap_flush_tlb(v, it->first);
+        }
+    }
+}
+
+extern "C" err_t vpmap_lookup_vaddr(struct vpmap *v, vaddr_t vaddr, paddr_t *paddr, memperm_t *perm)
+{
+    const FakeMapping *m = vaddr < VPMAP_USER_TOP ? fake_vpmap_find(v, vaddr) : nullptr;
+    if (m == nullptr) {
+        return ERR_FAULT;
+    }
+    *paddr = m->paddr + (vaddr - pg_round_down(vaddr));
+    if (perm != nullptr) {
+        *perm = m->perm;
+    }
+    return ERR_OK;
+}
+
+extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t n,
+                                memperm_t perm)
+{
+    check_range("vpmap_cow_copy", vaddr, n);
+    std::vector<vaddr_t> copied;
+    for (auto it = src->pages.lower_bound(vaddr);
+         it != src->pages.end() && it->first < vaddr + n * PAGE_SIZE; ++it) {
+        if (!may_allocate()) {
+            for (vaddr_t va : copied) {
+                vpmap_unmap(dst, va, 1, VPMAP_DEC_REFCNT);
+            }
+            return ERR_NOMEM;
+        }
+        if (dst->pages.count(it->first)) {
+            panic("vpmap_cow_copy: 0x%lx is already mapped in the destination", it->first);
+        }
+        if (it->second.perm != perm) {
+            it->second.perm = perm;
+            src->counters.perm_changes++;
+            vpmap_flush_tlb(src, it->first);
+        }
+        dst->pages[it->first] = FakeMapping{it->second.paddr, perm};
+        dst->counters.maps++;
+        pmem_inc_refcnt(it->second.paddr);
+        copied.push_back(it->first);
+    }
+    return ERR_OK;
+}
+
+extern "C" void vpmap_flush_tlb(struct vpmap *v, vaddr_t vaddr)
+{
+    v->flushes.push_back(pg_round_down(vaddr));
+}
+
+extern "C" struct vpmap *vpmap_kernel(void)
+{
+    return &kernel_vpmap;
+}
+
+extern "C" void vpmap_load(struct vpmap *v)
+{
+    active = v;
+}
