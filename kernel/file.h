@@ -56,9 +56,11 @@ struct file *file_get(struct file *file);
 void file_put(struct file *file);
 
 // Read and write through the file's operations. ERR_BADF when the file was
-// not opened for that direction.
+// not opened for that direction. A count of 0 returns 0 at once, without
+// calling the operation: it never blocks.
 int64_t file_read(struct file *file, void *buf, size_t n);
 int64_t file_write(struct file *file, const void *buf, size_t n);
+// Fills *st: zeroed first, then completed by the kind of file.
 void file_stat(struct file *file, struct osv_stat *st);
 
 // Opens the console (fd 0, 1 and 2 of init). ERR_NOMEM.

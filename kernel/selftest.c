@@ -10,6 +10,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/mm/mm_selftest.h"
 #include "kernel/panic.h"
+#include "kernel/pipe_selftest.h"
 #include "kernel/sched_selftest.h"
 #include "kernel/timer.h"
 
@@ -81,9 +82,17 @@ static void selftest_threads(const struct boot_info *boot_info)
     }
 }
 
+static void selftest_pipe(const struct boot_info *boot_info)
+{
+    (void)boot_info;
+    if (!pipe_selftest()) {
+        panic("selftest pipe: failed");
+    }
+}
+
 static const struct selftest selftests[] = {
-    {"mm", selftest_mm},           {"pagefault", selftest_pagefault}, {"panic", selftest_panic},
-    {"threads", selftest_threads}, {"timer", selftest_timer},
+    {"mm", selftest_mm},     {"pagefault", selftest_pagefault}, {"panic", selftest_panic},
+    {"pipe", selftest_pipe}, {"threads", selftest_threads},     {"timer", selftest_timer},
 };
 
 #define NUM_SELFTESTS (sizeof(selftests) / sizeof(selftests[0]))

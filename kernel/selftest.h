@@ -9,6 +9,8 @@
 //               unexpected kernel page fault (cr2, registers, backtrace),
 //               then a panic.
 //   panic       panics on purpose: the panic message and its backtrace.
+//   pipe        pipes between kernel threads: blocking, end of file, ERR_PIPE
+//               (pipe_selftest.h).
 //   timer       waits for timer ticks with interrupts on, and reports them.
 //
 // A test that passes returns, and the kernel goes on to its normal clean
