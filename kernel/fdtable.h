@@ -28,7 +28,8 @@ err_t fdtable_get(struct fdtable *table, int fd, struct file **file) MUST_CHECK;
 // Closes fd. ERR_BADF if it was not open.
 err_t fdtable_close(struct fdtable *table, int fd) MUST_CHECK;
 
-// Makes dst (empty) refer to the same files as src, for fork.
+// Makes dst (empty: panics otherwise) refer to the same files as src, adding
+// a reference to each, for fork.
 void fdtable_copy(struct fdtable *dst, const struct fdtable *src);
 
 // Closes every descriptor, for exit.

@@ -6,6 +6,7 @@
 #include "arch/kmap.h"
 #include "arch/machine.h"
 #include "arch/page.h"
+#include "kernel/console_selftest.h"
 #include "kernel/kprintf.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/mm_selftest.h"
@@ -90,9 +91,24 @@ static void selftest_pipe(const struct boot_info *boot_info)
     }
 }
 
+static void selftest_console(const struct boot_info *boot_info)
+{
+    (void)boot_info;
+    if (!console_selftest()) {
+        panic("selftest console: failed");
+    }
+}
+
+static void selftest_typing(const struct boot_info *boot_info)
+{
+    (void)boot_info;
+    console_typing();
+}
+
 static const struct selftest selftests[] = {
-    {"mm", selftest_mm},     {"pagefault", selftest_pagefault}, {"panic", selftest_panic},
-    {"pipe", selftest_pipe}, {"threads", selftest_threads},     {"timer", selftest_timer},
+    {"console", selftest_console},     {"typing", selftest_typing}, {"mm", selftest_mm},
+    {"pagefault", selftest_pagefault}, {"panic", selftest_panic},   {"pipe", selftest_pipe},
+    {"threads", selftest_threads},     {"timer", selftest_timer},
 };
 
 #define NUM_SELFTESTS (sizeof(selftests) / sizeof(selftests[0]))

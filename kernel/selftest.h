@@ -5,6 +5,8 @@
 // cannot reach (traps, interrupts, panic) and leaves evidence on the console
 // for a qemu_test to match:
 //
+//   console     types through the console's input path and reads the lines
+//               back through a console file (console_selftest.h).
 //   pagefault   writes to an unmapped kernel address: the trap report for an
 //               unexpected kernel page fault (cr2, registers, backtrace),
 //               then a panic.
@@ -12,6 +14,8 @@
 //   pipe        pipes between kernel threads: blocking, end of file, ERR_PIPE
 //               (pipe_selftest.h).
 //   timer       waits for timer ticks with interrupts on, and reports them.
+//   typing      reads lines typed on the console until Ctrl-D, and prints
+//               them: for a person at the keyboard (or input fed to COM1).
 //
 // A test that passes returns, and the kernel goes on to its normal clean
 // halt; one that fails, or is meant to crash, ends the machine with the

@@ -26,15 +26,16 @@ QEMU_ATTRS = {
     ),
 }
 
-def write_qemu_launcher(ctx, runner_args):
+def write_qemu_launcher(ctx, runner_args, runner_files = []):
     """Writes the executable for ctx; returns its DefaultInfo.
 
     Args:
       ctx: the qemu_test or qemu_binary rule context.
       runner_args: qemu_runner.sh options besides image, initrd, cmdline, memory.
+      runner_files: files that runner_args name, needed at run time.
     """
     kernel = ctx.attr.kernel[KernelImageInfo]
-    files = [ctx.file._runner, kernel.boot_image, kernel.elf]
+    files = [ctx.file._runner, kernel.boot_image, kernel.elf] + runner_files
     args = [
         "--image=" + kernel.boot_image.short_path,
         "--cmdline=" + ctx.attr.cmdline,

@@ -15,6 +15,11 @@
 #   --timeout=SECONDS   test mode: wall-clock limit (default 60)
 #   --expect=TEXT       test mode: a line containing TEXT must appear
 #   --expect-exit=N     test mode: QEMU's expected exit status (default 33)
+#   --input=FILE        test mode: bytes fed to COM1 as if typed, from QEMU's
+#                       start on (the serial port is then QEMU's stdio, its
+#                       output still going to the log). The kernel resets the
+#                       UART as it boots, which loses what arrived before: on
+#                       QEMU at most one byte, so begin FILE with a spare '\r'.
 #   --gdb[=PORT]        stop at the first instruction and wait for gdb on
 #                       127.0.0.1:PORT (default 1234)
 #   -anything ...       passed to QEMU as is (e.g. -m 512M -smp 2)
@@ -43,6 +48,7 @@ memory=128M
 timeout=60
 expect_exit=$EXIT_SUCCESS
 expects=()
+input=
 interactive=0
 gdb_port=
 qemu_extra=()
@@ -56,6 +62,7 @@ while [ $# -gt 0 ]; do
     --timeout=*) timeout=${1#*=} ;;
     --expect=*) expects+=("${1#*=}") ;;
     --expect-exit=*) expect_exit=${1#*=} ;;
+    --input=*) input=${1#*=} ;;
     --interactive) interactive=1 ;;
     --gdb) gdb_port=1234 ;;
     --gdb=*) gdb_port=${1#*=} ;;
@@ -72,6 +79,7 @@ done
 [ -n "$image" ] || die "--image is required"
 [ -f "$image" ] || die "kernel image '$image' not found"
 [ -z "$initrd" ] || [ -f "$initrd" ] || die "initrd '$initrd' not found"
+[ -z "$input" ] || [ -f "$input" ] || die "input '$input' not found"
 [[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout must be a number of seconds, got '$timeout'"
 [[ "$expect_exit" =~ ^[0-9]+$ ]] || die "--expect-exit must be a number, got '$expect_exit'"
 [ -z "$gdb_port" ] || [[ "$gdb_port" =~ ^[0-9]+$ ]] || die "--gdb port must be a number, got '$gdb_port'"
@@ -107,8 +115,13 @@ log="$out_dir/serial.log"
 : >"$log"
 
 start=$(date +%s%N)
-timeout --kill-after=5 "$timeout" "$qemu" "${args[@]}" -serial "file:$log" -monitor none \
-    "${qemu_extra[@]}" </dev/null
+if [ -z "$input" ]; then
+    timeout --kill-after=5 "$timeout" "$qemu" "${args[@]}" -serial "file:$log" -monitor none \
+        "${qemu_extra[@]}" </dev/null
+else
+    timeout --kill-after=5 "$timeout" "$qemu" "${args[@]}" -serial stdio -monitor none \
+        "${qemu_extra[@]}" <"$input" >"$log"
+fi
 status=$?
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 

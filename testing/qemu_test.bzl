@@ -1,7 +1,8 @@
 """qemu_test: a test that boots the kernel under QEMU and reads its console.
 
 Passes when QEMU exits with `expect_exit` (33: the kernel shut down cleanly)
-and every string in `expect` appears in the serial output, in order. The test
+and every string in `expect` appears in the serial output, in order. An
+`input` file is typed into the serial console. The test
 log holds the whole serial output and, on failure, the reason. The serial log
 is also kept as an undeclared output (bazel-testlogs/.../test.outputs/).
 
@@ -14,7 +15,11 @@ load(":qemu_launcher.bzl", "QEMU_ATTRS", "write_qemu_launcher")
 def _qemu_test_impl(ctx):
     args = ["--timeout=%d" % ctx.attr.timeout_seconds, "--expect-exit=%d" % ctx.attr.expect_exit]
     args.extend(["--expect=" + e for e in ctx.attr.expect])
-    return [write_qemu_launcher(ctx, args)]
+    runner_files = []
+    if ctx.file.input:
+        args.append("--input=" + ctx.file.input.short_path)
+        runner_files.append(ctx.file.input)
+    return [write_qemu_launcher(ctx, args, runner_files)]
 
 _qemu_test = rule(
     implementation = _qemu_test_impl,
@@ -22,6 +27,10 @@ _qemu_test = rule(
     attrs = dict(QEMU_ATTRS, **{
         "expect": attr.string_list(doc = "Texts that must appear in the console output, in order."),
         "expect_exit": attr.int(default = 33, doc = "QEMU's exit status: 33 clean shutdown, 65 failure."),
+        "input": attr.label(
+            allow_single_file = True,
+            doc = "Bytes fed to the serial console as if typed (see qemu_runner.sh --input).",
+        ),
         "timeout_seconds": attr.int(default = 60, doc = "Wall-clock limit for the boot."),
     }),
 )

@@ -18,6 +18,7 @@
 
 // Register offsets (SDM vol. 3A, table 10-1). Every register is 32 bits wide
 // on a 16-byte boundary and must be accessed as one 32-bit load or store.
+#define LAPIC_ID            0x020  // bits 24..31: this local APIC's ID
 #define LAPIC_TPR           0x080  // task priority
 #define LAPIC_EOI           0x0B0
 #define LAPIC_SVR           0x0F0  // spurious-interrupt vector
@@ -121,6 +122,11 @@ void lapic_timer_start(unsigned hz)
     kprintf("lapic: timer at %u Hz, %lu counts per tick (bus clock %lu kHz / %d, calibrated "
             "against PIT channel 2)\n",
             hz, period, counts_per_second * TIMER_DIVISOR / 1000, TIMER_DIVISOR);
+}
+
+uint32_t lapic_id(void)
+{
+    return lapic_read(LAPIC_ID) >> 24;
 }
 
 void lapic_eoi(void)

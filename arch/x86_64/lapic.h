@@ -16,6 +16,8 @@
 // Lock rules: none. osv runs on one CPU; these run at boot with interrupts
 // off, and lapic_eoi in interrupt handlers (interrupts off).
 
+#include <stdint.h>
+
 // Enables the local APIC: software-enabled, spurious interrupts on
 // VECTOR_SPURIOUS, every interrupt priority accepted, timer masked. Panics
 // when the CPU has no APIC or its registers are outside the device window.
@@ -27,6 +29,10 @@ void lapic_init(void);
 // interrupts are enabled. Prints the calibration result. Call once, after
 // lapic_init, with interrupts off.
 void lapic_timer_start(unsigned hz);
+
+// This CPU's local APIC ID: the destination to give interrupts routed to it
+// (ioapic.h). Call after lapic_init.
+uint32_t lapic_id(void);
 
 // Tells the local APIC that the interrupt being handled is done, so that it
 // delivers the next one of equal or lower priority. Every handler of a

@@ -7,10 +7,12 @@
 #include "arch/machine.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
+#include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/kernel_map.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/multiboot.h"
 #include "arch/x86_64/pic.h"
+#include "arch/x86_64/serial_input.h"
 #include "kernel/kprintf.h"
 #include "kernel/main.h"
 #include "kernel/timer.h"
@@ -27,6 +29,8 @@ static void arch_init(void)
     pic_disable();
     lapic_init();
     lapic_timer_start(TIMER_HZ);
+    ioapic_init();
+    serial_input_init();
 }
 
 void x86_64_start(uint32_t multiboot_magic, uint32_t multiboot_info_paddr)

@@ -8,6 +8,7 @@
 #include "arch/backtrace.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/serial_input.h"
 #include "kernel/addr.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
@@ -224,6 +225,11 @@ void trap_dispatch(struct trap_frame *tf)
         timer_interrupt();
         sched_tick();
         sched_preempt();
+        return;
+    }
+    if (vector == VECTOR_COM1) {
+        serial_input_interrupt();
+        lapic_eoi();
         return;
     }
     if (vector == VECTOR_SPURIOUS) {

@@ -6,6 +6,9 @@
 //   0x00 .. 0x1F   CPU exceptions (SDM vol. 3A, table 6-1)
 //   0x20 .. 0x2F   the legacy 8259 PICs, remapped there and masked (pic.h)
 //   0x30           the local APIC timer (lapic.h)
+//   0x40 .. 0x4F   ISA IRQs 0..15 routed through the I/O APIC (ioapic.h),
+//                  at VECTOR_ISA_BASE + IRQ; only those named below are
+//                  routed
 //   0xFF           the local APIC's spurious-interrupt vector
 //
 // The local APIC ranks interrupts by vector / 16, so the timer's class (3)
@@ -15,6 +18,8 @@
 #define VECTOR_NUM_EXCEPTIONS 32
 #define VECTOR_PIC_BASE       0x20
 #define VECTOR_TIMER          0x30
+#define VECTOR_ISA_BASE       0x40
+#define VECTOR_COM1           (VECTOR_ISA_BASE + 4)  // COM1_ISA_IRQ (uart.h): received bytes
 #define VECTOR_SPURIOUS       0xFF
 
 // Exceptions with handling or reporting of their own.
