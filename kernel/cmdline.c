@@ -62,11 +62,22 @@ void cmdline_init(const char *cmdline)
     }
 }
 
+// Words before the first "--" are the kernel's; the rest are init's.
+static size_t kernel_words(void)
+{
+    for (size_t i = 0; i < num_words; i++) {
+        if (strcmp(words[i], "--") == 0) {
+            return i;
+        }
+    }
+    return num_words;
+}
+
 const char *cmdline_get(const char *key)
 {
     size_t key_len = strlen(key);
     const char *value = NULL;
-    for (size_t i = 0; i < num_words; i++) {
+    for (size_t i = 0; i < kernel_words(); i++) {
         if (strncmp(words[i], key, key_len) == 0 && words[i][key_len] == '=') {
             value = &words[i][key_len + 1];
         }
@@ -76,10 +87,19 @@ const char *cmdline_get(const char *key)
 
 bool cmdline_has(const char *flag)
 {
-    for (size_t i = 0; i < num_words; i++) {
+    for (size_t i = 0; i < kernel_words(); i++) {
         if (strcmp(words[i], flag) == 0) {
             return true;
         }
     }
     return false;
+}
+
+int cmdline_init_args(const char **argv, int max)
+{
+    int n = 0;
+    for (size_t i = kernel_words() + 1; i < num_words && n < max; i++) {
+        argv[n++] = words[i];
+    }
+    return n;
 }

@@ -22,6 +22,11 @@
 //
 // Repeated keys: the last one wins, so a later word overrides an earlier one.
 //
+// A lone "--" ends the kernel's words: everything after it is init's
+// argument list (cmdline_init_args), ignored by cmdline_get and cmdline_has.
+// "selftest=mm -- forktest 3" runs the self-test and starts init with the
+// arguments "forktest" and "3".
+//
 // cmdline_init runs once at boot, before anything else reads the command line
 // and with interrupts off; afterwards the parsed line never changes, so
 // readers need no lock. Strings returned point into a static copy and stay
@@ -48,6 +53,10 @@ const char *cmdline_get(const char *key);
 // True when the bare word `flag` (no '=') is on the command line. A word
 // "flag=value" does not count: use cmdline_get for those.
 bool cmdline_has(const char *flag);
+
+// Stores in argv[0..) the words after the first "--", at most max of them,
+// and returns how many. The strings stay valid as cmdline_get's do.
+int cmdline_init_args(const char **argv, int max);
 
 #ifdef __cplusplus
 }

@@ -172,4 +172,27 @@ TEST_F(CmdlineTest, SecondInitReplacesTheFirst)
     EXPECT_STREQ(cmdline_get("b"), "2");
 }
 
+TEST_F(CmdlineTest, WordsAfterDoubleDashAreInitArgumentsNotKernelOptions)
+{
+    cmdline_init("selftest=mm quiet -- forktest 3 selftest=x quiet2");
+    EXPECT_STREQ(cmdline_get("selftest"), "mm");
+    EXPECT_FALSE(cmdline_has("quiet2"));
+    const char *argv[8];
+    ASSERT_EQ(cmdline_init_args(argv, 8), 4);
+    EXPECT_STREQ(argv[0], "forktest");
+    EXPECT_STREQ(argv[1], "3");
+    EXPECT_STREQ(argv[2], "selftest=x");
+    EXPECT_STREQ(argv[3], "quiet2");
+}
+
+TEST_F(CmdlineTest, InitArgumentsAreCappedAndEmptyWithoutDoubleDash)
+{
+    const char *argv[2];
+    cmdline_init("-- a b c");
+    EXPECT_EQ(cmdline_init_args(argv, 2), 2);
+    EXPECT_STREQ(argv[1], "b");
+    cmdline_init("a b c");
+    EXPECT_EQ(cmdline_init_args(argv, 2), 0);
+}
+
 }  // namespace

@@ -1,15 +1,20 @@
 #include "kernel/main.h"
 
 #include "arch/interrupts.h"
+#include "arch/kmap.h"
 #include "arch/machine.h"
 #include "arch/page.h"
 #include "kernel/cmdline.h"
+#include "kernel/initrd.h"
 #include "kernel/kprintf.h"
+#include "kernel/lib/string.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/panic.h"
+#include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/selftest.h"
+#include "kernel/syscall_abi.h"
 
 static void print_memory_map(const struct boot_info *info)
 {
@@ -56,6 +61,37 @@ static void init_memory(const struct boot_info *info)
     kmalloc_init();
 }
 
+// Starts init from the initrd (the first boot module), with the words after
+// "--" on the command line as its arguments. Returns false when there is no
+// initrd to run; a broken initrd or init is reported and also returns false.
+static bool start_init(const struct boot_info *info)
+{
+    if (info->num_modules == 0) {
+        kprintf("osv: no initrd\n");
+        return false;
+    }
+    const struct boot_module *initrd = &info->modules[0];
+    err_t err = initrd_init(kmap_p2v(initrd->start), initrd->end - initrd->start);
+    if (err != ERR_OK) {
+        kprintf("osv: the initrd is not a valid cpio (newc) archive (%s)\n", err_name(err));
+        return false;
+    }
+    const char *fork_mode = cmdline_get("fork");
+    if (fork_mode != NULL && strcmp(fork_mode, "eager") == 0) {
+        proc_fork_mode = FORK_EAGER_COPY;
+        kprintf("osv: fork copies every page (fork=eager)\n");
+    }
+    const char *argv[EXEC_MAX_ARGS];
+    argv[0] = "init";
+    int argc = 1 + cmdline_init_args(&argv[1], EXEC_MAX_ARGS - 1);
+    err = proc_start_init("init", argc, argv);
+    if (err != ERR_OK) {
+        kprintf("osv: cannot start init: %s\n", err_name(err));
+        return false;
+    }
+    return true;
+}
+
 _Noreturn void kernel_main(const struct boot_info *boot_info)
 {
     kprintf("\nosv: x86_64 teaching kernel\n");
@@ -73,6 +109,13 @@ _Noreturn void kernel_main(const struct boot_info *boot_info)
     const char *selftest = cmdline_get("selftest");
     if (selftest != NULL) {
         selftest_run(selftest, boot_info);
+    }
+    if (start_init(boot_info)) {
+        // From now on init decides when the machine stops (shutdown); this
+        // thread has nothing left to do.
+        for (;;) {
+            sched_sleep_ticks(UINT64_MAX / 2);
+        }
     }
     kprintf("osv: nothing left to run; halting.\n");
     machine_shutdown(MACHINE_EXIT_SUCCESS);

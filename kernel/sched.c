@@ -13,8 +13,11 @@
 #include <stdbool.h>
 
 #include "arch/interrupts.h"
+#include "arch/user_mode.h"
+#include "arch/vpmap.h"
 #include "kernel/panic.h"
 #include "kernel/sync/intr.h"
+#include "kernel/timer.h"
 
 static struct spinlock sched_lock = SPINLOCK_INIT("sched");
 
@@ -29,8 +32,14 @@ static struct thread *exited;    // THREAD_EXITED threads not yet freed
 static int slice_left;
 static bool need_resched;
 static unsigned long switches;
+static struct vpmap *loaded_vpmap;  // the page table in the CPU; NULL: not one of ours
 
 static void idle_loop(void *unused);
+
+// Threads in sched_sleep_ticks sleep on this; every tick wakes them to look
+// at the clock.
+static const int tick_channel;
+static struct spinlock tick_lock = SPINLOCK_INIT("sleep ticks");
 
 static void enqueue(struct thread *thread)
 {
@@ -78,6 +87,13 @@ static void switch_away(void)
     next->state = THREAD_RUNNING;
     current = next;
     switches++;
+    if (next->vpmap != NULL && next->vpmap != loaded_vpmap) {
+        vpmap_load(next->vpmap);
+        loaded_vpmap = next->vpmap;
+    }
+    if (next->kstack.bottom != 0) {
+        user_mode_set_kernel_stack(next->kstack.top);
+    }
     // The interrupt state to restore when this thread leaves its critical
     // sections is the thread's own: keep it across the switch.
     bool outer = intr_outer_state();
@@ -210,6 +226,7 @@ void sched_wakeup_one(const void *chan)
 
 void sched_tick(void)
 {
+    wake(&tick_channel, true);
     spinlock_acquire(&sched_lock);
     if (--slice_left <= 0 || current == idle_thread) {
         need_resched = true;
@@ -225,6 +242,23 @@ void sched_preempt(void)
     if (due) {
         sched_yield();
     }
+}
+
+void sched_sleep_ticks(uint64_t ticks)
+{
+    uint64_t deadline = timer_ticks() + ticks;
+    spinlock_acquire(&tick_lock);
+    while (timer_ticks() < deadline) {
+        sched_sleep(&tick_channel, &tick_lock);
+    }
+    spinlock_release(&tick_lock);
+}
+
+void sched_note_vpmap_loaded(struct vpmap *vpmap)
+{
+    spinlock_acquire(&sched_lock);
+    loaded_vpmap = vpmap;
+    spinlock_release(&sched_lock);
 }
 
 unsigned long sched_switch_count(void)

@@ -12,6 +12,9 @@
 // context, sleep_chan and next fields and the queues. Functions here take it
 // themselves; sched_sleep is the one that also juggles the caller's lock.
 
+#include <stdint.h>
+
+#include "arch/vpmap.h"
 #include "kernel/sync/spinlock.h"
 #include "kernel/thread.h"
 
@@ -58,6 +61,13 @@ void sched_tick(void);
 // The trap code calls it as an interrupt handler finishes, after the
 // interrupt has been acknowledged.
 void sched_preempt(void);
+
+// Sleeps for at least `ticks` timer ticks.
+void sched_sleep_ticks(uint64_t ticks);
+
+// Tells the scheduler that the running thread loaded `vpmap` itself (exec,
+// exit), so that switching back to a thread using it need not reload it.
+void sched_note_vpmap_loaded(struct vpmap *vpmap);
 
 // Switches performed since boot (for tests and statistics).
 unsigned long sched_switch_count(void);

@@ -13,6 +13,7 @@
 
 #include "arch/context.h"
 #include "arch/kstack.h"
+#include "arch/vpmap.h"
 #include "kernel/err.h"
 
 #ifdef __cplusplus
@@ -38,9 +39,12 @@ struct thread {
     void (*fn)(void *);
     void *arg;
 
-    // The process this thread runs for; NULL for kernel-only threads. Set by
-    // the process code before the thread first runs.
+    // The process this thread runs for, and its page table; NULL for
+    // kernel-only threads, which run on whatever page table is loaded (the
+    // kernel half is the same in all). Set by the process code before the
+    // thread first runs; the scheduler loads vpmap when it switches here.
     struct proc *proc;
+    struct vpmap *vpmap;
 
     // Guarded by the scheduler lock (kernel/sched.c).
     enum thread_state state;
@@ -51,9 +55,18 @@ struct thread {
 
 // Creates a thread that will run fn(arg) and makes it runnable. On ERR_OK
 // sets *out (if not NULL). Returns ERR_NOMEM or ERR_NOSPACE (no stack slot);
-// then nothing was allocated.
+// then nothing was allocated. The top of every thread's kernel stack is
+// reserved for a user frame (arch/user_mode.h).
 err_t thread_create(const char *name, void (*fn)(void *), void *arg,
                     struct thread **out) MUST_CHECK;
+
+// Like thread_create, but the thread does not run until thread_start: its
+// creator can finish setting it up first.
+err_t thread_create_suspended(const char *name, void (*fn)(void *), void *arg,
+                              struct thread **out) MUST_CHECK;
+
+// Makes a thread from thread_create_suspended runnable.
+void thread_start(struct thread *thread);
 
 // Ends the calling thread. Its memory is freed after the switch away.
 // (Defined in sched.c.)

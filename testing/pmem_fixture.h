@@ -26,6 +26,7 @@
 extern "C" {
 #include "kernel/addr.h"
 #include "kernel/err.h"
+#include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/sync/intr.h"
 }
@@ -54,9 +55,12 @@ class PmemTest : public testing::Test {
 
     // Runs pmem_init again on the arena's boot info (which the test may have
     // changed) and takes the new free count as the baseline.
+    // Starts pmem afresh on the arena, and the kernel heap on top of it (its
+    // caches would otherwise hold slabs of the old pmem).
     void ReinitPmem()
     {
         pmem_init(pmem_arena_boot_info());
+        kmalloc_init();
         baseline_free_pages_ = pmem_free_pages();
     }
 

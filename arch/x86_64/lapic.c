@@ -1,5 +1,7 @@
 #include "arch/x86_64/lapic.h"
 
+#include "arch/cycles.h"
+
 #include <stdint.h>
 
 #include "arch/kmap.h"
@@ -73,25 +75,38 @@ void lapic_init(void)
     lapic_write(LAPIC_SVR, SVR_ENABLE | VECTOR_SPURIOUS);
 }
 
-// Local APIC counts (at bus clock / TIMER_DIVISOR) during one PIT countdown.
-static uint32_t calibration_round(void)
+// The time-stamp counter's rate, measured alongside the timer's.
+static uint64_t tsc_hz;
+
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+// Local APIC counts (at bus clock / TIMER_DIVISOR) during one PIT countdown;
+// the TSC's advance over the same countdown goes to *tsc_delta.
+static uint32_t calibration_round(uint64_t *tsc_delta)
 {
     lapic_write(LAPIC_TIMER_INITIAL, UINT32_MAX);  // one-shot, masked: just counts
     pit_oneshot_start(CALIBRATION_PIT_TICKS);
     uint32_t start = lapic_read(LAPIC_TIMER_CURRENT);
+    uint64_t tsc_start = rdtsc();
     while (!pit_oneshot_done()) {
         cpu_relax();
     }
     uint32_t end = lapic_read(LAPIC_TIMER_CURRENT);
+    *tsc_delta = rdtsc() - tsc_start;
     lapic_write(LAPIC_TIMER_INITIAL, 0);  // stop
     return start - end;
 }
 
-static uint32_t median(uint32_t *values, int n)
+static uint64_t median(uint64_t *values, int n)
 {
     for (int i = 1; i < n; i++) {
         for (int j = i; j > 0 && values[j - 1] > values[j]; j--) {
-            uint32_t t = values[j];
+            uint64_t t = values[j];
             values[j] = values[j - 1];
             values[j - 1] = t;
         }
@@ -105,11 +120,13 @@ void lapic_timer_start(unsigned hz)
     lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
     lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
 
-    uint32_t rounds[CALIBRATION_ROUNDS];
+    uint64_t rounds[CALIBRATION_ROUNDS];
+    uint64_t tsc_rounds[CALIBRATION_ROUNDS];
     for (int i = 0; i < CALIBRATION_ROUNDS; i++) {
-        rounds[i] = calibration_round();
+        rounds[i] = calibration_round(&tsc_rounds[i]);
     }
     uint64_t counts = median(rounds, CALIBRATION_ROUNDS);
+    tsc_hz = median(tsc_rounds, CALIBRATION_ROUNDS) * PIT_HZ / CALIBRATION_PIT_TICKS;
     uint64_t counts_per_second = counts * PIT_HZ / CALIBRATION_PIT_TICKS;
     uint64_t period = counts_per_second / hz;
     if (period == 0 || period > UINT32_MAX) {
@@ -120,8 +137,13 @@ void lapic_timer_start(unsigned hz)
     lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | VECTOR_TIMER);
     lapic_write(LAPIC_TIMER_INITIAL, (uint32_t)period);
     kprintf("lapic: timer at %u Hz, %lu counts per tick (bus clock %lu kHz / %d, calibrated "
-            "against PIT channel 2)\n",
-            hz, period, counts_per_second * TIMER_DIVISOR / 1000, TIMER_DIVISOR);
+            "against PIT channel 2); TSC at %lu kHz\n",
+            hz, period, counts_per_second * TIMER_DIVISOR / 1000, TIMER_DIVISOR, tsc_hz / 1000);
+}
+
+uint64_t cycles_per_second(void)
+{
+    return tsc_hz;
 }
 
 uint32_t lapic_id(void)

@@ -12,6 +12,8 @@
 #include "kernel/addr.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
+#include "kernel/pgfault.h"
+#include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/timer.h"
 
@@ -165,20 +167,17 @@ _Noreturn static void kernel_exception(const struct trap_frame *tf, vaddr_t faul
           exceptions[tf->vector].name, tf->rip);
 }
 
-// USER EXCEPTION HOOK: where every exception raised in ring 3 arrives (page
-// faults after page_fault has decoded them). The processes issue replaces
-// this body: a user program's fault must end that process with a one-line
-// reason, never the kernel (DESIGN.md). Until processes exist nothing runs
-// in ring 3, so arriving here is a kernel bug.
-static void user_exception(struct trap_frame *tf, vaddr_t fault_addr)
+// An exception raised in ring 3 other than a page fault it can serve: the
+// program did something no program may (divide by zero, an invalid opcode, a
+// general protection fault such as touching a non-canonical address). It
+// ends that process with a one-line reason; the kernel goes on.
+_Noreturn static void user_exception(const char *reason, vaddr_t addr)
 {
-    report_exception(tf, fault_addr);
-    panic("user exception before processes exist: %s (%s) at rip 0x%lx",
-          exceptions[tf->vector].mnemonic, exceptions[tf->vector].name, tf->rip);
+    proc_kill_current(reason, addr);
 }
 
 // Vector 14. The x86 decoding ends here: the portable page-fault handler
-// (handle_page_fault, a later issue) takes exactly these four facts.
+// takes exactly these four facts and returns a verdict, applied here.
 static void page_fault(struct trap_frame *tf)
 {
     // CR2 first, before anything else can fault and overwrite it. Interrupts
@@ -187,22 +186,18 @@ static void page_fault(struct trap_frame *tf)
     bool present = (tf->error_code & PF_PRESENT) != 0;
     bool write = (tf->error_code & PF_WRITE) != 0;
     bool user = trap_from_user(tf);
-    (void)present;  // for the hook below, which is still a comment
-    (void)write;
 
-    if (user) {
-        // PAGE FAULT HOOK: the vm issue calls
-        // handle_page_fault(fault_addr, present, write, user) here and
-        // applies its verdict (resume, or kill the process).
-        user_exception(tf, fault_addr);
+    enum fault_verdict verdict = handle_page_fault(fault_addr, present, write, user);
+    if (verdict == FAULT_RESOLVED) {
         return;
     }
-    // Kernel-mode faults on user addresses (copyin/copyout) will also be
-    // routed to handle_page_fault; any other kernel fault is a bug.
-    kernel_exception(tf, fault_addr);
+    if (verdict == FAULT_KERNEL_BUG) {
+        kernel_exception(tf, fault_addr);
+    }
+    user_exception(fault_reason(verdict), fault_addr);
 }
 
-void trap_dispatch(struct trap_frame *tf)
+static void dispatch(struct trap_frame *tf)
 {
     uint64_t vector = tf->vector;
 
@@ -212,8 +207,7 @@ void trap_dispatch(struct trap_frame *tf)
     }
     if (vector < VECTOR_NUM_EXCEPTIONS) {
         if (trap_from_user(tf)) {
-            user_exception(tf, 0);
-            return;
+            user_exception(exceptions[vector].name, tf->rip);
         }
         kernel_exception(tf, 0);
     }
@@ -245,4 +239,12 @@ void trap_dispatch(struct trap_frame *tf)
         return;
     }
     panic("unexpected interrupt: vector %lu (0x%lx) at rip 0x%lx", vector, vector, tf->rip);
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+    dispatch(tf);
+    if (trap_from_user(tf)) {
+        proc_on_return_to_user();
+    }
 }

@@ -58,6 +58,11 @@ trap_common:
     mov %rsp, %rdi
     call trap_dispatch
 
+// Restores the machine state from the struct trap_frame at %rsp and returns
+// to it. Also the way into user mode for a new process (user_mode_enter) and
+// the slow way back from a system call (syscall_entry.S).
+    .global trap_return
+trap_return:
     mov TF_RAX(%rsp), %rax
     mov TF_RBX(%rsp), %rbx
     mov TF_RCX(%rsp), %rcx

@@ -22,6 +22,9 @@
 #define VECTOR_COM1           (VECTOR_ISA_BASE + 4)  // COM1_ISA_IRQ (uart.h): received bytes
 #define VECTOR_SPURIOUS       0xFF
 
+// Not an IDT vector: marks the trap frames that syscall_entry.S builds.
+#define VECTOR_SYSCALL 0x100
+
 // Exceptions with handling or reporting of their own.
 #define VECTOR_NMI          2
 #define VECTOR_DOUBLE_FAULT 8

@@ -153,6 +153,11 @@ static err_t grow(struct kmem_cache *cache)
 
 err_t kmem_cache_alloc(struct kmem_cache *cache, void **object)
 {
+    // A zeroed cache would hand out the same address again and again.
+    if (cache->objects_per_slab == 0) {
+        panic("kmem_cache_alloc: cache %s was never set up with kmem_cache_init",
+              cache->name != NULL ? cache->name : "(unnamed)");
+    }
     spinlock_acquire(&cache->lock);
     if (cache->partial == NULL) {
         err_t err = grow(cache);

@@ -1,0 +1,289 @@
+// Processes (see kernel/proc.h).
+
+#include "kernel/proc.h"
+
+#include "arch/vpmap.h"
+#include "kernel/exec.h"
+#include "kernel/kprintf.h"
+#include "kernel/lib/string.h"
+#include "kernel/panic.h"
+#include "kernel/sched.h"
+#include "kernel/sync/spinlock.h"
+
+enum fork_mode proc_fork_mode = FORK_COPY_ON_WRITE;
+
+static struct spinlock proc_lock = SPINLOCK_INIT("proc");
+static struct proc procs[PROC_MAX];  // guarded by proc_lock
+static int next_pid = 1;             // guarded by proc_lock
+static struct proc *init_proc;
+
+struct proc *proc_current(void)
+{
+    return thread_current()->proc;
+}
+
+struct addrspace *as_current(void)
+{
+    struct proc *p = proc_current();
+    return p != NULL ? p->as : NULL;
+}
+
+struct fdtable *fdtable_current(void)
+{
+    return &proc_current()->files;
+}
+
+struct user_frame *proc_user_frame(struct proc *p)
+{
+    return (struct user_frame *)(p->thread->kstack.top - user_frame_size());
+}
+
+// Takes a free table slot: state PROC_ALIVE, a new pid, no parent yet (so no
+// wait finds it before it is complete). ERR_NOSPACE.
+static err_t proc_alloc(struct proc **out)
+{
+    spinlock_acquire(&proc_lock);
+    for (int i = 0; i < PROC_MAX; i++) {
+        struct proc *p = &procs[i];
+        if (p->state == PROC_FREE) {
+            *p = (struct proc){.state = PROC_ALIVE, .pid = next_pid++};
+            spinlock_release(&proc_lock);
+            *out = p;
+            return ERR_OK;
+        }
+    }
+    spinlock_release(&proc_lock);
+    return ERR_NOSPACE;
+}
+
+static void proc_free_slot(struct proc *p)
+{
+    spinlock_acquire(&proc_lock);
+    p->state = PROC_FREE;
+    p->parent = NULL;
+    spinlock_release(&proc_lock);
+}
+
+void proc_set_name(struct proc *p, const char *path)
+{
+    const char *base = path;
+    for (const char *c = path; *c != '\0'; c++) {
+        if (*c == '/') {
+            base = c + 1;
+        }
+    }
+    size_t len = strnlen(base, PROC_NAME_MAX - 1);
+    memcpy(p->name, base, len);
+    p->name[len] = '\0';
+}
+
+// First code of every process thread: into user mode with the frame its
+// creator prepared.
+static void enter_user_mode(void *arg)
+{
+    struct proc *p = arg;
+    user_mode_enter(proc_user_frame(p));
+}
+
+// Creates p's thread (suspended), pointed at p and its page table.
+static err_t create_thread(struct proc *p)
+{
+    err_t err = thread_create_suspended(p->name, enter_user_mode, p, &p->thread);
+    if (err != ERR_OK) {
+        return err;
+    }
+    p->thread->proc = p;
+    p->thread->vpmap = p->as->vpmap;
+    return ERR_OK;
+}
+
+err_t proc_start_init(const char *path, int argc, const char *const argv[])
+{
+    struct proc *p;
+    err_t err = proc_alloc(&p);
+    if (err != ERR_OK) {
+        return err;
+    }
+    kassert(p->pid == 1);
+    struct exec_image image;
+    err = exec_load(path, argc, argv, &image);
+    if (err != ERR_OK) {
+        proc_free_slot(p);
+        return err;
+    }
+    p->as = image.as;
+    proc_set_name(p, path);
+    struct file *console;
+    err = console_file_open(&console);
+    if (err == ERR_OK) {
+        // Descriptors 0, 1 and 2 of an empty table: installing cannot fail.
+        for (int i = 0; i < 3; i++) {
+            int fd;
+            err_t installed = fdtable_install(&p->files, i == 0 ? console : file_get(console), &fd);
+            kassert(installed == ERR_OK && fd == i);
+        }
+    }
+    if (err == ERR_OK) {
+        err = create_thread(p);
+    }
+    if (err != ERR_OK) {
+        fdtable_close_all(&p->files);
+        as_destroy(p->as);
+        proc_free_slot(p);
+        return err;
+    }
+    user_frame_init(proc_user_frame(p), image.entry, image.stack_pointer);
+    init_proc = p;
+    thread_start(p->thread);
+    return ERR_OK;
+}
+
+int64_t proc_fork(void)
+{
+    struct proc *parent = proc_current();
+    struct proc *child;
+    err_t err = proc_alloc(&child);
+    if (err != ERR_OK) {
+        return err;
+    }
+    err = as_copy(parent->as, proc_fork_mode, &child->as);
+    if (err != ERR_OK) {
+        proc_free_slot(child);
+        return err;
+    }
+    memcpy(child->name, parent->name, sizeof(child->name));
+    fdtable_copy(&child->files, &parent->files);
+    err = create_thread(child);
+    if (err != ERR_OK) {
+        fdtable_close_all(&child->files);
+        as_destroy(child->as);
+        proc_free_slot(child);
+        return err;
+    }
+    // The child resumes where the parent made the call, seeing 0.
+    memcpy(proc_user_frame(child), proc_user_frame(parent), user_frame_size());
+    user_frame_set_return(proc_user_frame(child), 0);
+
+    spinlock_acquire(&proc_lock);
+    child->parent = parent;
+    spinlock_release(&proc_lock);
+    thread_start(child->thread);
+    return child->pid;
+}
+
+_Noreturn void proc_exit(int status)
+{
+    struct proc *p = proc_current();
+    if (p == init_proc) {
+        panic("init (pid 1) exited with status %d", status);
+    }
+    fdtable_close_all(&p->files);
+    // Leave our page table before freeing it: the kernel's serves as well.
+    vpmap_load(vpmap_kernel());
+    sched_note_vpmap_loaded(vpmap_kernel());
+    p->thread->vpmap = NULL;
+    as_destroy(p->as);
+    p->as = NULL;
+
+    spinlock_acquire(&proc_lock);
+    for (int i = 0; i < PROC_MAX; i++) {
+        struct proc *child = &procs[i];
+        if (child->state != PROC_FREE && child->parent == p) {
+            child->parent = init_proc;
+            if (child->state == PROC_ZOMBIE) {
+                sched_wakeup(init_proc);
+            }
+        }
+    }
+    p->state = PROC_ZOMBIE;
+    p->exit_status = status;
+    sched_wakeup(p->parent);  // it may be sleeping in wait (channel: itself)
+    spinlock_release(&proc_lock);
+    // From here on the parent may reap the slot at any moment: p is not
+    // touched again. The thread's own memory goes once it has switched away.
+    thread_exit();
+}
+
+_Noreturn void proc_kill_current(const char *reason, vaddr_t addr)
+{
+    struct proc *p = proc_current();
+    kprintf("pid %d (%s): killed: %s at 0x%lx\n", p->pid, p->name, reason, addr);
+    proc_exit(EXIT_STATUS_KILLED);
+}
+
+int64_t proc_wait(int pid, int *status)
+{
+    struct proc *self = proc_current();
+    spinlock_acquire(&proc_lock);
+    for (;;) {
+        bool have_child = false;
+        for (int i = 0; i < PROC_MAX; i++) {
+            struct proc *child = &procs[i];
+            if (child->state == PROC_FREE || child->parent != self ||
+                (pid != -1 && child->pid != pid)) {
+                continue;
+            }
+            have_child = true;
+            if (child->state == PROC_ZOMBIE) {
+                int child_pid = child->pid;
+                *status = child->exit_status;
+                child->state = PROC_FREE;
+                child->parent = NULL;
+                spinlock_release(&proc_lock);
+                return child_pid;
+            }
+        }
+        if (!have_child || self->killed) {
+            spinlock_release(&proc_lock);
+            return ERR_NOCHILD;
+        }
+        sched_sleep(self, &proc_lock);
+    }
+}
+
+err_t proc_kill(int pid)
+{
+    spinlock_acquire(&proc_lock);
+    for (int i = 0; i < PROC_MAX; i++) {
+        struct proc *p = &procs[i];
+        if (p->state == PROC_ALIVE && p->pid == pid) {
+            p->killed = true;
+            sched_wakeup(p);  // out of wait, if it sleeps there
+            spinlock_release(&proc_lock);
+            return ERR_OK;
+        }
+    }
+    spinlock_release(&proc_lock);
+    return ERR_SRCH;
+}
+
+void proc_on_return_to_user(void)
+{
+    struct proc *p = proc_current();
+    spinlock_acquire(&proc_lock);
+    bool killed = p->killed;
+    spinlock_release(&proc_lock);
+    if (killed) {
+        kprintf("pid %d (%s): killed\n", p->pid, p->name);
+        proc_exit(EXIT_STATUS_KILLED);
+    }
+}
+
+int proc_count(void)
+{
+    int n = 0;
+    spinlock_acquire(&proc_lock);
+    for (int i = 0; i < PROC_MAX; i++) {
+        n += procs[i].state != PROC_FREE;
+    }
+    spinlock_release(&proc_lock);
+    return n;
+}
+
+int proc_parent_pid(struct proc *p)
+{
+    spinlock_acquire(&proc_lock);
+    int ppid = p->parent != NULL ? p->parent->pid : 0;
+    spinlock_release(&proc_lock);
+    return ppid;
+}

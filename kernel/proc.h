@@ -1,0 +1,108 @@
+#pragma once
+
+// Processes: a user program running in its own address space.
+//
+// A process has one thread (kernel/thread.h), an address space
+// (kernel/mm/vm.h) and a table of open files (kernel/fdtable.h). Processes
+// form a tree: each has a parent, which reaps it with wait once it exits;
+// the children of a process that exits are handed to init (pid 1). An exited
+// process is a zombie until reaped: it keeps only its struct proc (pid, exit
+// status), having released every page, page table, kernel stack and file.
+//
+// A process ends by exit, or is ended by the kernel: on a fault it cannot
+// serve (one line on the console says why: pid, name, address, reason), or
+// by kill(), which takes effect the next time it would return to user mode.
+// Either way its parent sees status EXIT_STATUS_KILLED.
+//
+// Locking: proc_lock (internal) guards every field marked so below, the
+// process table and the parent/child links. The other fields belong to the
+// process's own thread.
+
+#include <stdbool.h>
+
+#include "arch/user_mode.h"
+#include "kernel/err.h"
+#include "kernel/fdtable.h"
+#include "kernel/mm/vm.h"
+#include "kernel/thread.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PROC_MAX      64
+#define PROC_NAME_MAX 16
+
+enum proc_state {
+    PROC_FREE,  // table slot unused
+    PROC_ALIVE,
+    PROC_ZOMBIE,  // exited, waiting for its parent's wait
+};
+
+struct proc {
+    // Guarded by proc_lock.
+    enum proc_state state;
+    int pid;
+    struct proc *parent;
+    int exit_status;  // once PROC_ZOMBIE
+    bool killed;      // kill() asked it to end
+
+    // The process's own; set up by whoever creates it before it runs.
+    char name[PROC_NAME_MAX];
+    struct thread *thread;
+    struct addrspace *as;
+    struct fdtable files;
+};
+
+// How fork copies memory: copy-on-write unless the kernel command line says
+// fork=eager (for benchmarks: a fork without copy-on-write, in the same kernel).
+extern enum fork_mode proc_fork_mode;
+
+// Starts init, pid 1, running the initrd program `path` with argv (argc
+// strings) and the console as descriptors 0, 1 and 2. ERR_NOENT, ERR_NOEXEC,
+// ERR_NOMEM, ERR_TOOLONG.
+err_t proc_start_init(const char *path, int argc, const char *const argv[]) MUST_CHECK;
+
+// The process of the running thread; NULL in kernel-only threads.
+struct proc *proc_current(void);
+
+// The user frame of the running process's thread (kernel stack top).
+struct user_frame *proc_user_frame(struct proc *p);
+
+// fork: a copy of the calling process, which returns 0 in the child. Returns
+// the child's pid, or ERR_NOSPACE (process table full) or ERR_NOMEM; on
+// error nothing of the child remains.
+int64_t proc_fork(void);
+
+// Ends the calling process with `status`. Never returns.
+_Noreturn void proc_exit(int status);
+
+// Ends the calling process because of `reason` at user address addr: prints
+// "pid P (name): killed: reason at 0xADDR" and exits with
+// EXIT_STATUS_KILLED. Never returns.
+_Noreturn void proc_kill_current(const char *reason, vaddr_t addr);
+
+// Waits for a child (pid, or any child for -1) to exit, reaps it and returns
+// its pid, storing its status in *status. ERR_NOCHILD if there is no such
+// child.
+int64_t proc_wait(int pid, int *status);
+
+// Asks process pid to end. ERR_SRCH if there is no live process pid.
+err_t proc_kill(int pid) MUST_CHECK;
+
+// Called on every return to user mode: ends the process if it was killed.
+void proc_on_return_to_user(void);
+
+// Names p after the last component of path ("/bin/sh" -> "sh"), truncated
+// to PROC_NAME_MAX - 1 characters.
+void proc_set_name(struct proc *p, const char *path);
+
+// The pid of p's parent (0 if none).
+int proc_parent_pid(struct proc *p);
+
+// Process table slots in use (live processes and zombies), for leak checks.
+int proc_count(void);
+
+#ifdef __cplusplus
+}
+#endif
