@@ -70,7 +70,9 @@ err_t as_map_memregion(struct addrspace *as, vaddr_t start, size_t size, memperm
         return ERR_INVAL;
     }
     vaddr_t end = start + size;
-    if (end < start || start < USER_REGION_MIN || end > USTACK_UPPERBOUND) {
+    // start >= USTACK_UPPERBOUND matters only for an empty heap (start == end).
+    if (end < start || start < USER_REGION_MIN || start >= USTACK_UPPERBOUND ||
+        end > USTACK_UPPERBOUND) {
         return ERR_VM_BOUND;
     }
     vaddr_t guard = kind == MEMREGION_STACK ? USTACK_GUARD_PAGES * PAGE_SIZE : 0;
