@@ -70,7 +70,9 @@ err_t as_map_memregion(struct addrspace *as, vaddr_t start, size_t size, memperm
         return ERR_INVAL;
     }
     vaddr_t end = start + size;
-    if (end < start || start < USER_REGION_MIN || end > USTACK_UPPERBOUND) {
+    // start >= USTACK_UPPERBOUND matters only for an empty heap (start == end).
+    if (end < start || start < USER_REGION_MIN || start >= USTACK_UPPERBOUND ||
+        end > USTACK_UPPERBOUND) {
         return ERR_VM_BOUND;
     }
     vaddr_t guard = kind == MEMREGION_STACK ? USTACK_GUARD_PAGES * PAGE_SIZE : 0;
@@ -178,7 +180,21 @@ err_t memregion_extend(struct memregion *r, vaddr_t new_end)
 void memregion_set_perm(struct memregion *r, memperm_t perm)
 {
     r->perm = perm;
-    vpmap_set_perm(r->as->vpmap, r->start, pages_in(r->start, r->end), perm);
+    if (!(perm & MEMPERM_WRITE)) {
+        vpmap_set_perm(r->as->vpmap, r->start, pages_in(r->start, r->end), perm);
+        return;
+    }
+    // A page another address space still maps must not become writable here,
+    // or that space would see our writes: it stays read-only, and our next
+    // write to it faults and copies it.
+    for (vaddr_t va = r->start; va < r->end; va += PAGE_SIZE) {
+        paddr_t page;
+        if (vpmap_lookup_vaddr(r->as->vpmap, va, &page, NULL) != ERR_OK) {
+            continue;
+        }
+        bool shared = paddr_to_page(page)->refcount > 1;
+        vpmap_set_perm(r->as->vpmap, va, 1, shared ? memperm_read_only(perm) : perm);
+    }
 }
 
 err_t as_sbrk(struct addrspace *as, int64_t increment, vaddr_t *old_brk)

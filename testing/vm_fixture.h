@@ -1,0 +1,404 @@
+#pragma once
+
+// VmFixture: a process's address space on the host, for the tests of
+// kernel/mm/vm.c and kernel/pgfault.c.
+//
+// SetUp builds, on a fresh arena (PmemTest), the address space exec would
+// build for a small program, and makes it the current one (as_current()):
+//
+//   kCodeStart   code  (URX) 2 pages, both loaded (mapped, filled)
+//   kDataStart   data  (URW) 2 pages: the first loaded (initialized data),
+//                            the second absent (bss: demand-zero)
+//   kHeapStart   heap  (URW) empty; the break is here
+//        ...
+//   kGuard       the stack guard page: in no region
+//   kStackStart  stack (URW) USTACK_PAGES pages; only the top one mapped
+//   kStackTop    (USTACK_UPPERBOUND)
+//
+// So 4 pages are mapped (kLoadedPages) and every fault counter is 0.
+//
+// The helpers play the parts of the hardware and of the process code:
+//   Touch(va, kWrite)   the MMU: no fault if the current address space maps
+//                       va with enough permission, else handle_page_fault
+//                       with present = "va is mapped"; returns the verdict;
+//   Peek, Poke          read or write a byte through a page table (no fault);
+//   Fork, Exit, Switch  as_copy, as_destroy, and changing the current process.
+//
+// Checks made for every test, in TearDown, over every address space still
+// alive (and by tests, mid-way, with ExpectInvariants):
+//   - pages_mapped equals the number of pages the page table maps;
+//   - every mapped page lies in a region and has no more permission than it;
+//   - every page's refcount equals the number of mappings of it;
+// then, after destroying them all: no fake page table is left alive, and
+// pmem's free pages are back at the baseline (PmemTest).
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "testing/fake_current.h"
+#include "testing/fake_vpmap.h"
+#include "testing/pmem_fixture.h"
+#include "gtest/gtest.h"
+
+extern "C" {
+#include "arch/kmap.h"
+#include "arch/page.h"
+#include "kernel/mm/kmalloc.h"
+#include "kernel/mm/pmem.h"
+#include "kernel/mm/vm.h"
+#include "kernel/pgfault.h"
+}
+
+// gtest prints verdicts by name ("FAULT_PERMISSION"), not as numbers.
+inline void PrintTo(enum fault_verdict verdict, std::ostream *os)
+{
+    static const char *const names[] = {
+        "FAULT_RESOLVED",       "FAULT_BAD_ADDRESS",   "FAULT_STACK_OVERFLOW", "FAULT_PERMISSION",
+        "FAULT_KERNEL_ADDRESS", "FAULT_OUT_OF_MEMORY", "FAULT_KERNEL_BUG",
+    };
+    unsigned i = static_cast<unsigned>(verdict);
+    *os << (i < sizeof names / sizeof names[0] ? names[i] : "verdict?");
+}
+
+// And permissions by name ("MEMPERM_URW").
+inline void PrintTo(memperm_t perm, std::ostream *os)
+{
+    switch (static_cast<int>(perm)) {
+    case MEMPERM_UR:
+        *os << "MEMPERM_UR";
+        return;
+    case MEMPERM_URW:
+        *os << "MEMPERM_URW";
+        return;
+    case MEMPERM_URX:
+        *os << "MEMPERM_URX";
+        return;
+    default:
+        *os << "memperm 0x" << std::hex << static_cast<int>(perm) << std::dec;
+    }
+}
+
+// "0x..." for messages about addresses.
+inline std::string Hex(uint64_t value)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
+    return text;
+}
+
+// Fault counters a test expects. Name only those that are not zero:
+//   EXPECT_TRUE(StatsAre(as_->stats, {.page_faults = 1, .demand_zero_faults = 1}));
+// (pages_shared is counted system-wide only: tests check vm_global_stats.)
+struct FaultCounts {
+    uint64_t page_faults = 0;
+    uint64_t demand_zero_faults = 0;
+    uint64_t cow_faults = 0;
+    uint64_t cow_copies = 0;
+    uint64_t cow_reused = 0;
+};
+
+inline testing::AssertionResult StatsAre(const struct vm_stats &actual, const FaultCounts &expected)
+{
+    auto text = [](uint64_t faults, uint64_t zero, uint64_t cow, uint64_t copies, uint64_t reused) {
+        return "page_faults " + std::to_string(faults) + ", demand_zero_faults " +
+               std::to_string(zero) + ", cow_faults " + std::to_string(cow) + ", cow_copies " +
+               std::to_string(copies) + ", cow_reused " + std::to_string(reused);
+    };
+    std::string got = text(actual.page_faults, actual.demand_zero_faults, actual.cow_faults,
+                           actual.cow_copies, actual.cow_reused);
+    std::string want = text(expected.page_faults, expected.demand_zero_faults, expected.cow_faults,
+                            expected.cow_copies, expected.cow_reused);
+    if (got == want) {
+        return testing::AssertionSuccess();
+    }
+    return testing::AssertionFailure() << "counted  " << got << "\nexpected " << want;
+}
+
+class VmFixture : public PmemTest {
+  protected:
+    // The layout SetUp builds (see the top of this file).
+    static constexpr vaddr_t kCodeStart = USER_REGION_MIN;
+    static constexpr vaddr_t kDataStart = kCodeStart + 2 * PAGE_SIZE;
+    static constexpr vaddr_t kBss = kDataStart + PAGE_SIZE;  // the data region's absent page
+    static constexpr vaddr_t kHeapStart = kDataStart + 2 * PAGE_SIZE;
+    static constexpr vaddr_t kStackTop = USTACK_UPPERBOUND;
+    static constexpr vaddr_t kStackStart = kStackTop - USTACK_PAGES * PAGE_SIZE;
+    static constexpr vaddr_t kStackTopPage = kStackTop - PAGE_SIZE;  // mapped by as_map_stack
+    static constexpr vaddr_t kGuard = kStackStart - USTACK_GUARD_PAGES * PAGE_SIZE;
+    static constexpr size_t kLoadedPages = 4;  // 2 code + 1 data + the stack's top page
+
+    // Bytes the loaded pages hold.
+    static constexpr uint8_t kCodeByte = 0xc3;
+    static constexpr uint8_t kDataByte = 0x5d;
+
+    // User accesses, for Touch.
+    enum Access { kRead, kWrite, kExecute };
+
+    // Touch's answer when the access needed no fault.
+    static constexpr std::optional<enum fault_verdict> kNoFault{};
+
+    explicit VmFixture(size_t arena_pages = 128) : PmemTest(arena_pages)
+    {
+    }
+
+    void SetUp() override
+    {
+        PmemTest::SetUp();
+        kmalloc_init();
+        fake_vpmap_fail_after(-1);
+        live_vpmaps_at_start_ = fake_vpmap_live_count();
+
+        ASSERT_EQ(as_create(&as_), ERR_OK);
+        spaces_.push_back(as_);
+        ASSERT_EQ(
+            as_map_memregion(as_, kCodeStart, 2 * PAGE_SIZE, MEMPERM_URX, MEMREGION_CODE, nullptr),
+            ERR_OK);
+        ASSERT_EQ(
+            as_map_memregion(as_, kDataStart, 2 * PAGE_SIZE, MEMPERM_URW, MEMREGION_DATA, nullptr),
+            ERR_OK);
+        ASSERT_EQ(as_map_heap(as_, kHeapStart), ERR_OK);
+        ASSERT_EQ(as_map_stack(as_), ERR_OK);
+        // Load the program as exec does: a page each, then its bytes.
+        for (vaddr_t va : {kCodeStart, kCodeStart + PAGE_SIZE, kDataStart}) {
+            ASSERT_EQ(as_map_zero_page(as_, va), ERR_OK);
+            FillPage(as_, va, va == kDataStart ? kDataByte : kCodeByte);
+        }
+        ASSERT_EQ(as_->pages_mapped, kLoadedPages);
+
+        fake_set_current_as(as_);
+        vm_global_stats = {};
+        fake_vpmap_take_flushes(as_->vpmap);  // nothing a test did
+    }
+
+    void TearDown() override
+    {
+        fake_vpmap_fail_after(-1);
+        ReleasePmem();
+        ExpectInvariants();
+        for (struct addrspace *as : spaces_) {
+            as_destroy(as);
+        }
+        spaces_.clear();
+        as_ = nullptr;
+        fake_set_current_as(nullptr);
+        EXPECT_EQ(fake_vpmap_live_count(), live_vpmaps_at_start_) << "a page table leaked";
+        PmemTest::TearDown();
+    }
+
+    // --- The MMU ---------------------------------------------------------
+
+    // Does the current address space let the user access va without a fault?
+    static bool MmuAllows(vaddr_t va, Access access)
+    {
+        const FakeMapping *m = Mapping(as_current(), va);
+        if (m == nullptr) {
+            return false;
+        }
+        return access == kRead || (access == kWrite && (m->perm & MEMPERM_WRITE)) ||
+               (access == kExecute && (m->perm & MEMPERM_EXEC));
+    }
+
+    // A user access to va by the current process, as the MMU sees it: no
+    // fault (kNoFault) when the page is mapped with enough permission, else a
+    // page fault with present = "the page is mapped" and the verdict of
+    // handle_page_fault. A resolved fault must leave the access possible: the
+    // instruction runs again and must not fault again.
+    // (Addresses in the kernel half fault here as not present; on x86 they
+    // are present, supervisor-only. The handler must not care.)
+    std::optional<enum fault_verdict> Touch(vaddr_t va, Access access)
+    {
+        if (MmuAllows(va, access)) {
+            return kNoFault;
+        }
+        bool present = Mapping(as_current(), va) != nullptr;
+        enum fault_verdict verdict =
+            handle_page_fault(va, present, access == kWrite, /*user=*/true);
+        if (verdict == FAULT_RESOLVED && !MmuAllows(va, access)) {
+            ADD_FAILURE() << "the fault at " << Hex(va)
+                          << " was resolved, but the access would fault again";
+        }
+        return verdict;
+    }
+
+    // --- Page tables and pages -------------------------------------------
+
+    // The mapping of the page containing va in as, or nullptr.
+    static const FakeMapping *Mapping(struct addrspace *as, vaddr_t va)
+    {
+        return fake_vpmap_find(as->vpmap, va);
+    }
+
+    // The frame mapped at va in as (the test fails if there is none).
+    static paddr_t Frame(struct addrspace *as, vaddr_t va)
+    {
+        const FakeMapping *m = Mapping(as, va);
+        EXPECT_NE(m, nullptr) << Hex(va) << " is not mapped";
+        return m == nullptr ? 0 : m->paddr;
+    }
+
+    static int Refcount(paddr_t frame)
+    {
+        return paddr_to_page(frame)->refcount;
+    }
+
+    // The byte at va, read through as's page table.
+    static uint8_t Peek(struct addrspace *as, vaddr_t va)
+    {
+        paddr_t pa;
+        if (vpmap_lookup_vaddr(as->vpmap, va, &pa, nullptr) != ERR_OK) {
+            ADD_FAILURE() << "Peek: " << Hex(va) << " is not mapped";
+            return 0;
+        }
+        return *static_cast<uint8_t *>(kmap_p2v(pa));
+    }
+
+    // Writes the byte at va through as's page table, whatever its permission
+    // (the kernel's view; a user write goes through Touch first).
+    static void Poke(struct addrspace *as, vaddr_t va, uint8_t value)
+    {
+        paddr_t pa;
+        if (vpmap_lookup_vaddr(as->vpmap, va, &pa, nullptr) != ERR_OK) {
+            ADD_FAILURE() << "Poke: " << Hex(va) << " is not mapped";
+            return;
+        }
+        *static_cast<uint8_t *>(kmap_p2v(pa)) = value;
+    }
+
+    static void FillPage(struct addrspace *as, vaddr_t va, uint8_t value)
+    {
+        std::memset(kmap_p2v(Frame(as, va)), value, PAGE_SIZE);
+    }
+
+    // Does every byte of the page mapped at va hold `value`?
+    static bool PageHolds(struct addrspace *as, vaddr_t va, uint8_t value)
+    {
+        const uint8_t *bytes = static_cast<const uint8_t *>(kmap_p2v(Frame(as, va)));
+        for (size_t i = 0; i < PAGE_SIZE; i++) {
+            if (bytes[i] != value) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // The pages whose TLB entries as's page table flushed since the last call.
+    static std::vector<vaddr_t> Flushes(struct addrspace *as)
+    {
+        return fake_vpmap_take_flushes(as->vpmap);
+    }
+
+    static size_t MappedPages(struct addrspace *as)
+    {
+        return fake_vpmap_mappings(as->vpmap).size();
+    }
+
+    // --- Processes -------------------------------------------------------
+
+    // fork: a copy of `parent` (checked to succeed), destroyed in TearDown
+    // unless the test calls Exit. The parent's flushes are left for the test.
+    struct addrspace *Fork(struct addrspace *parent, enum fork_mode mode = FORK_COPY_ON_WRITE)
+    {
+        struct addrspace *child = nullptr;
+        EXPECT_EQ(as_copy(parent, mode, &child), ERR_OK);
+        if (child != nullptr) {
+            spaces_.push_back(child);
+        }
+        return child;
+    }
+
+    // An empty address space (no regions), destroyed in TearDown.
+    struct addrspace *NewAddrspace()
+    {
+        struct addrspace *as = nullptr;
+        EXPECT_EQ(as_create(&as), ERR_OK);
+        if (as != nullptr) {
+            spaces_.push_back(as);
+        }
+        return as;
+    }
+
+    // The process exits: its address space is destroyed.
+    void Exit(struct addrspace *as)
+    {
+        for (auto it = spaces_.begin(); it != spaces_.end(); ++it) {
+            if (*it == as) {
+                spaces_.erase(it);
+                break;
+            }
+        }
+        if (as_current() == as) {
+            fake_set_current_as(nullptr);
+        }
+        if (as_ == as) {
+            as_ = nullptr;
+        }
+        as_destroy(as);
+    }
+
+    // The process owning `as` runs: faults (Touch) now happen in it.
+    static void Switch(struct addrspace *as)
+    {
+        fake_set_current_as(as);
+    }
+
+    // --- Memory pressure -------------------------------------------------
+
+    // Takes every free page but `left`, so that the next pmem_alloc after
+    // those fails.
+    void ExhaustPmem(size_t left = 0)
+    {
+        std::vector<paddr_t> pages = AllocateAllPages();
+        for (; left > 0 && !pages.empty(); left--) {
+            pmem_free(pages.back());
+            pages.pop_back();
+        }
+        hoard_.insert(hoard_.end(), pages.begin(), pages.end());
+    }
+
+    // Gives back what ExhaustPmem took.
+    void ReleasePmem()
+    {
+        FreePages(hoard_);
+        hoard_.clear();
+    }
+
+    // --- Invariants ------------------------------------------------------
+
+    // Checks the invariants listed at the top of this file over every live
+    // address space.
+    void ExpectInvariants() const
+    {
+        std::map<paddr_t, int> mappings_of_frame;
+        for (struct addrspace *as : spaces_) {
+            const auto &pages = fake_vpmap_mappings(as->vpmap);
+            EXPECT_EQ(as->pages_mapped, pages.size())
+                << "pages_mapped disagrees with the page table";
+            for (const auto &[va, m] : pages) {
+                mappings_of_frame[m.paddr]++;
+                struct memregion *r = as_find_memregion(as, va);
+                if (r == nullptr) {
+                    ADD_FAILURE() << Hex(va) << " is mapped but lies in no region";
+                } else if (!memperm_allows(r->perm, m.perm)) {
+                    ADD_FAILURE() << Hex(va) << " is mapped with more permission than its region";
+                }
+            }
+        }
+        for (const auto &[frame, count] : mappings_of_frame) {
+            EXPECT_EQ(Refcount(frame), count)
+                << "frame " << Hex(frame) << ": refcount differs from its number of mappings";
+        }
+    }
+
+    struct addrspace *as_ = nullptr;  // the process SetUp built; current unless switched
+
+  private:
+    std::vector<struct addrspace *> spaces_;  // every live address space
+    std::vector<paddr_t> hoard_;              // pages ExhaustPmem took
+    int live_vpmaps_at_start_ = 0;
+};
