@@ -3,7 +3,7 @@
 // exits 1.
 //
 // Checks: small blocks are 16-byte aligned, distinct, and keep their
-// contents; a 1 MiB block moves the break up by at least 1 MiB and freeing
+// contents; a 1 MiB block moves the break up to hold it, and freeing
 // it moves the break back down by whole pages, to less than
 // HEAP_TRIM_THRESHOLD above where the heap began; realloc keeps contents;
 // calloc zeroes.
@@ -51,7 +51,8 @@ int main(void)
     char *big = malloc(1 << 20);
     check(big != NULL, "1 MiB malloc returned NULL");
     uintptr_t grown = (uintptr_t)sbrk(0);
-    check(grown - before >= (1 << 20), "break did not grow by 1 MiB");
+    // The free top of the heap is reused, so the break may grow by a bit less.
+    check(grown > before && grown - start >= (1 << 20), "break did not grow to hold 1 MiB");
     memset(big, 0x5a, 1 << 20);
     free(big);
     uintptr_t after = (uintptr_t)sbrk(0);
