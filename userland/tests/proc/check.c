@@ -8,11 +8,13 @@
 
 static const char *test_name = "test";
 static int failures;
+static int checks;
 
 void check_init(const char *name)
 {
     test_name = name;
     failures = 0;
+    checks = 0;
 }
 
 const char *check_name(void)
@@ -30,6 +32,7 @@ static void fail_line(const char *what, va_list args, const char *detail)
 
 bool check(bool ok, const char *what, ...)
 {
+    checks++;
     if (!ok) {
         va_list args;
         va_start(args, what);
@@ -51,6 +54,7 @@ const char *check_fmt_result(char *buf, int64_t result)
 
 bool check_result(int64_t got, int64_t want, const char *what, ...)
 {
+    checks++;
     if (got == want) {
         return true;
     }
@@ -72,9 +76,10 @@ int check_failures(void)
 int check_finish(void)
 {
     if (failures == 0) {
+        printf("%s: all %d checks passed\n", test_name, checks);
         printf("%s: PASS\n", test_name);
         return 0;
     }
-    printf("%s: FAIL: %d check%s failed\n", test_name, failures, failures == 1 ? "" : "s");
+    printf("%s: FAIL: %d of %d checks failed\n", test_name, failures, checks);
     return 1;
 }

@@ -9,8 +9,9 @@
 //   name: FAIL: <what was checked>: <what happened>
 //
 // and the program goes on, so one run lists every failure. check_finish
-// prints "name: PASS" and returns 0 when nothing failed, else prints
-// "name: FAIL: N check(s) failed" and returns 1: main's exit status.
+// prints "name: all N checks passed" and "name: PASS" and returns 0 when
+// nothing failed, else prints "name: FAIL: F of N checks failed" and
+// returns 1: main's exit status.
 //
 // Results of system calls are printed as a number when >= 0 and as the
 // err_t name and number (ERR_FAULT (-3)) when negative.
