@@ -8,6 +8,7 @@
 #include "arch/console.h"
 #include "kernel/file.h"
 #include "kernel/ldisc.h"
+#include "kernel/sched.h"
 #include "kernel/sync/condvar.h"
 #include "kernel/sync/spinlock.h"
 
@@ -31,6 +32,10 @@ static int64_t console_read(struct file *file, void *buf, size_t n)
     size_t count;
     spinlock_acquire(&input_lock);
     while (!ldisc_read(&input, buf, n, &count)) {
+        if (thread_killed()) {
+            spinlock_release(&input_lock);
+            return ERR_KILLED;
+        }
         condvar_wait(&line_ready, &input_lock);
     }
     spinlock_release(&input_lock);

@@ -37,6 +37,8 @@ const char *err_name(err_t err)
         return "ERR_EXISTS";
     case ERR_PERM:
         return "ERR_PERM";
+    case ERR_KILLED:
+        return "ERR_KILLED";
     }
     return "ERR_(unknown)";
 }

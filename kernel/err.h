@@ -30,6 +30,7 @@ typedef enum {
     ERR_SRCH = -14,       // no such process
     ERR_EXISTS = -15,     // already exists
     ERR_PERM = -16,       // not allowed for this process
+    ERR_KILLED = -17,     // the calling process was killed while it waited
 } err_t;
 
 // Marks a function whose result must not be ignored.

@@ -114,7 +114,7 @@ _Noreturn void kernel_main(const struct boot_info *boot_info)
         // From now on init decides when the machine stops (shutdown); this
         // thread has nothing left to do.
         for (;;) {
-            sched_sleep_ticks(UINT64_MAX / 2);
+            (void)sched_sleep_ticks(UINT64_MAX);
         }
     }
     kprintf("osv: nothing left to run; halting.\n");

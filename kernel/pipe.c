@@ -10,6 +10,7 @@
 
 #include "kernel/mm/kmalloc.h"
 #include "kernel/ringbuf.h"
+#include "kernel/sched.h"
 #include "kernel/sync/condvar.h"
 #include "kernel/sync/spinlock.h"
 
@@ -32,6 +33,10 @@ static int64_t pipe_read(struct file *file, void *buf, size_t n)
     struct pipe *pipe = file->data;
     spinlock_acquire(&pipe->lock);
     while (ringbuf_used(&pipe->ring) == 0 && pipe->write_open) {
+        if (thread_killed()) {
+            spinlock_release(&pipe->lock);
+            return ERR_KILLED;
+        }
         condvar_wait(&pipe->readable, &pipe->lock);
     }
     // Empty here means the write end is closed: 0, end of file.
@@ -54,13 +59,17 @@ static int64_t pipe_write(struct file *file, const void *buf, size_t n)
         if (put > 0) {
             done += put;
             condvar_broadcast(&pipe->readable);
+        } else if (thread_killed()) {
+            break;
         } else {
             condvar_wait(&pipe->writable, &pipe->lock);
         }
     }
+    bool reader_gone = !pipe->read_open;
     spinlock_release(&pipe->lock);
     if (done == 0) {
-        return ERR_PIPE;  // n > 0 (file_write sees to it): the reader is gone
+        // n > 0 (file_write sees to it): the reader is gone, or we were killed.
+        return reader_gone ? ERR_PIPE : ERR_KILLED;
     }
     return (int64_t)done;
 }

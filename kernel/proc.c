@@ -248,7 +248,7 @@ err_t proc_kill(int pid)
         struct proc *p = &procs[i];
         if (p->state == PROC_ALIVE && p->pid == pid) {
             p->killed = true;
-            sched_wakeup(p);  // out of wait, if it sleeps there
+            sched_kill(p->thread);  // out of any wait that a kill interrupts
             spinlock_release(&proc_lock);
             return ERR_OK;
         }
@@ -264,8 +264,7 @@ void proc_on_return_to_user(void)
     bool killed = p->killed;
     spinlock_release(&proc_lock);
     if (killed) {
-        kprintf("pid %d (%s): killed\n", p->pid, p->name);
-        proc_exit(EXIT_STATUS_KILLED);
+        proc_kill_current("by kill()", user_frame_pc(proc_user_frame(p)));
     }
 }
 

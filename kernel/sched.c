@@ -244,14 +244,47 @@ void sched_preempt(void)
     }
 }
 
-void sched_sleep_ticks(uint64_t ticks)
+err_t sched_sleep_ticks(uint64_t ticks)
 {
-    uint64_t deadline = timer_ticks() + ticks;
+    // Saturate: a deadline past the end of time is just "forever".
+    uint64_t now = timer_ticks();
+    uint64_t deadline = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
+    err_t result = ERR_OK;
     spinlock_acquire(&tick_lock);
     while (timer_ticks() < deadline) {
+        if (thread_killed()) {
+            result = ERR_KILLED;
+            break;
+        }
         sched_sleep(&tick_channel, &tick_lock);
     }
     spinlock_release(&tick_lock);
+    return result;
+}
+
+void sched_kill(struct thread *thread)
+{
+    spinlock_acquire(&sched_lock);
+    thread->killed = true;
+    if (thread->state == THREAD_SLEEPING) {
+        for (struct thread **link = &sleepers; *link != NULL; link = &(*link)->next) {
+            if (*link == thread) {
+                *link = thread->next;
+                break;
+            }
+        }
+        thread->state = THREAD_RUNNABLE;
+        enqueue(thread);
+    }
+    spinlock_release(&sched_lock);
+}
+
+bool thread_killed(void)
+{
+    spinlock_acquire(&sched_lock);
+    bool killed = current->killed;
+    spinlock_release(&sched_lock);
+    return killed;
 }
 
 void sched_note_vpmap_loaded(struct vpmap *vpmap)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "arch/vpmap.h"
+#include "kernel/err.h"
 #include "kernel/sync/spinlock.h"
 #include "kernel/thread.h"
 
@@ -62,8 +63,18 @@ void sched_tick(void);
 // interrupt has been acknowledged.
 void sched_preempt(void);
 
-// Sleeps for at least `ticks` timer ticks.
-void sched_sleep_ticks(uint64_t ticks);
+// Sleeps for at least `ticks` timer ticks. Returns ERR_OK, or ERR_KILLED
+// early if the thread is killed meanwhile.
+err_t sched_sleep_ticks(uint64_t ticks);
+
+// Marks `thread` killed and, if it sleeps, wakes it. Waits that a kill may
+// interrupt (pipe and console reads and writes, sleep, wait) check
+// thread_killed() each time they wake and give up with ERR_KILLED; other
+// waits (sleep locks) just go back to sleep. Used by kill().
+void sched_kill(struct thread *thread);
+
+// True when the running thread has been killed (sched_kill).
+bool thread_killed(void);
 
 // Tells the scheduler that the running thread loaded `vpmap` itself (exec,
 // exit), so that switching back to a thread using it need not reload it.

@@ -56,8 +56,7 @@ int64_t sys_kill(const struct syscall_args *args)
 
 int64_t sys_sleep(const struct syscall_args *args)
 {
-    sched_sleep_ticks(args->arg[0]);
-    return 0;
+    return sched_sleep_ticks(args->arg[0]);
 }
 
 int64_t sys_ticks(const struct syscall_args *args)

@@ -13,10 +13,13 @@
 //     returns 0; a child that kills itself ends before its next
 //     instruction; a child sleeping in wait for its own child is ended by
 //     kill too. wait reports EXIT_STATUS_KILLED for each.
-//  5. kill of a pid no process has, of a child that has exited but is not
+//  5. kill also ends a child blocked in the kernel: reading a pipe nobody
+//     writes to, or in a long sleep; it ends at once, not when the wait
+//     would have ended.
+//  6. kill of a pid no process has, of a child that has exited but is not
 //     reaped yet (a zombie: its status stays the one it exited with), and
 //     of a reaped child returns ERR_SRCH.
-//  6. The parent, and the kernel, go on after every one of these.
+//  7. The parent, and the kernel, go on after every one of these.
 //
 // The expected console lines are in BUILD.bazel: the kernel's "killed"
 // lines name each child by pid, and pids are handed out in order (init 1,
@@ -169,6 +172,35 @@ int main(void)
     check_result(wait(pid, &status), pid, "wait for the zombie");
     check_result(status, 9, "the zombie's own exit status");
     check_result(kill(pid), ERR_SRCH, "kill(reaped child)");
+
+    printf("killtest: a child blocked reading a pipe is killed\n");
+    int quiet[2];
+    check_result(pipe(quiet), 0, "pipe");
+    pid = fork();
+    if (pid == 0) {
+        char c;
+        read(quiet[0], &c, 1);  // we keep the write end open: blocks forever
+        printf("killtest: FAIL: the blocked read returned\n");
+        _exit(0);
+    }
+    sleep(5);  // let it block
+    check_result(kill(pid), 0, "kill(child blocked in read)");
+    expect_killed(pid, "blocked reading a pipe");
+    close(quiet[0]);
+    close(quiet[1]);
+
+    printf("killtest: a child in a long sleep is killed at once\n");
+    pid = fork();
+    if (pid == 0) {
+        sleep(1000000);
+        printf("killtest: FAIL: the long sleep ended\n");
+        _exit(0);
+    }
+    sleep(5);
+    uint64_t before = ticks();
+    check_result(kill(pid), 0, "kill(sleeping child)");
+    expect_killed(pid, "sleeping");
+    check(ticks() - before < 100, "the sleeper ended within a second of the kill");
 
     return check_finish();
 }
