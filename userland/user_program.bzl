@@ -21,7 +21,7 @@ Other rules read both from UserProgramInfo. The macro creates the cc_binary
 `<name>_linked` (bare-only, so host builds skip it) and the rule `<name>`.
 """
 
-load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")
+load("//platforms:linked_image.bzl", "LINKED_IMAGE_ATTRS", "keep_with_symbols", "linked_binary", "objcopy")
 load("//platforms:user_transition.bzl", "user_transition")
 
 UserProgramInfo = provider(
@@ -34,21 +34,15 @@ UserProgramInfo = provider(
 )
 
 def _user_program_impl(ctx):
-    linked = ctx.attr.binary[0][DefaultInfo].files.to_list()
-    if len(linked) != 1:
-        fail("binary must produce exactly one file, got %s" % linked)
-
-    debug_elf = ctx.actions.declare_file(ctx.label.name + ".debug")
-    ctx.actions.symlink(output = debug_elf, target_file = linked[0])
-
-    elf = ctx.actions.declare_file(ctx.label.name)
-    ctx.actions.run(
-        executable = find_cpp_toolchain(ctx).objcopy_executable,
-        arguments = ["--strip-debug", linked[0].path, elf.path],
-        inputs = linked,
-        outputs = [elf],
-        mnemonic = "UserProgramStrip",
-        progress_message = "Stripping user program %s" % elf.short_path,
+    linked = linked_binary(ctx, "binary")
+    debug_elf = keep_with_symbols(ctx, linked, ctx.label.name + ".debug")
+    elf = objcopy(
+        ctx,
+        linked,
+        ctx.label.name,
+        ["--strip-debug"],
+        "UserProgramStrip",
+        "Stripping user program %s",
     )
 
     files = [elf, debug_elf]
@@ -59,19 +53,13 @@ def _user_program_impl(ctx):
 
 _user_program = rule(
     implementation = _user_program_impl,
-    attrs = {
+    attrs = dict({
         "binary": attr.label(
             mandatory = True,
             cfg = user_transition,
             doc = "The linked program (a cc_binary), built for user space.",
         ),
-        "_allowlist_function_transition": attr.label(
-            default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
-        ),
-        "_cc_toolchain": attr.label(
-            default = "@bazel_tools//tools/cpp:current_cc_toolchain",
-        ),
-    },
+    }, **LINKED_IMAGE_ATTRS),
     toolchains = ["@bazel_tools//tools/cpp:toolchain_type"],
     incompatible_use_toolchain_transition = True,
 )

@@ -13,8 +13,8 @@ outputs two files:
 Rules that boot the kernel read both from KernelImageInfo.
 """
 
-load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")
 load("//platforms:bare_transition.bzl", "bare_transition")
+load("//platforms:linked_image.bzl", "LINKED_IMAGE_ATTRS", "keep_with_symbols", "linked_binary", "objcopy")
 
 KernelImageInfo = provider(
     doc = "A bootable kernel.",
@@ -25,27 +25,15 @@ KernelImageInfo = provider(
 )
 
 def _kernel_image_impl(ctx):
-    linked = ctx.attr.elf[0][DefaultInfo].files.to_list()
-    if len(linked) != 1:
-        fail("elf must produce exactly one file, got %s" % linked)
-
-    elf = ctx.actions.declare_file(ctx.label.name + ".elf")
-    ctx.actions.symlink(output = elf, target_file = linked[0])
-
-    boot_image = ctx.actions.declare_file(ctx.label.name + ".boot.elf")
-    objcopy = find_cpp_toolchain(ctx).objcopy_executable
-    ctx.actions.run(
-        executable = objcopy,
-        arguments = [
-            "--output-target=elf32-i386",
-            "--strip-debug",
-            linked[0].path,
-            boot_image.path,
-        ],
-        inputs = linked,
-        outputs = [boot_image],
-        mnemonic = "KernelBootImage",
-        progress_message = "Making 32-bit boot image %s" % boot_image.short_path,
+    linked = linked_binary(ctx, "elf")
+    elf = keep_with_symbols(ctx, linked, ctx.label.name + ".elf")
+    boot_image = objcopy(
+        ctx,
+        linked,
+        ctx.label.name + ".boot.elf",
+        ["--output-target=elf32-i386", "--strip-debug"],
+        "KernelBootImage",
+        "Making 32-bit boot image %s",
     )
 
     files = [boot_image, elf]
@@ -56,19 +44,13 @@ def _kernel_image_impl(ctx):
 
 kernel_image = rule(
     implementation = _kernel_image_impl,
-    attrs = {
+    attrs = dict({
         "elf": attr.label(
             mandatory = True,
             cfg = bare_transition,
             doc = "The linked kernel (a cc_binary for the bare platform).",
         ),
-        "_allowlist_function_transition": attr.label(
-            default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
-        ),
-        "_cc_toolchain": attr.label(
-            default = "@bazel_tools//tools/cpp:current_cc_toolchain",
-        ),
-    },
+    }, **LINKED_IMAGE_ATTRS),
     toolchains = ["@bazel_tools//tools/cpp:toolchain_type"],
     incompatible_use_toolchain_transition = True,
 )

@@ -10,7 +10,7 @@
 // kernel stack top and another, for a moment, the user %rsp.
 
 #include "arch/x86_64/gdt.h"
-#include "arch/x86_64/trap.h"
+#include "arch/x86_64/trap_frame_macros.inc"
 
     .bss
     .balign 8
@@ -33,21 +33,7 @@ syscall_entry:
     pushq $0                                     // error code
     pushq $VECTOR_SYSCALL                        // vector
     sub $TF_VECTOR, %rsp
-    mov %rax, TF_RAX(%rsp)
-    mov %rbx, TF_RBX(%rsp)
-    mov %rcx, TF_RCX(%rsp)
-    mov %rdx, TF_RDX(%rsp)
-    mov %rsi, TF_RSI(%rsp)
-    mov %rdi, TF_RDI(%rsp)
-    mov %rbp, TF_RBP(%rsp)
-    mov %r8, TF_R8(%rsp)
-    mov %r9, TF_R9(%rsp)
-    mov %r10, TF_R10(%rsp)
-    mov %r11, TF_R11(%rsp)
-    mov %r12, TF_R12(%rsp)
-    mov %r13, TF_R13(%rsp)
-    mov %r14, TF_R14(%rsp)
-    mov %r15, TF_R15(%rsp)
+    save_general_registers
     cld
     xor %ebp, %ebp
     mov %rsp, %rdi
@@ -61,19 +47,7 @@ syscall_entry:
     mov $0x0000800000000000, %r11
     cmp %r11, %rcx
     jae trap_return
-    mov TF_RAX(%rsp), %rax
-    mov TF_RBX(%rsp), %rbx
-    mov TF_RDX(%rsp), %rdx
-    mov TF_RSI(%rsp), %rsi
-    mov TF_RDI(%rsp), %rdi
-    mov TF_RBP(%rsp), %rbp
-    mov TF_R8(%rsp), %r8
-    mov TF_R9(%rsp), %r9
-    mov TF_R10(%rsp), %r10
-    mov TF_R12(%rsp), %r12
-    mov TF_R13(%rsp), %r13
-    mov TF_R14(%rsp), %r14
-    mov TF_R15(%rsp), %r15
+    restore_general_registers_but_rcx_r11
     mov TF_RFLAGS(%rsp), %r11
     mov TF_RSP(%rsp), %rsp
     sysretq

@@ -1,7 +1,7 @@
 // Trap entry: the 256 IDT stubs and the common path to trap_dispatch.
 // See trap.h for the frame this builds and the rules handlers run under.
 
-#include "arch/x86_64/trap.h"
+#include "arch/x86_64/trap_frame_macros.inc"
 
 // Vectors for which the CPU pushes an error code (SDM vol. 3A, table 6-1):
 // #DF 8, #TS 10, #NP 11, #SS 12, #GP 13, #PF 14, #AC 17, #CP 21, #VC 29,
@@ -33,21 +33,7 @@ trap_stubs:
 // rflags, rsp, ss: the top of a struct trap_frame.
 trap_common:
     sub $TF_VECTOR, %rsp
-    mov %rax, TF_RAX(%rsp)
-    mov %rbx, TF_RBX(%rsp)
-    mov %rcx, TF_RCX(%rsp)
-    mov %rdx, TF_RDX(%rsp)
-    mov %rsi, TF_RSI(%rsp)
-    mov %rdi, TF_RDI(%rsp)
-    mov %rbp, TF_RBP(%rsp)
-    mov %r8, TF_R8(%rsp)
-    mov %r9, TF_R9(%rsp)
-    mov %r10, TF_R10(%rsp)
-    mov %r11, TF_R11(%rsp)
-    mov %r12, TF_R12(%rsp)
-    mov %r13, TF_R13(%rsp)
-    mov %r14, TF_R14(%rsp)
-    mov %r15, TF_R15(%rsp)
+    save_general_registers
 
     // The C ABI wants the direction flag clear at calls; the interrupted
     // code may have set it (iretq restores its rflags). A zero frame pointer
@@ -63,20 +49,8 @@ trap_common:
 // the slow way back from a system call (syscall_entry.S).
     .global trap_return
 trap_return:
-    mov TF_RAX(%rsp), %rax
-    mov TF_RBX(%rsp), %rbx
+    restore_general_registers_but_rcx_r11
     mov TF_RCX(%rsp), %rcx
-    mov TF_RDX(%rsp), %rdx
-    mov TF_RSI(%rsp), %rsi
-    mov TF_RDI(%rsp), %rdi
-    mov TF_RBP(%rsp), %rbp
-    mov TF_R8(%rsp), %r8
-    mov TF_R9(%rsp), %r9
-    mov TF_R10(%rsp), %r10
     mov TF_R11(%rsp), %r11
-    mov TF_R12(%rsp), %r12
-    mov TF_R13(%rsp), %r13
-    mov TF_R14(%rsp), %r14
-    mov TF_R15(%rsp), %r15
     add $TF_RIP, %rsp           // drop the registers, vector and error code
     iretq
