@@ -16,9 +16,15 @@
 //     address below ELF_USER_MIN, above ELF_USER_MAX or wrapping, W+X,
 //     overlapping or page-sharing segments, too many segments, no loadable
 //     segment, entry point outside every executable segment.
+//  4. A user program linked by the build (userland/tests:hello) parses, with
+//     text at ELF_USER_MIN and no segment both writable and executable.
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -483,6 +489,40 @@ TEST(ElfTest, EntryOutsideExecutableSegmentsIsRefused)
     EXPECT_EQ(Parse(img), ERR_NOEXEC);
     img.eh.e_entry = 0;
     EXPECT_EQ(Parse(img), ERR_NOEXEC);
+}
+
+// 4: a program the build linked.
+
+std::vector<uint8_t> ReadRunfile(const std::string &path)
+{
+    const char *srcdir = std::getenv("TEST_SRCDIR");
+    const char *workspace = std::getenv("TEST_WORKSPACE");
+    EXPECT_NE(srcdir, nullptr);
+    EXPECT_NE(workspace, nullptr);
+    if (srcdir == nullptr || workspace == nullptr) {
+        return {};
+    }
+    std::ifstream in(std::string(srcdir) + "/" + workspace + "/" + path, std::ios::binary);
+    EXPECT_TRUE(in) << "cannot open " << path;
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(ElfTest, UserProgramFromTheBuildParses)
+{
+    std::vector<uint8_t> bytes = ReadRunfile("userland/tests/hello");
+    ASSERT_FALSE(bytes.empty());
+    elf_image out;
+    ASSERT_EQ(elf_parse(bytes.data(), bytes.size(), &out), ERR_OK);
+    ASSERT_GE(out.num_segments, 2u);
+    EXPECT_EQ(out.segments[0].vaddr, ELF_USER_MIN);
+    EXPECT_EQ(out.segments[0].perm, MEMPERM_URX);
+    bool writable = false;
+    for (size_t i = 0; i < out.num_segments; i++) {
+        writable |= memperm_allows(out.segments[i].perm, MEMPERM_WRITE);
+        EXPECT_FALSE(memperm_allows(out.segments[i].perm, MEMPERM_WRITE) &&
+                     memperm_allows(out.segments[i].perm, MEMPERM_EXEC));
+    }
+    EXPECT_TRUE(writable);
 }
 
 }  // namespace

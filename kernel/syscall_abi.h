@@ -11,6 +11,26 @@
 // result comes back in %rax: a non-negative value on success, a negative
 // err_t on failure. %rcx and %r11 are clobbered; all other registers are
 // preserved.
+//
+// Process entry: what exec leaves for the program's first instruction
+// (_start in userland/lib/crt0.S, which relies on exactly this):
+//  - %rip is the ELF entry point, in user mode, with interrupts enabled and
+//    RFLAGS.DF clear (the C ABI's assumption at every function entry);
+//  - %rsp is 16-byte aligned and points at
+//
+//        %rsp + 0               argc           8 bytes, 0 <= argc <= EXEC_MAX_ARGS
+//        %rsp + 8               argv[0]        8-byte pointers to NUL-terminated
+//        ...                                   strings (argv[0] conventionally
+//        %rsp + 8 * argc        argv[argc-1]   the program's name)
+//        %rsp + 8 * (argc + 1)  NULL
+//        above                  the strings themselves, inside the stack
+//
+//    so that argv is %rsp + 8 and argv[argc] == NULL. There is no return
+//    address (_start never returns: it calls exit), no environment and no
+//    auxiliary vector (Linux puts envp and auxv after argv's NULL; osv does
+//    not);
+//  - every other general register is unspecified: _start reads none of
+//    them, and the kernel should zero them so that no kernel value leaks.
 
 #include <stdint.h>
 

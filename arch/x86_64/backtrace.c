@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "arch/x86_64/direct_map.h"
+#include "arch/x86_64/kstack_x86.h"
 #include "kernel/kprintf.h"
 
 #define MAX_FRAMES      32
@@ -49,7 +50,8 @@ static bool record_readable(uintptr_t frame)
         return false;
     }
     return within(frame, record, (uintptr_t)kernel_data_start, (uintptr_t)kernel_end) ||
-           within(frame, record, DIRECT_MAP_BASE, DIRECT_MAP_BASE + DIRECT_MAP_SIZE);
+           within(frame, record, DIRECT_MAP_BASE, DIRECT_MAP_BASE + DIRECT_MAP_SIZE) ||
+           kstack_contains(frame, record);
 }
 
 static bool in_kernel_text(uintptr_t addr)

@@ -11,6 +11,7 @@
 
 #include "arch/page.h"
 #include "arch/x86_64/kernel_map.h"
+#include "arch/x86_64/kstack_x86.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/panic.h"
 #include "kernel/sync/spinlock.h"
@@ -74,4 +75,16 @@ void kstack_free(struct kstack *stack)
     kassert(slot_used[slot]);
     slot_used[slot] = false;
     spinlock_release(&slots_lock);
+}
+
+bool kstack_contains(uintptr_t addr, size_t size)
+{
+    if (addr < KSTACK_REGION_BASE || addr - KSTACK_REGION_BASE >= KSTACK_REGION_SIZE) {
+        return false;
+    }
+    size_t slot = (addr - KSTACK_REGION_BASE) / SLOT_SIZE;
+    vaddr_t bottom = slot_bottom(slot);
+    // Read without the lock: this serves panics and backtraces, which must
+    // not take locks; a stale answer only shortens a backtrace.
+    return slot_used[slot] && addr >= bottom && size <= bottom + KSTACK_SIZE - addr;
 }

@@ -13,6 +13,7 @@
 #include "arch/x86_64/multiboot.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/serial_input.h"
+#include "arch/x86_64/user_mode_x86.h"
 #include "kernel/kprintf.h"
 #include "kernel/main.h"
 #include "kernel/timer.h"
@@ -31,6 +32,7 @@ static void arch_init(void)
     lapic_timer_start(TIMER_HZ);
     ioapic_init();
     serial_input_init();
+    syscall_init();
 }
 
 void x86_64_start(uint32_t multiboot_magic, uint32_t multiboot_info_paddr)

@@ -1,0 +1,48 @@
+#pragma once
+
+// osv's own system calls and the definitions they share with the kernel
+// (kernel/syscall_abi.h: struct osv_stat, struct osv_sysinfo, struct
+// osv_dirent, EXIT_STATUS_KILLED, O_RDONLY, limits; kernel/err.h: the err_t
+// codes and err_name).
+//
+// As in <unistd.h>, every call returns what the kernel returns: >= 0 on
+// success, a negative err_t on failure.
+
+#include <stdint.h>
+
+#include "kernel/err.h"
+#include "kernel/syscall_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Opens the initrd file `path` ("/" for the directory, which reads as
+// struct osv_dirent records). flags: O_RDONLY. Returns a file descriptor;
+// ERR_NOENT, ERR_INVAL (flags), ERR_NOSPACE (FD_MAX open), ERR_FAULT,
+// ERR_TOOLONG (longer than PATH_MAX_BYTES).
+int open(const char *path, int flags);
+
+// Describes the open file fd in *st. ERR_BADF, ERR_FAULT.
+int fstat(int fd, struct osv_stat *st);
+
+// Fills *info with memory and page-fault counts. ERR_FAULT.
+int sysinfo(struct osv_sysinfo *info);
+
+// Timer ticks since boot (sysinfo's ticks_per_second per second).
+uint64_t ticks(void);
+
+// Stops the machine; QEMU exits with the success code, or the failure code
+// if `failed` is nonzero. Only init (pid 1) may: ERR_PERM for the others.
+// Flushes stdout and stderr first.
+int shutdown(int failed);
+
+// Any system call, raw: the number in %rax, a0..a5 in %rdi, %rsi, %rdx,
+// %r10, %r8, %r9. For tests of the kernel's checks (unknown numbers, bad
+// pointers); programs use the wrappers.
+int64_t osv_syscall(uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                    uint64_t a4, uint64_t a5);
+
+#ifdef __cplusplus
+}
+#endif
