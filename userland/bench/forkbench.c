@@ -1,0 +1,663 @@
+// forkbench: the costs of fork, page faults and sbrk, measured from inside a
+// guest, the same way on osv and on Linux (issue 8).
+//
+//   forkbench [--sizes=MIB,MIB,...] [--reps=N]
+//
+// For each heap size (default 0,4,16,64 MiB; the parent writes every page of
+// its heap first) it measures, over N repetitions (default 20):
+//   fork_exit_wait_ns           fork, the child exits at once, the parent's
+//                               wait returns;
+//   cow_write_per_page_ns       after fork, the child writes one byte in every
+//                               heap page (copy-on-write faults; with eager
+//                               fork, plain writes);
+//   demand_zero_per_page_ns     the first write to each page of freshly
+//                               sbrk'ed memory as big as the heap (demand-zero
+//                               faults);
+// and once:
+//   sbrk_page_touch_ns          sbrk(+1 page) and a write to that page;
+//   getpid_ns                   a null system call round trip;
+//   page_copy_ns, page_zero_ns  the floor: copying and zeroing one 4 KiB page
+//                               with 8-byte moves, in user space.
+// Before each fork repetition the parent writes its whole heap again, so
+// every fork finds writable pages to share, as a process that has just
+// worked on its memory would.
+//
+// Output: one line per figure, all in nanoseconds, e.g.
+//   forkbench os=osv mode=cow heap_mib=64 metric=fork_exit_wait_ns median=812.5 min=790.1 n=20
+// (per-page metrics add faults_per_page=F: page faults taken per page, a check
+// that the loop measured what it claims), plus tsc_hz, and on osv the free
+// page count before and after every round (metric=free_pages start=.. end=..
+// ok=yes|no), which must return exactly to the start. The last line is
+// "forkbench os=.. mode=.. result=pass" or "result=FAIL (why)"; the exit
+// status is 0 on pass.
+//
+// Correctness criteria, checked as it runs:
+//   1. every fork succeeds and every child exits with status 0;
+//   2. on osv, free pages at the end of every round equal the start;
+//   3. every sbrk succeeds, and the break returns to where it was.
+//
+// Timing: rdtsc (after lfence), converted with the layer's TSC rate. All
+// arithmetic is integer: user programs are built without floating point.
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "userland/bench/forkbench_os.h"
+
+#define PAGE_SIZE    4096u
+#define MIB          (1024u * 1024u)
+#define MAX_SIZES    8
+#define MAX_REPS     1000
+#define SBRK_REPS    100  // sbrk(+1 page) samples, at least this many
+#define GETPID_BATCH 100  // system calls per getpid sample
+#define FLOOR_PAGES  16   // pages per copy/zero sample
+#define MAX_HEAP_MIB 256
+
+// ---------------------------------------------------------------------------
+// Output: a line buffer, integers in decimal, fixed-point numbers.
+
+static char line[256];
+static size_t line_len;
+static const char *fork_mode = "?";
+static bool failed;
+static bool quiet;  // warming up: measure, print nothing
+static const char *failure = "";
+
+static void put(const char *s)
+{
+    while (*s != '\0' && line_len < sizeof(line) - 1) {
+        line[line_len++] = *s++;
+    }
+}
+
+static void put_u64(uint64_t v)
+{
+    char digits[20];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0 && line_len < sizeof(line) - 1) {
+        line[line_len++] = digits[--n];
+    }
+}
+
+// v / 10^decimals, printed with that many decimals.
+static void put_fixed(uint64_t v, int decimals)
+{
+    uint64_t scale = 1;
+    for (int i = 0; i < decimals; i++) {
+        scale *= 10;
+    }
+    put_u64(v / scale);
+    if (decimals > 0) {
+        put(".");
+        uint64_t frac = v % scale;
+        for (uint64_t s = scale / 10; s > 0; s /= 10) {
+            put_u64(frac / s % 10);
+        }
+    }
+}
+
+static void begin_line(void)
+{
+    line_len = 0;
+    put("forkbench os=");
+    put(fb_os_name);
+    put(" mode=");
+    put(fork_mode);
+}
+
+static void end_line(void)
+{
+    line[line_len++] = '\n';
+    fb_write(1, line, line_len);
+}
+
+static void fail(const char *why)
+{
+    if (!failed) {
+        failure = why;
+    }
+    failed = true;
+    begin_line();
+    put(" error=\"");
+    put(why);
+    put("\"");
+    end_line();
+}
+
+// ---------------------------------------------------------------------------
+// Arithmetic and the clock.
+
+// a * b / c without overflow, for a quotient that fits in 64 bits (the
+// compiler's 128-bit division would need a runtime library).
+static uint64_t muldiv(uint64_t a, uint64_t b, uint64_t c)
+{
+    uint64_t lo, hi;
+    __asm__("mulq %3" : "=a"(lo), "=d"(hi) : "a"(a), "rm"(b) : "cc");
+    if (hi >= c) {
+        return UINT64_MAX;
+    }
+    uint64_t q, r;
+    __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(c) : "cc");
+    (void)r;
+    return q;
+}
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static uint64_t tsc_hz;
+
+static uint64_t samples[MAX_REPS];
+
+static void sort(uint64_t *v, int n)
+{
+    for (int i = 1; i < n; i++) {
+        uint64_t x = v[i];
+        int j = i;
+        for (; j > 0 && v[j - 1] > x; j--) {
+            v[j] = v[j - 1];
+        }
+        v[j] = x;
+    }
+}
+
+// Prints one figure: the median and minimum of samples[0..n), each a count
+// of TSC cycles for `per` operations, in nanoseconds per operation with one
+// decimal. heap_mib < 0 leaves heap_mib out. faults_x100 < 0 leaves
+// faults_per_page out.
+static void report(int heap_mib, const char *metric, int n, uint64_t per, int64_t faults_x100)
+{
+    if (quiet) {
+        return;
+    }
+    sort(samples, n);
+    uint64_t median = n % 2 == 1 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+    begin_line();
+    if (heap_mib >= 0) {
+        put(" heap_mib=");
+        put_u64((uint64_t)heap_mib);
+    }
+    put(" metric=");
+    put(metric);
+    put(" median=");
+    put_fixed(muldiv(median, 10000000000ull, tsc_hz * per), 1);
+    put(" min=");
+    put_fixed(muldiv(samples[0], 10000000000ull, tsc_hz * per), 1);
+    put(" n=");
+    put_u64((uint64_t)n);
+    if (faults_x100 >= 0) {
+        put(" faults_per_page=");
+        put_fixed((uint64_t)faults_x100, 2);
+    }
+    end_line();
+}
+
+// ---------------------------------------------------------------------------
+// Memory.
+
+static char *heap;         // start of the measured heap (page-aligned)
+static size_t heap_pages;  // pages of it in use now
+
+// Writes one byte in each of `pages` pages at p.
+static void touch(char *p, size_t pages, char value)
+{
+    volatile char *v = p;
+    for (size_t i = 0; i < pages; i++) {
+        v[i * PAGE_SIZE] = value;
+    }
+}
+
+static bool grow(int64_t bytes, char **old)
+{
+    void *p = fb_sbrk(bytes);
+    if (fb_sbrk_failed(p)) {
+        fail("sbrk failed");
+        return false;
+    }
+    if (old != NULL) {
+        *old = p;
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------
+// The measurements.
+
+static int64_t fork_or_fail(void)
+{
+    int64_t pid = fb_fork();
+    if (pid < 0) {
+        fail("fork failed");
+    }
+    return pid;
+}
+
+static void wait_for(int64_t pid)
+{
+    int status = -1;
+    if (fb_wait(pid, &status) != pid) {
+        fail("wait failed");
+    } else if (status != 0) {
+        fail("a child did not exit with status 0");
+    }
+}
+
+static void measure_fork(int heap_mib, int reps)
+{
+    int n = 0;
+    for (int r = 0; r < reps && !failed; r++) {
+        touch(heap, heap_pages, (char)r);
+        uint64_t t0 = rdtsc();
+        int64_t pid = fork_or_fail();
+        if (pid == 0) {
+            fb_exit(0);
+        }
+        if (pid < 0) {
+            return;
+        }
+        wait_for(pid);
+        samples[n++] = rdtsc() - t0;
+    }
+    if (n > 0) {
+        report(heap_mib, "fork_exit_wait_ns", n, 1, -1);
+    }
+}
+
+struct cow_result {
+    uint64_t cycles;
+    uint64_t faults;
+};
+
+static void measure_cow_write(int heap_mib, int reps)
+{
+    if (heap_pages == 0) {
+        return;
+    }
+    int n = 0;
+    uint64_t faults = 0;
+    for (int r = 0; r < reps && !failed; r++) {
+        touch(heap, heap_pages, (char)r);
+        int fds[2];
+        if (fb_pipe(fds) < 0) {
+            fail("pipe failed");
+            return;
+        }
+        int64_t pid = fork_or_fail();
+        if (pid == 0) {
+            fb_close(fds[0]);
+            struct cow_result res;
+            uint64_t f0 = fb_page_faults();
+            uint64_t t0 = rdtsc();
+            touch(heap, heap_pages, (char)(r + 1));
+            res.cycles = rdtsc() - t0;
+            res.faults = fb_page_faults() - f0;
+            fb_exit(fb_write(fds[1], &res, sizeof(res)) == (int64_t)sizeof(res) ? 0 : 1);
+        }
+        fb_close(fds[1]);
+        if (pid < 0) {
+            fb_close(fds[0]);
+            return;
+        }
+        struct cow_result res;
+        uint64_t got = 0;
+        while (got < sizeof(res)) {
+            int64_t k = fb_read(fds[0], (char *)&res + got, sizeof(res) - got);
+            if (k <= 0) {
+                break;
+            }
+            got += (uint64_t)k;
+        }
+        fb_close(fds[0]);
+        wait_for(pid);
+        if (got != sizeof(res)) {
+            fail("the child's figures did not arrive through the pipe");
+            return;
+        }
+        samples[n++] = res.cycles;
+        faults += res.faults;
+    }
+    if (n > 0) {
+        report(heap_mib, "cow_write_per_page_ns", n, heap_pages,
+               (int64_t)(faults * 100 / ((uint64_t)n * heap_pages)));
+    }
+}
+
+static void measure_demand_zero(int heap_mib, int reps)
+{
+    size_t pages = heap_pages;
+    if (pages == 0) {
+        return;
+    }
+    int n = 0;
+    uint64_t faults = 0;
+    for (int r = 0; r < reps && !failed; r++) {
+        char *p;
+        if (!grow((int64_t)(pages * PAGE_SIZE), &p)) {
+            return;
+        }
+        uint64_t f0 = fb_page_faults();
+        uint64_t t0 = rdtsc();
+        touch(p, pages, 1);
+        samples[n++] = rdtsc() - t0;
+        faults += fb_page_faults() - f0;
+        if (!grow(-(int64_t)(pages * PAGE_SIZE), NULL)) {
+            return;
+        }
+    }
+    report(heap_mib, "demand_zero_per_page_ns", n, pages,
+           (int64_t)(faults * 100 / ((uint64_t)n * pages)));
+}
+
+static void measure_sbrk_touch(int reps)
+{
+    int n = reps > SBRK_REPS ? reps : SBRK_REPS;
+    uint64_t f0 = fb_page_faults();
+    for (int r = 0; r < n; r++) {
+        uint64_t t0 = rdtsc();
+        char *p;
+        if (!grow(PAGE_SIZE, &p)) {
+            return;
+        }
+        *(volatile char *)p = 1;
+        samples[r] = rdtsc() - t0;
+    }
+    uint64_t faults = fb_page_faults() - f0;
+    if (grow(-(int64_t)n * PAGE_SIZE, NULL)) {
+        report(-1, "sbrk_page_touch_ns", n, 1, (int64_t)(faults * 100 / (uint64_t)n));
+    }
+}
+
+static void measure_getpid(int reps)
+{
+    int64_t pid = fb_getpid();
+    for (int r = 0; r < reps; r++) {
+        uint64_t t0 = rdtsc();
+        for (int i = 0; i < GETPID_BATCH; i++) {
+            if (fb_getpid() != pid) {
+                fail("getpid changed");
+            }
+        }
+        samples[r] = rdtsc() - t0;
+    }
+    report(-1, "getpid_ns", reps, GETPID_BATCH, -1);
+}
+
+// The floor: what one page costs at least, copied or zeroed with 8-byte
+// moves as both kernels do it. The volatile accesses keep the compiler from
+// turning the loops into a library call or string instructions.
+static uint64_t floor_src[FLOOR_PAGES * PAGE_SIZE / 8] __attribute__((aligned(4096)));
+static uint64_t floor_dst[FLOOR_PAGES * PAGE_SIZE / 8] __attribute__((aligned(4096)));
+
+static void copy_page_words(volatile uint64_t *dst, const volatile uint64_t *src)
+{
+    for (size_t i = 0; i < PAGE_SIZE / 8; i++) {
+        dst[i] = src[i];
+    }
+}
+
+static void zero_page_words(volatile uint64_t *dst)
+{
+    for (size_t i = 0; i < PAGE_SIZE / 8; i++) {
+        dst[i] = 0;
+    }
+}
+
+static void measure_floor(int reps)
+{
+    const size_t words = PAGE_SIZE / 8;
+    for (size_t i = 0; i < FLOOR_PAGES * words; i++) {  // fault everything in
+        floor_src[i] = i;
+        floor_dst[i] = 0;
+    }
+    for (int r = 0; r < reps; r++) {
+        uint64_t t0 = rdtsc();
+        for (size_t p = 0; p < FLOOR_PAGES; p++) {
+            copy_page_words(&floor_dst[p * words], &floor_src[p * words]);
+        }
+        samples[r] = rdtsc() - t0;
+    }
+    report(-1, "page_copy_ns", reps, FLOOR_PAGES, -1);
+    for (int r = 0; r < reps; r++) {
+        uint64_t t0 = rdtsc();
+        for (size_t p = 0; p < FLOOR_PAGES; p++) {
+            zero_page_words(&floor_dst[p * words]);
+        }
+        samples[r] = rdtsc() - t0;
+    }
+    report(-1, "page_zero_ns", reps, FLOOR_PAGES, -1);
+}
+
+// ---------------------------------------------------------------------------
+// Rounds, each checked for free pages.
+
+static uint64_t round_start;
+
+static void begin_round(void)
+{
+    if (!fb_free_pages(&round_start)) {
+        round_start = UINT64_MAX;
+    }
+}
+
+// Prints the round's free pages (heap_mib < 0: the round of size-independent
+// figures) and checks them, except after the warm-up.
+static void end_round(int heap_mib, bool warmup)
+{
+    uint64_t end;
+    if (quiet || round_start == UINT64_MAX || !fb_free_pages(&end)) {
+        return;
+    }
+    begin_line();
+    if (warmup) {
+        put(" round=warmup");
+    } else if (heap_mib >= 0) {
+        put(" heap_mib=");
+        put_u64((uint64_t)heap_mib);
+    } else {
+        put(" round=fixed");
+    }
+    put(" metric=free_pages start=");
+    put_u64(round_start);
+    put(" end=");
+    put_u64(end);
+    if (!warmup) {
+        put(end == round_start ? " ok=yes" : " ok=no");
+    }
+    end_line();
+    if (!warmup && end != round_start) {
+        fail("free pages did not return to the start of the round");
+    }
+}
+
+static void heap_round(int heap_mib, int reps)
+{
+    begin_round();
+    heap_pages = (size_t)heap_mib * MIB / PAGE_SIZE;
+    if (!grow((int64_t)(heap_pages * PAGE_SIZE), NULL)) {
+        return;
+    }
+    touch(heap, heap_pages, 1);
+    measure_fork(heap_mib, reps);
+    measure_cow_write(heap_mib, reps);
+    measure_demand_zero(heap_mib, reps);
+    if (!grow(-(int64_t)(heap_pages * PAGE_SIZE), NULL)) {
+        return;
+    }
+    heap_pages = 0;
+    end_round(heap_mib, false);
+}
+
+// Runs every measurement once, unreported, before the first round: the
+// page-table pages for the whole range the heap will reach stay allocated
+// after the heap shrinks (osv's vpmap keeps them until the address space
+// goes), the program's own pages (stack, bss) get their first faults, and
+// kernel caches fill. After that, a round that does not end with the free
+// page count it started with has leaked.
+static void warm_up(int max_mib, int reps)
+{
+    begin_round();
+    size_t reach = 2 * (size_t)max_mib * MIB / PAGE_SIZE;  // heap + demand-zero region
+    size_t sbrk_reach = (size_t)(reps > SBRK_REPS ? reps : SBRK_REPS);
+    reach = reach > sbrk_reach ? reach : sbrk_reach;
+    char *p;
+    if (!grow((int64_t)(reach * PAGE_SIZE), &p)) {
+        return;
+    }
+    touch(p, reach, 1);
+    if (!grow(-(int64_t)(reach * PAGE_SIZE), NULL)) {
+        return;
+    }
+    uint64_t start = round_start;
+    quiet = true;
+    heap_round(max_mib, 1);
+    measure_sbrk_touch(1);
+    measure_getpid(1);
+    measure_floor(1);
+    quiet = false;
+    round_start = start;
+    end_round(-1, true);
+}
+
+// ---------------------------------------------------------------------------
+// Arguments.
+
+static bool starts_with(const char *s, const char *prefix, const char **rest)
+{
+    while (*prefix != '\0') {
+        if (*s++ != *prefix++) {
+            return false;
+        }
+    }
+    *rest = s;
+    return true;
+}
+
+// Parses a decimal number ending at a ',' or the end; advances *s.
+static bool parse_number(const char **s, int *out, int max)
+{
+    const char *p = *s;
+    int v = 0;
+    if (*p < '0' || *p > '9') {
+        return false;
+    }
+    for (; *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (*p - '0');
+        if (v > max) {
+            return false;
+        }
+    }
+    if (*p != ',' && *p != '\0') {
+        return false;
+    }
+    *s = p;
+    *out = v;
+    return true;
+}
+
+static void usage_error(const char *arg)
+{
+    line_len = 0;
+    put("forkbench: bad argument '");
+    put(arg);
+    put("'; usage: forkbench [--sizes=MIB,MIB,...] [--reps=N]");
+    end_line();
+}
+
+int main(int argc, char **argv)
+{
+    int sizes[MAX_SIZES] = {0, 4, 16, 64};
+    int num_sizes = 4;
+    int reps = 20;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (starts_with(argv[i], "--sizes=", &v)) {
+            num_sizes = 0;
+            while (num_sizes < MAX_SIZES && parse_number(&v, &sizes[num_sizes], MAX_HEAP_MIB)) {
+                num_sizes++;
+                if (*v == '\0') {
+                    break;
+                }
+                v++;
+            }
+            if (*v != '\0' || num_sizes == 0) {
+                usage_error(argv[i]);
+                return 2;
+            }
+        } else if (starts_with(argv[i], "--reps=", &v)) {
+            if (!parse_number(&v, &reps, MAX_REPS) || *v != '\0' || reps < 1) {
+                usage_error(argv[i]);
+                return 2;
+            }
+        } else {
+            usage_error(argv[i]);
+            return 2;
+        }
+    }
+
+    if (!fb_os_init()) {
+        return 1;
+    }
+    fork_mode = fb_fork_mode();
+    tsc_hz = fb_tsc_per_second();
+    begin_line();
+    put(" metric=tsc_hz value=");
+    put_u64(tsc_hz);
+    put(" reps=");
+    put_u64((uint64_t)reps);
+    end_line();
+    if (tsc_hz == 0) {
+        fail("no TSC rate");
+        return 1;
+    }
+
+    // The heap starts at the current break, rounded up to a page.
+    char *brk = fb_sbrk(0);
+    if (fb_sbrk_failed(brk)) {
+        fail("sbrk(0) failed");
+        return 1;
+    }
+    size_t misalign = (uintptr_t)brk % PAGE_SIZE;
+    if (misalign != 0 && !grow((int64_t)(PAGE_SIZE - misalign), NULL)) {
+        return 1;
+    }
+    heap = fb_sbrk(0);
+
+    int max_mib = 0;
+    for (int i = 0; i < num_sizes; i++) {
+        max_mib = sizes[i] > max_mib ? sizes[i] : max_mib;
+    }
+    warm_up(max_mib, reps);
+    for (int i = 0; i < num_sizes && !failed; i++) {
+        heap_round(sizes[i], reps);
+    }
+    if (!failed) {
+        begin_round();
+        measure_sbrk_touch(reps);
+        measure_getpid(reps);
+        measure_floor(reps);
+        end_round(-1, false);
+    }
+    if (!failed && fb_sbrk(0) != heap) {
+        fail("the break did not return to where it started");
+    }
+
+    begin_line();
+    if (failed) {
+        put(" result=FAIL (");
+        put(failure);
+        put(")");
+    } else {
+        put(" result=pass");
+    }
+    end_line();
+    return failed ? 1 : 0;
+}
