@@ -92,9 +92,14 @@ err_t vpmap_lookup_vaddr(struct vpmap *vpmap, vaddr_t vaddr, paddr_t *paddr,
 // allocated; then everything mapped into dst by this call is unmapped again
 // (references dropped), and src keeps the (possibly reduced) permissions,
 // which is harmless: a write fault on such a page finds it unshared and makes
-// it writable again in place.
+// it writable again in place. When many pages change, src's TLB is flushed
+// whole once (vpmap_flush_tlb_all) instead of page by page.
 err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t n,
                      memperm_t perm) MUST_CHECK;
+
+// Invalidates every cached user-half translation of `vpmap`, if it is the
+// active address space. Cheaper than many single-page flushes.
+void vpmap_flush_tlb_all(struct vpmap *vpmap);
 
 // Invalidates any cached translation of the page at vaddr, if `vpmap` is the
 // active address space (inactive ones hold no translations: switching loads

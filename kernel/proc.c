@@ -179,9 +179,11 @@ _Noreturn void proc_exit(int status)
     }
     fdtable_close_all(&p->files);
     // Leave our page table before freeing it: the kernel's serves as well.
+    // The thread names the kernel's table first, so that a preemption at any
+    // point from here on brings it back to that table, never to ours.
+    p->thread->vpmap = vpmap_kernel();
     vpmap_load(vpmap_kernel());
     sched_note_vpmap_loaded(vpmap_kernel());
-    p->thread->vpmap = NULL;
     as_destroy(p->as);
     p->as = NULL;
 

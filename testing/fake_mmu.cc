@@ -6,12 +6,14 @@ extern "C" {
 
 namespace {
 paddr_t active_root;
+int root_loads;
 std::vector<vaddr_t> invalidations;
 }  // namespace
 
 void fake_mmu_reset()
 {
     active_root = 0;
+    root_loads = 0;
     invalidations.clear();
 }
 
@@ -22,9 +24,15 @@ std::vector<vaddr_t> fake_mmu_take_invalidations()
     return taken;
 }
 
+int fake_mmu_root_loads()
+{
+    return root_loads;
+}
+
 extern "C" void mmu_load_root(paddr_t pml4)
 {
     active_root = pml4;
+    root_loads++;
 }
 
 extern "C" paddr_t mmu_active_root(void)

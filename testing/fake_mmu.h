@@ -15,3 +15,6 @@ void fake_mmu_reset();
 
 // Pages invalidated (invlpg) since the last call, in order; forgets them.
 std::vector<vaddr_t> fake_mmu_take_invalidations();
+
+// How many times a root was loaded (each drops the whole user-half TLB).
+int fake_mmu_root_loads();

@@ -192,6 +192,13 @@ extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t va
     return ERR_OK;
 }
 
+extern "C" void vpmap_flush_tlb_all(struct vpmap *v)
+{
+    for (const auto &[va, m] : v->pages) {
+        v->flushes.push_back(va);
+    }
+}
+
 extern "C" void vpmap_flush_tlb(struct vpmap *v, vaddr_t vaddr)
 {
     v->flushes.push_back(pg_round_down(vaddr));

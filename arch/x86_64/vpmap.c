@@ -29,6 +29,10 @@
 // allow everything; the leaf PTE restricts.
 #define TABLE_FLAGS (PTE_PRESENT | PTE_WRITABLE | PTE_USER)
 
+// Past this many changed pages, one full flush beats a flush per page (and
+// a fork of a big address space changes thousands).
+#define FLUSH_ALL_THRESHOLD 32
+
 // Bits that describe a leaf mapping's permission (compared when deciding
 // whether a permission actually changes).
 #define PERM_BITS (PTE_PRESENT | PTE_WRITABLE | PTE_USER | PTE_NX)
@@ -288,12 +292,15 @@ err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t
     vaddr_t end = check_range("vpmap_cow_copy", vaddr, n);
     kassert(perm & MEMPERM_USER);
     uint64_t bits = leaf_bits(perm);
+    size_t changed = 0;
+    err_t result = ERR_OK;
     uint64_t *src_pte;
     for (vaddr_t va = vaddr; (src_pte = next_mapped(src, &va, end)) != NULL; va += PAGE_SIZE) {
         uint64_t *dst_pte = walk(dst, va, WALK_CREATE);
         if (dst_pte == NULL) {
             vpmap_unmap(dst, vaddr, (va - vaddr) / PAGE_SIZE, VPMAP_DEC_REFCNT);
-            return ERR_NOMEM;
+            result = ERR_NOMEM;
+            break;
         }
         if (*dst_pte & PTE_PRESENT) {
             panic("vpmap_cow_copy: 0x%lx is already mapped in the destination", va);
@@ -301,12 +308,25 @@ err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t
         paddr_t page = pte_address(*src_pte);
         if ((*src_pte & PERM_BITS) != bits) {
             *src_pte = (*src_pte & ~PERM_BITS) | bits;
-            vpmap_flush_tlb(src, va);
+            if (++changed <= FLUSH_ALL_THRESHOLD) {
+                vpmap_flush_tlb(src, va);
+            }
         }
         *dst_pte = page | bits;
         pmem_inc_refcnt(page);
     }
-    return ERR_OK;
+    if (changed > FLUSH_ALL_THRESHOLD) {
+        vpmap_flush_tlb_all(src);
+    }
+    return result;
+}
+
+void vpmap_flush_tlb_all(struct vpmap *vpmap)
+{
+    paddr_t root = root_paddr(vpmap);
+    if (mmu_active_root() == root) {
+        mmu_load_root(root);  // drops every non-global entry: the user half
+    }
 }
 
 void vpmap_flush_tlb(struct vpmap *vpmap, vaddr_t vaddr)

@@ -261,6 +261,23 @@ TEST_F(VpmapTest, CowCopySharesFramesReadOnlyOnBothSides)
     EXPECT_EQ(paddr_to_page(b)->refcount, 1);
 }
 
+TEST_F(VpmapTest, CowCopyOfManyPagesFlushesTheWholeTlbOnce)
+{
+    const size_t pages = 40;  // more than vpmap.c's single-page flush limit
+    for (size_t i = 0; i < pages; i++) {
+        ASSERT_EQ(vpmap_map(vpmap_, kUserBase + i * PAGE_SIZE, AllocPage(), 1, MEMPERM_URW),
+                  ERR_OK);
+    }
+    vpmap_load(vpmap_);
+    int loads = fake_mmu_root_loads();
+    struct vpmap *child;
+    ASSERT_EQ(vpmap_create(&child), ERR_OK);
+    ASSERT_EQ(vpmap_cow_copy(child, vpmap_, kUserBase, pages, MEMPERM_UR), ERR_OK);
+    EXPECT_EQ(fake_mmu_root_loads(), loads + 1) << "one reload of the root flushes everything";
+    EXPECT_LE(fake_mmu_take_invalidations().size(), 32u);
+    vpmap_destroy(child);
+}
+
 TEST_F(VpmapTest, CowCopyOutOfMemoryUndoesTheChildCompletely)
 {
     // The two pages lie in different page tables, so the child needs a second
