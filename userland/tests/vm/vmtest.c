@@ -145,7 +145,7 @@ static uint64_t chunk_of(uintptr_t addr)
 
 void vt_pts_init(struct vt_pts *pts)
 {
-    *pts = (struct vt_pts){{0}};
+    *pts = (struct vt_pts){.gibs = 1};  // the first GiB's directory: made by exec
     for (uintptr_t a = PROGRAM_START; a < heap_start; a += VT_PT_SPAN) {
         vt_pts_add(pts, a);
     }
@@ -157,17 +157,23 @@ int vt_pts_add(struct vt_pts *pts, uintptr_t addr)
     if (chunk_of(addr) == chunk_of(VT_USTACK_START)) {
         return 0;  // the stack's table: made by exec
     }
-    uint64_t chunk = chunk_of(addr);
-    if (chunk >= 64 * 8) {
-        vt_fail("0x%lx is outside the first GiB and the stack's 2 MiB: vt_pts cannot track it",
+    if (addr >= VT_PTS_LIMIT) {
+        vt_fail("0x%lx is outside the first 4 GiB and the stack's 2 MiB: vt_pts cannot track it",
                 addr);
     }
-    uint64_t bit = 1ul << (chunk % 64);
-    if (pts->chunks[chunk / 64] & bit) {
-        return 0;
+    int made = 0;
+    uint64_t gib = 1ul << (addr >> 30);
+    if (!(pts->gibs & gib)) {
+        pts->gibs |= gib;
+        made++;
     }
-    pts->chunks[chunk / 64] |= bit;
-    return 1;
+    uint64_t chunk = chunk_of(addr);
+    uint64_t bit = 1ul << (chunk % 64);
+    if (!(pts->chunks[chunk / 64] & bit)) {
+        pts->chunks[chunk / 64] |= bit;
+        made++;
+    }
+    return made;
 }
 
 int vt_pts_add_range(struct vt_pts *pts, uintptr_t lo, uintptr_t hi)

@@ -20,12 +20,14 @@
 //    it copy pages; a snapshot taken right after fork includes them. Exact
 //    checks in a child compare two snapshots taken at the same call depth
 //    after a first settling one (vt_settle).
-//  - Page tables: a last-level table covers VT_PT_SPAN (2 MiB) and stays
-//    until the process exits: sbrk(-n) frees the pages, not the tables
-//    (arch/vpmap.h). These programs map user pages only in the first GiB
-//    (text, data, heap) and in the stack's 2 MiB, whose upper-level tables
-//    exist from exec on, so touching a page costs the page plus one table
-//    when its 2 MiB has none yet (struct vt_pts keeps track).
+//  - Page tables: a last-level table covers VT_PT_SPAN (2 MiB), a page
+//    directory 1 GiB; tables stay until the process exits: sbrk(-n) frees
+//    the pages, not the tables (arch/vpmap.h). These programs map user pages
+//    only in the first 4 GiB (text, data, heap) and in the stack's 2 MiB.
+//    The tables for the stack's 2 MiB and the first GiB exist from exec on,
+//    so touching a page costs the page, plus a table when its 2 MiB has none
+//    yet, plus a page directory when its GiB has none (struct vt_pts keeps
+//    track).
 //
 // Failures are fatal: vt_fail prints "<name>: FAIL: <why>" and exits 1 (in a
 // child too; the parent then sees status 1 and fails in turn).
@@ -113,16 +115,19 @@ int vt_run_child(void (*fn)(void *), void *arg);
 void vt_expect_killed(const char *reason, void (*fn)(void *), void *arg);
 
 // Page tables present: see the top of this file.
+#define VT_PTS_LIMIT (4ul << 30)
 struct vt_pts {
-    uint64_t chunks[8];  // one bit per 2 MiB of the first GiB
+    uint64_t chunks[VT_PTS_LIMIT / VT_PT_SPAN / 64];  // one bit per 2 MiB
+    uint64_t gibs;                                    // one bit per GiB
 };
 
 // Starts tracking with the tables exec made: text, data (through the heap
 // start) and the stack's.
 void vt_pts_init(struct vt_pts *pts);
 
-// Notes that the page at addr is (about to be) mapped. Returns 1 if that
-// creates a page table, 0 if the table exists.
+// Notes that the page at addr is (about to be) mapped. Returns the number
+// of table pages that creates: 0 (they exist), 1 (a table) or 2 (a table
+// and a page directory).
 int vt_pts_add(struct vt_pts *pts, uintptr_t addr);
 
 // vt_pts_add for every page in [lo, hi) (page-aligned); returns tables made.
