@@ -25,7 +25,9 @@
 //  6. guard: the heap may grow up to the stack's guard page, lazily (no
 //     page taken), and its last page is usable; one byte more fails, as
 //     does growth past the end of the user half; a failed sbrk returns
-//     (void *)-1 and changes nothing (break, free pages, mappings).
+//     (void *)-1 and changes nothing (break, free pages, mappings). A
+//     process with that heap forks, and the child's copy of the last page
+//     is its own.
 //  7. At the end the break is back at the heap start, the process maps
 //     exactly what it mapped at the start, and free pages are down by
 //     exactly the page tables the cases made.
@@ -290,11 +292,25 @@ static void case_guard(void)
                  "free pages taken by the page below the guard (its table is the stack's)");
     VT_EXPECT_EQ(d.proc_pages_mapped - a.proc_pages_mapped, 1, "pages mapped");
 
+    // fork copies the ~128 TiB region without walking its absent pages.
+    int pid = fork();
+    VT_CHECK(pid >= 0, "fork with the heap at the guard: %s", err_name(pid));
+    if (pid == 0) {
+        VT_EXPECT_EQ(*last, 0x5151, "the child's view of the heap's last page");
+        *last = 0xc417d;
+        exit(0);
+    }
+    int status;
+    VT_EXPECT_EQ(wait(pid, &status), pid, "wait");
+    VT_EXPECT_EQ(status, 0, "the child's status");
+    VT_EXPECT_EQ(*last, 0x5151, "the parent's last heap page after the child wrote its copy");
+
     VT_EXPECT_EQ(vt_sbrk(-(intptr_t)(limit - start)), limit, "shrinking back from the guard");
     VT_EXPECT_EQ(brk_now(), start, "the break after shrinking back");
     vt_sysinfo(&e);
     expect_same_memory(&a, &e, "after shrinking back from the guard");
-    printf("guard: ok (grew 0x%lx bytes to the guard at 0x%lx, lazily; one byte more fails)\n",
+    printf("guard: ok (grew 0x%lx bytes to the guard at 0x%lx, lazily; one byte more fails; fork "
+           "copies it)\n",
            limit - start, limit);
 }
 

@@ -16,7 +16,8 @@
 //  3. oom: a child that sbrk()s twice the machine's memory (lazily: it
 //     succeeds) and writes page after page is killed with "out of memory"
 //     when memory runs out; the kernel and the parent go on, every page the
-//     child took comes back, and the parent can then use memory again.
+//     child took comes back, and the parent can then use memory again: its
+//     fresh pages read zero, never the dead child's data.
 
 #include <osv.h>
 #include <stdint.h>
@@ -123,7 +124,15 @@ static void oom(void)
     vt_expect_killed("out of memory", oom_child, &pages);
     vt_settle(&b);
     VT_EXPECT_EQ(b.free_pages, a.free_pages, "free pages after the child died of out of memory");
+    // The pages the child wrote are free again: whatever the parent gets
+    // now must be zeroed, never the child's data.
     uintptr_t p = vt_sbrk((intptr_t)(1024 * P));
+    for (uintptr_t x = p; x < p + 1024 * P; x += 8) {
+        VT_CHECK(*(volatile uint64_t *)x == 0,
+                 "a fresh page after the child's death holds data "
+                 "at 0x%lx",
+                 x);
+    }
     vt_touch_write(p, p + 1024 * P);
     int tables = vt_pts_add_range(&pts, p, p + 1024 * P);
     vt_sysinfo(&c);
