@@ -102,16 +102,21 @@ static void switch_away(void)
 }
 
 // Releases sched_lock, then frees the threads that exited before the switch.
+// Interrupts stay off until they are freed: a preemption in between would let
+// other threads run (a parent back from wait, measuring free memory) while a
+// dead child's kernel stack, off the exited list already, was still taken.
 static void unlock_and_reap(void)
 {
     struct thread *dead = exited;
     exited = NULL;
+    intr_push_off();
     spinlock_release(&sched_lock);
     while (dead != NULL) {
         struct thread *next = dead->next;
         thread_free(dead);
         dead = next;
     }
+    intr_pop_off();
 }
 
 void sched_init(void)
