@@ -11,7 +11,9 @@
 //
 //   fault                                              verdict
 //   -----------------------------------------------    --------------------
-//   user access to a kernel or non-canonical address   FAULT_KERNEL_ADDRESS
+//   user access to a kernel address                    FAULT_KERNEL_ADDRESS
+//     (a non-canonical address raises a general protection fault instead,
+//     which ends the process too: "general protection" at the instruction)
 //   address in no region, just below the stack         FAULT_STACK_OVERFLOW
 //   address in no region, elsewhere                    FAULT_BAD_ADDRESS
 //   page absent, access allowed by its region          demand-zero: a fresh

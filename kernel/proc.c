@@ -200,10 +200,10 @@ _Noreturn void proc_exit(int status)
     p->state = PROC_ZOMBIE;
     p->exit_status = status;
     sched_wakeup(p->parent);  // it may be sleeping in wait (channel: itself)
-    spinlock_release(&proc_lock);
-    // From here on the parent may reap the slot at any moment: p is not
-    // touched again. The thread's own memory goes once it has switched away.
-    thread_exit();
+    // Once proc_lock is released the parent may reap the slot; p is not
+    // touched again. Releasing it only as the thread leaves the CPU means the
+    // parent's wait returns after this thread's kernel stack is freed.
+    thread_exit_releasing(&proc_lock);
 }
 
 _Noreturn void proc_kill_current(const char *reason, vaddr_t addr)

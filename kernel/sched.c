@@ -167,7 +167,18 @@ void sched_yield(void)
 
 _Noreturn void thread_exit(void)
 {
+    thread_exit_releasing(NULL);
+}
+
+_Noreturn void thread_exit_releasing(struct spinlock *lock)
+{
     spinlock_acquire(&sched_lock);
+    if (lock != NULL) {
+        // Held until now so that nobody waiting on it (a parent in wait)
+        // runs before this thread is on the exited list: whoever runs next
+        // frees it first.
+        spinlock_release(lock);
+    }
     if (current == &boot_thread || current == idle_thread) {
         panic("thread_exit: the %s thread must not exit", current->name);
     }

@@ -73,6 +73,13 @@ void thread_start(struct thread *thread);
 // (Defined in sched.c.)
 _Noreturn void thread_exit(void);
 
+struct spinlock;
+
+// thread_exit for a caller holding `lock`: releases it only once the thread
+// is off the CPU's books, so that whoever the lock holds back (a parent
+// waiting for this process) cannot run before the thread's memory is freed.
+_Noreturn void thread_exit_releasing(struct spinlock *lock);
+
 // The running thread. (Defined in sched.c, which owns that pointer.)
 struct thread *thread_current(void);
 
