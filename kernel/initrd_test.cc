@@ -97,9 +97,9 @@ void SetField(std::string &archive, size_t header, int field, const std::string 
 
 const std::vector<Entry> kFiles = {
     {"init", std::string("\x7f"
-                         "ELF init program",
-                         20)},
-    {"sh", "#!shell bytes"},  // 13 bytes: 3 of padding
+                         "ELF\0\0init program",
+                         18)},  // NULs inside the data
+    {"sh", "#!shell bytes"},    // 13 bytes: 3 of padding
     {"empty", ""},
     {"a", "x"},
     {"lorem.txt", "Lorem ipsum dolor sit amet.\n"},
