@@ -163,6 +163,13 @@ extern "C" err_t vpmap_lookup_vaddr(struct vpmap *v, vaddr_t vaddr, paddr_t *pad
     return ERR_OK;
 }
 
+extern "C" void vpmap_for_each_mapping(struct vpmap *v, vpmap_mapping_fn *fn, void *ctx)
+{
+    for (const auto &[va, m] : v->pages) {
+        fn(ctx, va, m.paddr, m.perm);
+    }
+}
+
 extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t n,
                                 memperm_t perm)
 {
