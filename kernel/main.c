@@ -7,6 +7,7 @@
 #include "kernel/kprintf.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
+#include "kernel/mm/vm_check.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "kernel/selftest.h"
@@ -54,6 +55,7 @@ static void init_memory(const struct boot_info *info)
             c.usable);
     kassert(c.free == pmem_free_pages());
     kmalloc_init();
+    vm_check_boot();  // the `vmcheck` option
 }
 
 _Noreturn void kernel_main(const struct boot_info *boot_info)

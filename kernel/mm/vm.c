@@ -8,8 +8,69 @@
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/panic.h"
+#include "kernel/sync/spinlock.h"
 
 struct vm_stats vm_global_stats;
+
+// The registry of live address spaces (vm.h): a doubly linked list through
+// live_prev/live_next, oldest first, so that removal is O(1).
+static struct {
+    struct spinlock lock;  // protects everything here and the links of every member
+    struct addrspace *oldest;
+    struct addrspace *newest;
+    size_t count;
+} live = {.lock = SPINLOCK_INIT("as_registry")};
+
+static void register_as(struct addrspace *as)
+{
+    spinlock_acquire(&live.lock);
+    as->live_prev = live.newest;
+    as->live_next = NULL;
+    if (live.newest != NULL) {
+        live.newest->live_next = as;
+    } else {
+        live.oldest = as;
+    }
+    live.newest = as;
+    live.count++;
+    spinlock_release(&live.lock);
+}
+
+static void unregister_as(struct addrspace *as)
+{
+    spinlock_acquire(&live.lock);
+    if (as->live_prev != NULL) {
+        as->live_prev->live_next = as->live_next;
+    } else {
+        kassert(live.oldest == as);
+        live.oldest = as->live_next;
+    }
+    if (as->live_next != NULL) {
+        as->live_next->live_prev = as->live_prev;
+    } else {
+        kassert(live.newest == as);
+        live.newest = as->live_prev;
+    }
+    live.count--;
+    spinlock_release(&live.lock);
+}
+
+void as_for_each(void (*fn)(struct addrspace *as, void *ctx), void *ctx)
+{
+    spinlock_acquire(&live.lock);
+    for (struct addrspace *as = live.oldest; as != NULL; as = as->live_next) {
+        fn(as, ctx);
+    }
+    spinlock_release(&live.lock);
+}
+
+size_t as_live_count(void)
+{
+    spinlock_acquire(&live.lock);
+    size_t count = live.count;
+    spinlock_release(&live.lock);
+    return count;
+}
 
 static size_t pages_in(vaddr_t start, vaddr_t end)
 {
@@ -46,12 +107,14 @@ err_t as_create(struct addrspace **out)
         kfree(as);
         return err;
     }
+    register_as(as);
     *out = as;
     return ERR_OK;
 }
 
 void as_destroy(struct addrspace *as)
 {
+    unregister_as(as);
     struct memregion *r = as->regions;
     while (r != NULL) {
         struct memregion *next = r->next;
