@@ -88,8 +88,9 @@ typedef void vpmap_mapping_fn(void *ctx, vaddr_t vaddr, paddr_t paddr, memperm_t
 
 // Calls fn(ctx, vaddr, paddr, perm) for every page mapped in the user half of
 // `vpmap`, in ascending vaddr order. fn must not change `vpmap`. Visits every
-// page-table page, so it is for checkers (kernel/mm/vm_check.h) and
-// debugging, not for paths that run on every fault.
+// page-table page, so it is for whole-address-space work (an eager fork's
+// copy, the checker in kernel/mm/vm_check.h), not for paths that run on
+// every fault.
 void vpmap_for_each_mapping(struct vpmap *vpmap, vpmap_mapping_fn *fn, void *ctx);
 
 // Fork's sharing step: for every page mapped in `src` among the n pages at
