@@ -17,7 +17,9 @@ shift 2
 scratch=${TEST_TMPDIR:-$(mktemp -d)}
 corpus="$scratch/corpus"
 mkdir -p "$corpus"
-cp "$@" "$corpus/"
+if [ "$#" -gt 0 ]; then
+    cp "$@" "$corpus/"
+fi
 artifacts=${TEST_UNDECLARED_OUTPUTS_DIR:-$scratch}
 
 exec "$fuzzer" \
