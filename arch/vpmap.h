@@ -82,6 +82,17 @@ void vpmap_set_perm(struct vpmap *vpmap, vaddr_t vaddr, size_t n, memperm_t perm
 err_t vpmap_lookup_vaddr(struct vpmap *vpmap, vaddr_t vaddr, paddr_t *paddr,
                          memperm_t *perm) MUST_CHECK;
 
+// What vpmap_for_each_mapping calls for each mapped page: its virtual
+// address, the physical page it maps to, and the mapping's permission.
+typedef void vpmap_mapping_fn(void *ctx, vaddr_t vaddr, paddr_t paddr, memperm_t perm);
+
+// Calls fn(ctx, vaddr, paddr, perm) for every page mapped in the user half of
+// `vpmap`, in ascending vaddr order. fn must not change `vpmap`. Visits every
+// page-table page, so it is for whole-address-space work (an eager fork's
+// copy, the checker in kernel/mm/vm_check.h), not for paths that run on
+// every fault.
+void vpmap_for_each_mapping(struct vpmap *vpmap, vpmap_mapping_fn *fn, void *ctx);
+
 // Fork's sharing step: for every page mapped in `src` among the n pages at
 // vaddr, maps the same physical page at the same address in `dst`, sets the
 // mapping in both to `perm`, and adds one reference to the page. With a

@@ -10,6 +10,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
+#include "kernel/mm/vm_check.h"
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
@@ -59,6 +60,7 @@ static void init_memory(const struct boot_info *info)
             c.usable);
     kassert(c.free == pmem_free_pages());
     kmalloc_init();
+    vm_check_boot();  // the `vmcheck` option
 }
 
 // Starts init from the initrd (the first boot module), with the words after

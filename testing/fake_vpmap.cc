@@ -3,6 +3,7 @@
 #include <set>
 
 extern "C" {
+#include "arch/kmap.h"
 #include "arch/page.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/panic.h"
@@ -20,6 +21,16 @@ int budget = -1;  // operations left before ERR_NOMEM; -1: unlimited
 std::set<struct vpmap *> live;
 struct vpmap kernel_vpmap;
 struct vpmap *active = &kernel_vpmap;
+std::map<vaddr_t, FakeMapping> tlb;  // the CPU's cached translations (of `active`)
+bool flushes_suppressed = false;
+
+// A flush the fake's own operations do (subject to fault injection).
+void own_flush(struct vpmap *v, vaddr_t va)
+{
+    if (!flushes_suppressed) {
+        vpmap_flush_tlb(v, va);
+    }
+}
 
 // Takes one unit of the allocation budget; false when it is exhausted.
 bool may_allocate()
@@ -126,7 +137,7 @@ extern "C" size_t vpmap_unmap(struct vpmap *v, vaddr_t vaddr, size_t n, enum vpm
     auto it = v->pages.lower_bound(vaddr);
     while (it != v->pages.end() && it->first < vaddr + n * PAGE_SIZE) {
         paddr_t paddr = it->second.paddr;
-        vpmap_flush_tlb(v, it->first);
+        own_flush(v, it->first);
         it = v->pages.erase(it);
         v->counters.unmaps++;
         if (refs == VPMAP_DEC_REFCNT) {
@@ -145,7 +156,7 @@ extern "C" void vpmap_set_perm(struct vpmap *v, vaddr_t vaddr, size_t n, memperm
         if (it->second.perm != perm) {
             it->second.perm = perm;
             v->counters.perm_changes++;
-            vpmap_flush_tlb(v, it->first);
+            own_flush(v, it->first);
         }
     }
 }
@@ -161,6 +172,13 @@ extern "C" err_t vpmap_lookup_vaddr(struct vpmap *v, vaddr_t vaddr, paddr_t *pad
         *perm = m->perm;
     }
     return ERR_OK;
+}
+
+extern "C" void vpmap_for_each_mapping(struct vpmap *v, vpmap_mapping_fn *fn, void *ctx)
+{
+    for (const auto &[va, m] : v->pages) {
+        fn(ctx, va, m.paddr, m.perm);
+    }
 }
 
 extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t n,
@@ -182,7 +200,7 @@ extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t va
         if (it->second.perm != perm) {
             it->second.perm = perm;
             src->counters.perm_changes++;
-            vpmap_flush_tlb(src, it->first);
+            own_flush(src, it->first);
         }
         dst->pages[it->first] = FakeMapping{it->second.paddr, perm};
         dst->counters.maps++;
@@ -202,6 +220,9 @@ extern "C" void vpmap_flush_tlb_all(struct vpmap *v)
 extern "C" void vpmap_flush_tlb(struct vpmap *v, vaddr_t vaddr)
 {
     v->flushes.push_back(pg_round_down(vaddr));
+    if (v == active) {
+        tlb.erase(pg_round_down(vaddr));
+    }
 }
 
 extern "C" struct vpmap *vpmap_kernel(void)
@@ -212,4 +233,78 @@ extern "C" struct vpmap *vpmap_kernel(void)
 extern "C" void vpmap_load(struct vpmap *v)
 {
     active = v;
+    tlb.clear();
+}
+
+namespace {
+
+// The MMU: translates va for a user access, through the TLB.
+FakeUserAccess translate(vaddr_t va, bool write)
+{
+    FakeUserAccess access;
+    vaddr_t page = pg_round_down(va);
+    if (va >= VPMAP_USER_TOP) {
+        access.fault = true;
+        access.present = true;
+        return access;
+    }
+    auto allows = [write](const FakeMapping &m) {
+        return (m.perm & MEMPERM_USER) && (!write || (m.perm & MEMPERM_WRITE));
+    };
+    auto cached = tlb.find(page);
+    if (cached != tlb.end()) {
+        if (allows(cached->second)) {
+            access.tlb_hit = true;
+            access.paddr = cached->second.paddr + (va - page);
+            return access;
+        }
+        tlb.erase(cached);  // a fault drops the entry
+        access.fault = true;
+        access.present = true;
+        return access;
+    }
+    auto walked = active->pages.find(page);
+    if (walked == active->pages.end() || !allows(walked->second)) {
+        access.fault = true;
+        access.present = walked != active->pages.end();
+        return access;
+    }
+    tlb[page] = walked->second;
+    access.paddr = walked->second.paddr + (va - page);
+    return access;
+}
+
+}  // namespace
+
+FakeUserAccess fake_user_read(vaddr_t va, uint8_t *value)
+{
+    FakeUserAccess access = translate(va, /*write=*/false);
+    if (!access.fault) {
+        *value = *static_cast<uint8_t *>(kmap_p2v(access.paddr));
+    }
+    return access;
+}
+
+FakeUserAccess fake_user_write(vaddr_t va, uint8_t value)
+{
+    FakeUserAccess access = translate(va, /*write=*/true);
+    if (!access.fault) {
+        *static_cast<uint8_t *>(kmap_p2v(access.paddr)) = value;
+    }
+    return access;
+}
+
+struct vpmap *fake_vpmap_active()
+{
+    return active;
+}
+
+const std::map<vaddr_t, FakeMapping> &fake_tlb_entries()
+{
+    return tlb;
+}
+
+void fake_vpmap_suppress_flushes(bool suppress)
+{
+    flushes_suppressed = suppress;
 }

@@ -9,9 +9,11 @@
 // and records what it was asked to do, so a test can assert exactly what the
 // kernel mapped, unmapped, made read-only, and which TLB entries it flushed.
 // It can also be told to run out of memory, as a real page table does when
-// pmem has no page for a new table.
+// pmem has no page for a new table. And it simulates the CPU's user accesses
+// through a TLB (below), so that a missing TLB flush shows up in tests.
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <vector>
 
@@ -49,3 +51,48 @@ void fake_vpmap_fail_after(int allowed);
 
 // Live fake vpmaps (for leak checks).
 int fake_vpmap_live_count();
+
+// --- The simulated CPU: user accesses through a TLB --------------------
+//
+// The fake also plays the CPU's MMU for user-mode accesses, with a TLB. The
+// CPU runs in the active vpmap: the kernel's at first, then whichever
+// vpmap_load made active. A user access looks in the TLB first; on a miss it
+// walks the active vpmap's mappings and, if the mapping allows the access,
+// caches that translation (frame and permission). An entry stays until
+// vpmap_flush_tlb of its page while its vpmap is active, or until any
+// vpmap_load, which (like a write to CR3) drops them all. A fault drops the
+// faulting page's entry, as x86 does.
+//
+// So a page-table change that is not flushed leaves the CPU on the old
+// translation, as on the machine: a read of the old frame (a stale read), a
+// write to the old frame, or a write through a mapping that is read-only
+// now. The vm fuzzer (testing/vm_fuzz.h) does every user access through here.
+
+struct FakeUserAccess {
+    bool fault = false;    // the access faulted: nothing was read or written
+    bool present = false;  // for a fault: the page was mapped (a protection
+                           // violation) rather than absent, as the error code
+                           // says; addresses at or above VPMAP_USER_TOP count
+                           // as present (the kernel half is mapped, supervisor-only)
+    bool tlb_hit = false;  // the translation came from the TLB
+    paddr_t paddr = 0;     // without a fault: the physical address accessed
+};
+
+// A user read of the byte at va in the active vpmap; without a fault, stores
+// the byte in *value.
+FakeUserAccess fake_user_read(vaddr_t va, uint8_t *value);
+
+// A user write of `value` to the byte at va in the active vpmap.
+FakeUserAccess fake_user_write(vaddr_t va, uint8_t value);
+
+// The active vpmap (the kernel's until a vpmap_load).
+struct vpmap *fake_vpmap_active();
+
+// The TLB's entries: virtual page -> the translation cached for it.
+const std::map<vaddr_t, FakeMapping> &fake_tlb_entries();
+
+// Fault injection for tests of the TLB model and of bug finders: while
+// suppressed, the fake's own operations (unmap, set_perm, cow_copy) skip
+// their TLB flushes, as a buggy page table would; direct calls of
+// vpmap_flush_tlb still flush. Off by default.
+void fake_vpmap_suppress_flushes(bool suppress);

@@ -287,6 +287,14 @@ err_t vpmap_lookup_vaddr(struct vpmap *vpmap, vaddr_t vaddr, paddr_t *paddr, mem
     return ERR_OK;
 }
 
+void vpmap_for_each_mapping(struct vpmap *vpmap, vpmap_mapping_fn *fn, void *ctx)
+{
+    uint64_t *pte;
+    for (vaddr_t va = 0; (pte = next_mapped(vpmap, &va, VPMAP_USER_TOP)) != NULL; va += PAGE_SIZE) {
+        fn(ctx, va, pte_address(*pte), leaf_perm(*pte));
+    }
+}
+
 err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t n, memperm_t perm)
 {
     vaddr_t end = check_range("vpmap_cow_copy", vaddr, n);

@@ -18,6 +18,9 @@
 //     free pages return to the baseline (checked by the fixture).
 //  9. Kernel bugs panic: remapping a mapped page, unaligned or kernel-half
 //     ranges, destroying the active address space.
+// 10. for_each_mapping visits exactly the mapped pages, in ascending order,
+//     with frame and permission, across every table level up to the top of
+//     the user half.
 
 #include <vector>
 
@@ -338,6 +341,61 @@ TEST_F(VpmapTest, DestroyFreesTablesAndDropsRemainingReferences)
     EXPECT_LT(pmem_free_pages(), before);
     vpmap_destroy(other);
     EXPECT_EQ(pmem_free_pages(), before);
+}
+
+struct VisitedMapping {
+    vaddr_t vaddr;
+    paddr_t paddr;
+    memperm_t perm;
+    bool operator==(const VisitedMapping &o) const
+    {
+        return vaddr == o.vaddr && paddr == o.paddr && perm == o.perm;
+    }
+};
+
+std::vector<VisitedMapping> Visit(struct vpmap *v)
+{
+    std::vector<VisitedMapping> seen;
+    vpmap_for_each_mapping(
+        v,
+        [](void *ctx, vaddr_t vaddr, paddr_t paddr, memperm_t perm) {
+            static_cast<std::vector<VisitedMapping> *>(ctx)->push_back({vaddr, paddr, perm});
+        },
+        &seen);
+    return seen;
+}
+
+TEST_F(VpmapTest, ForEachMappingVisitsEveryMappedPageInOrder)
+{
+    EXPECT_TRUE(Visit(vpmap_).empty()) << "a new vpmap maps nothing in the user half";
+
+    const vaddr_t boundary = 512ull << 30;  // a new PDPT
+    const vaddr_t top = VPMAP_USER_TOP - PAGE_SIZE;
+    std::vector<VisitedMapping> expected = {
+        {kUserBase, AllocPage(), MEMPERM_URX},
+        {kUserBase + PAGE_SIZE, AllocPage(), MEMPERM_URW},
+        {kUserBase + (2ull << 20), AllocPage(), MEMPERM_UR},  // a new PT
+        {boundary - PAGE_SIZE, AllocPage(), MEMPERM_URW},
+        {boundary, AllocPage(), MEMPERM_URW},
+        {top, AllocPage(), MEMPERM_UR},  // the last PML4 entry of the user half
+    };
+    // Mapped out of order, with one extra page unmapped again.
+    paddr_t gone = AllocPage();
+    ASSERT_EQ(vpmap_map(vpmap_, kUserBase + 7 * PAGE_SIZE, gone, 1, MEMPERM_URW), ERR_OK);
+    for (size_t i = expected.size(); i-- > 0;) {
+        ASSERT_EQ(vpmap_map(vpmap_, expected[i].vaddr, expected[i].paddr, 1, expected[i].perm),
+                  ERR_OK);
+    }
+    vpmap_unmap(vpmap_, kUserBase + 7 * PAGE_SIZE, 1, VPMAP_DEC_REFCNT);
+
+    std::vector<VisitedMapping> seen = Visit(vpmap_);
+    ASSERT_EQ(seen.size(), expected.size());
+    for (size_t i = 0; i < seen.size(); i++) {
+        EXPECT_TRUE(seen[i] == expected[i])
+            << "mapping " << i << ": got va 0x" << std::hex << seen[i].vaddr << " pa 0x"
+            << seen[i].paddr << " perm " << seen[i].perm << ", expected va 0x" << expected[i].vaddr
+            << " pa 0x" << expected[i].paddr << " perm " << expected[i].perm;
+    }
 }
 
 using VpmapDeathTest = VpmapTest;

@@ -8,6 +8,7 @@
 #include "kernel/mm/kmem_cache.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/panic.h"
+#include "kernel/sync/spinlock.h"
 
 #define NUM_CLASSES 7  // KMALLOC_MIN_SIZE << i for i < NUM_CLASSES
 
@@ -18,6 +19,10 @@ _Static_assert(KMALLOC_MIN_SIZE % KMEM_CACHE_ALIGN == 0, "blocks would not be 16
 
 // Set up by kmalloc_init; each cache locks itself.
 static struct kmem_cache classes[NUM_CLASSES];
+
+// Whole-page blocks handed out and not freed. kmalloc has no lock: changed
+// with atomic operations.
+static size_t whole_pages;
 
 static const char *const class_names[NUM_CLASSES] = {
     "kmalloc-16",  "kmalloc-32",  "kmalloc-64",   "kmalloc-128",
@@ -30,6 +35,7 @@ void kmalloc_init(void)
         err_t err = kmem_cache_init(&classes[i], class_names[i], (size_t)KMALLOC_MIN_SIZE << i);
         kassert(err == ERR_OK);
     }
+    __atomic_store_n(&whole_pages, 0, __ATOMIC_RELAXED);
 }
 
 // The smallest class whose blocks hold `size` bytes (size <= KMALLOC_MAX_SMALL).
@@ -61,6 +67,7 @@ err_t kmalloc(size_t size, void **ptr)
     if (err != ERR_OK) {
         return err;
     }
+    __atomic_add_fetch(&whole_pages, 1, __ATOMIC_RELAXED);
     *ptr = kmap_p2v(paddr);
     return ERR_OK;
 }
@@ -75,6 +82,7 @@ void kfree(void *ptr)
     paddr_t paddr = kmap_v2p(ptr);
     if (pg_aligned(paddr)) {
         pmem_free(paddr);  // panics if the page is not allocated
+        __atomic_sub_fetch(&whole_pages, 1, __ATOMIC_RELAXED);
         return;
     }
     struct kmem_cache *cache = kmem_cache_of(ptr);  // panics if not in a slab
@@ -82,4 +90,15 @@ void kfree(void *ptr)
         panic("kfree: %p is an object of kmem_cache %s, not a kmalloc block", ptr, cache->name);
     }
     kmem_cache_free(cache, ptr);  // panics if not an allocated object
+}
+
+size_t kmalloc_pages_held(void)
+{
+    size_t pages = __atomic_load_n(&whole_pages, __ATOMIC_RELAXED);
+    for (int i = 0; i < NUM_CLASSES; i++) {
+        spinlock_acquire(&classes[i].lock);
+        pages += classes[i].slabs;
+        spinlock_release(&classes[i].lock);
+    }
+    return pages;
 }

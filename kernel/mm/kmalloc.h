@@ -60,6 +60,11 @@ err_t kmalloc(size_t size, void **ptr) MUST_CHECK;
 // misuse (see above).
 void kfree(void *ptr);
 
+// Pages the heap holds from pmem right now: slab pages of the size classes
+// plus whole-page blocks. For leak checks that account for every allocated
+// page (the vm fuzzer's).
+size_t kmalloc_pages_held(void);
+
 #ifdef __cplusplus
 }
 #endif

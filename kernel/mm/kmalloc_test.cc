@@ -17,6 +17,7 @@
 //  6. Misuse panics and names the address: double free of a small and of a
 //     big block, an address inside a block, an object from a kmem_cache that
 //     is not kmalloc's, and an address kmalloc never handed out.
+//  7. kmalloc_pages_held counts exactly the pages the heap took from pmem.
 
 #include <cstdint>
 #include <cstdio>
@@ -146,6 +147,21 @@ TEST_F(KmallocTest, EachBigBlockIsOnePageAligned)
     EXPECT_TRUE(pg_aligned(kmap_v2p(b)));
     kfree(a);
     kfree(b);
+}
+
+TEST_F(KmallocTest, PagesHeldAreThePagesTakenFromPmem)
+{
+    EXPECT_EQ(kmalloc_pages_held(), 0u);
+    std::vector<void *> blocks;
+    for (size_t size : {16, 16, 100, 1000, 2000, 4096, 17, 600}) {
+        blocks.push_back(Alloc(size));
+        EXPECT_EQ(kmalloc_pages_held(), PagesTaken()) << "after a block of " << size;
+    }
+    for (void *block : blocks) {
+        kfree(block);
+        EXPECT_EQ(kmalloc_pages_held(), PagesTaken());
+    }
+    EXPECT_EQ(kmalloc_pages_held(), 0u);
 }
 
 TEST_F(KmallocTest, FreeingASmallBlockMakesRoomForTheNext)

@@ -26,6 +26,10 @@
 //     count, and any address pmem does not manage; so do a map with no
 //     usable page and a map with no room for the struct page array.
 //  10. Every test leaves the free count at its baseline (the fixture).
+//  11. The checkers' view: pmem_page_state says unmanaged, free or allocated
+//      for any address without panicking; pmem_page_index numbers managed
+//      pages distinctly below the limit; the census adds up, and sees a free
+//      list or refcount that someone corrupted.
 
 #include <algorithm>
 #include <cstdio>
@@ -337,6 +341,86 @@ TEST_F(PmemTest, AnyAddressInsideAPageFreesIt)
     ASSERT_EQ(pmem_alloc(&p), ERR_OK);
     pmem_free(p + 0x123);
     EXPECT_EQ(paddr_to_page(p)->refcount, 0);
+}
+
+TEST_F(PmemTest, PageStateTellsUnmanagedFreeAndAllocatedWithoutPanicking)
+{
+    for (paddr_t p : {Page(0), Page(1), Page(5), Page(9) + 0x10, Page(63), Page(64),
+                      paddr_t{0xfd00000000}, ~paddr_t{0}}) {
+        EXPECT_EQ(pmem_page_state(p), PMEM_PAGE_UNMANAGED) << Hex(p);
+    }
+    paddr_t p;
+    ASSERT_EQ(pmem_alloc(&p), ERR_OK);
+    EXPECT_EQ(pmem_page_state(p), PMEM_PAGE_ALLOCATED);
+    EXPECT_EQ(pmem_page_state(p + PAGE_SIZE - 1), PMEM_PAGE_ALLOCATED);
+    pmem_inc_refcnt(p);
+    EXPECT_EQ(pmem_page_state(p), PMEM_PAGE_ALLOCATED);
+    pmem_dec_refcnt(p);
+    pmem_free(p);
+    EXPECT_EQ(pmem_page_state(p), PMEM_PAGE_FREE);
+}
+
+TEST_F(PmemTest, PageIndexesAreDistinctAndBelowTheLimit)
+{
+    std::vector<paddr_t> pages = AllocateAllPages();
+    std::set<size_t> seen;
+    for (paddr_t p : pages) {
+        size_t index = pmem_page_index(p + 0x42);
+        EXPECT_LT(index, pmem_page_index_limit());
+        EXPECT_TRUE(seen.insert(index).second) << "index " << index << " given twice";
+    }
+    EXPECT_EQ(seen.size(), baseline_free_pages());
+    FreePages(pages);
+}
+
+TEST_F(PmemTest, CensusAddsUpAfterAllocationsAndFrees)
+{
+    paddr_t a, b;
+    ASSERT_EQ(pmem_alloc(&a), ERR_OK);
+    ASSERT_EQ(pmem_alloc(&b), ERR_OK);
+    pmem_inc_refcnt(b);
+    struct pmem_census c;
+    pmem_take_census(&c);
+    EXPECT_EQ(c.total, pmem_total_pages());
+    EXPECT_EQ(c.free, baseline_free_pages() - 2);
+    EXPECT_EQ(c.listed, c.free);
+    EXPECT_EQ(c.zero_refcount, c.free);
+    EXPECT_EQ(c.listed_bad, 0u);
+    EXPECT_EQ(c.allocated, 2u);
+    EXPECT_EQ(c.zero_refcount + c.allocated, c.total);
+    pmem_dec_refcnt(b);
+    pmem_dec_refcnt(b);
+    pmem_free(a);
+}
+
+TEST_F(PmemTest, CensusSeesCorruptedRefcountsAndFreeList)
+{
+    // A free page someone gave a count: the list holds a page that is not free.
+    paddr_t p;
+    ASSERT_EQ(pmem_alloc(&p), ERR_OK);
+    pmem_free(p);  // now at the head of the free list
+    struct page *page = paddr_to_page(p);
+    page->refcount = 1;
+    struct pmem_census c;
+    pmem_take_census(&c);
+    EXPECT_EQ(c.listed_bad, 1u);
+    EXPECT_EQ(c.zero_refcount, c.free - 1);
+    page->refcount = 0;
+
+    // A free-list link into the middle of nowhere, then a cycle.
+    struct page *saved = page->next_free;
+    struct page outsider = {};
+    page->next_free = &outsider;
+    pmem_take_census(&c);
+    EXPECT_EQ(c.listed_bad, 1u);
+    EXPECT_EQ(c.listed, 1u);
+    page->next_free = page;
+    pmem_take_census(&c);
+    EXPECT_EQ(c.listed_bad, 1u);
+    page->next_free = saved;
+    pmem_take_census(&c);
+    EXPECT_EQ(c.listed_bad, 0u);
+    EXPECT_EQ(c.listed, c.free);
 }
 
 using PmemDeathTest = PmemTest;

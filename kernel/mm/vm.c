@@ -8,8 +8,69 @@
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/panic.h"
+#include "kernel/sync/spinlock.h"
 
 struct vm_stats vm_global_stats;
+
+// The registry of live address spaces (vm.h): a doubly linked list through
+// live_prev/live_next, oldest first, so that removal is O(1).
+static struct {
+    struct spinlock lock;  // protects everything here and the links of every member
+    struct addrspace *oldest;
+    struct addrspace *newest;
+    size_t count;
+} live = {.lock = SPINLOCK_INIT("as_registry")};
+
+static void register_as(struct addrspace *as)
+{
+    spinlock_acquire(&live.lock);
+    as->live_prev = live.newest;
+    as->live_next = NULL;
+    if (live.newest != NULL) {
+        live.newest->live_next = as;
+    } else {
+        live.oldest = as;
+    }
+    live.newest = as;
+    live.count++;
+    spinlock_release(&live.lock);
+}
+
+static void unregister_as(struct addrspace *as)
+{
+    spinlock_acquire(&live.lock);
+    if (as->live_prev != NULL) {
+        as->live_prev->live_next = as->live_next;
+    } else {
+        kassert(live.oldest == as);
+        live.oldest = as->live_next;
+    }
+    if (as->live_next != NULL) {
+        as->live_next->live_prev = as->live_prev;
+    } else {
+        kassert(live.newest == as);
+        live.newest = as->live_prev;
+    }
+    live.count--;
+    spinlock_release(&live.lock);
+}
+
+void as_for_each(void (*fn)(struct addrspace *as, void *ctx), void *ctx)
+{
+    spinlock_acquire(&live.lock);
+    for (struct addrspace *as = live.oldest; as != NULL; as = as->live_next) {
+        fn(as, ctx);
+    }
+    spinlock_release(&live.lock);
+}
+
+size_t as_live_count(void)
+{
+    spinlock_acquire(&live.lock);
+    size_t count = live.count;
+    spinlock_release(&live.lock);
+    return count;
+}
 
 static size_t pages_in(vaddr_t start, vaddr_t end)
 {
@@ -46,12 +107,14 @@ err_t as_create(struct addrspace **out)
         kfree(as);
         return err;
     }
+    register_as(as);
     *out = as;
     return ERR_OK;
 }
 
 void as_destroy(struct addrspace *as)
 {
+    unregister_as(as);
     struct memregion *r = as->regions;
     while (r != NULL) {
         struct memregion *next = r->next;
@@ -226,29 +289,34 @@ err_t as_sbrk(struct addrspace *as, int64_t increment, vaddr_t *old_brk)
     return ERR_OK;
 }
 
-// Copies every mapped page of r into dst's page table: a new page each.
-static err_t copy_pages_eagerly(struct addrspace *dst, struct addrspace *src,
-                                const struct memregion *r)
+// An eager fork's copy: a walk over src's mappings gives each page of a
+// region a private copy in dst. Walking the mappings, not the regions'
+// pages, keeps a fork of a huge sparse heap as cheap as its mapped pages.
+struct eager_copy {
+    struct addrspace *dst;
+    err_t err;  // the first error; the rest of the walk does nothing
+};
+
+static void copy_page_eagerly(void *ctx, vaddr_t va, paddr_t from, memperm_t perm)
 {
-    for (vaddr_t va = r->start; va < r->end; va += PAGE_SIZE) {
-        paddr_t from;
-        if (vpmap_lookup_vaddr(src->vpmap, va, &from, NULL) != ERR_OK) {
-            continue;
-        }
-        paddr_t to;
-        err_t err = pmem_alloc(&to);
-        if (err != ERR_OK) {
-            return err;
-        }
-        memcpy(kmap_p2v(to), kmap_p2v(from), PAGE_SIZE);
-        err = vpmap_map(dst->vpmap, va, to, 1, r->perm);
-        if (err != ERR_OK) {
-            pmem_free(to);
-            return err;
-        }
-        dst->pages_mapped++;
+    (void)perm;  // the copy gets its region's permission
+    struct eager_copy *c = ctx;
+    struct memregion *r = as_find_memregion(c->dst, va);
+    if (c->err != ERR_OK || r == NULL) {
+        return;
     }
-    return ERR_OK;
+    paddr_t to;
+    c->err = pmem_alloc(&to);
+    if (c->err != ERR_OK) {
+        return;
+    }
+    memcpy(kmap_p2v(to), kmap_p2v(from), PAGE_SIZE);
+    c->err = vpmap_map(c->dst->vpmap, va, to, 1, r->perm);
+    if (c->err != ERR_OK) {
+        pmem_free(to);
+        return;
+    }
+    c->dst->pages_mapped++;
 }
 
 err_t as_copy(struct addrspace *src, enum fork_mode mode, struct addrspace **out)
@@ -269,17 +337,20 @@ err_t as_copy(struct addrspace *src, enum fork_mode mode, struct addrspace **out
         } else if (r == src->stack) {
             dst->stack = copy;
         }
-        if (mode == FORK_EAGER_COPY) {
-            err = copy_pages_eagerly(dst, src, r);
-        } else {
+        if (mode == FORK_COPY_ON_WRITE) {
             // Writable pages become read-only on both sides until written.
             memperm_t shared = (r->perm & MEMPERM_WRITE) ? memperm_read_only(r->perm) : r->perm;
             err = vpmap_cow_copy(dst->vpmap, src->vpmap, r->start, pages_in(r->start, r->end),
                                  shared);
+            if (err != ERR_OK) {
+                break;
+            }
         }
-        if (err != ERR_OK) {
-            break;
-        }
+    }
+    if (err == ERR_OK && mode == FORK_EAGER_COPY) {
+        struct eager_copy copy = {.dst = dst, .err = ERR_OK};
+        vpmap_for_each_mapping(src->vpmap, copy_page_eagerly, &copy);
+        err = copy.err;
     }
     if (err != ERR_OK) {
         as_destroy(dst);  // drops every reference the child took

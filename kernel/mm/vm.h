@@ -28,7 +28,13 @@
 // Locking: an address space belongs to one process, which has one thread;
 // only that thread changes it (faults, sbrk, exec), except fork, where the
 // parent's thread reads the parent's space and builds the child's before the
-// child exists. So there is no lock.
+// child exists. So there is no lock for its contents.
+//
+// The registry: every address space from as_create until as_destroy is on
+// one list of live address spaces, so that a checker (kernel/mm/vm_check.h)
+// can look at all of them. A spinlock protects the list (its links in struct
+// addrspace); as_create and as_destroy take it, and as_for_each holds it
+// while it runs.
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -92,6 +98,10 @@ struct addrspace {
     vaddr_t brk;                // the program break: heap->start <= brk <= heap->end
     uint64_t pages_mapped;      // user pages the vpmap maps now
     struct vm_stats stats;      // since this address space was created
+
+    // The registry's lock protects these.
+    struct addrspace *live_prev;
+    struct addrspace *live_next;
 };
 
 // How fork copies memory.
@@ -107,12 +117,23 @@ extern struct vm_stats vm_global_stats;
 // on the machine, kernel/proc.c, and by the test fixture on the host.)
 struct addrspace *as_current(void);
 
-// Creates an empty address space. ERR_NOMEM.
+// Creates an empty address space and adds it to the registry. ERR_NOMEM.
 err_t as_create(struct addrspace **out) MUST_CHECK;
 
-// Unmaps every page (dropping its reference), frees the regions and the page
-// table. `as` must not be the active address space.
+// Takes `as` off the registry, unmaps every page (dropping its reference),
+// frees the regions and the page table. `as` must not be the active address
+// space.
 void as_destroy(struct addrspace *as);
+
+// Calls fn(as, ctx) for every live address space (created, not yet
+// destroyed), oldest first, holding the registry's spinlock: fn must not
+// sleep, create or destroy an address space, or call as_for_each. It sees
+// each address space as its owner left it, so what it reads is consistent
+// only if no owner is part way through changing one (see vm_check.h).
+void as_for_each(void (*fn)(struct addrspace *as, void *ctx), void *ctx);
+
+// How many address spaces are live (for leak checks).
+size_t as_live_count(void);
 
 // Adds the region [start, start + size) with perm and kind, without mapping
 // anything. start and size must be page-aligned; size may be 0 only for the

@@ -105,16 +105,31 @@ def _impl(ctx):
     for name, flags in ctx.attr.default_on_features.items():
         features.append(_flags_feature(name, _ALL_COMPILE, flags))
 
-    # Named flag groups that a build turns on (--features=name), applied to
-    # both compiling and linking, e.g. sanitizers.
-    for name, flags in ctx.attr.optional_features.items():
-        features.append(feature(
-            name = name,
-            flag_sets = [flag_set(
-                actions = _ALL_COMPILE + _LINK,
-                flag_groups = [flag_group(flags = flags)],
-            )],
-        ))
+    # Named flag groups that a build turns on (--features=name, or a
+    # transition that adds the name), e.g. sanitizers: flags for compiling
+    # and linking, plus flags for compiling only and for linking only.
+    optional = ctx.attr.optional_features
+    compile_only = ctx.attr.optional_feature_compile_flags
+    link_only = ctx.attr.optional_feature_link_flags
+    for name in compile_only.keys() + link_only.keys():
+        if name not in optional:
+            fail("optional feature %s has extra flags but is not in optional_features" % name)
+    for name, flags in optional.items():
+        flag_sets = [flag_set(
+            actions = _ALL_COMPILE + _LINK,
+            flag_groups = [flag_group(flags = flags)],
+        )]
+        if compile_only.get(name):
+            flag_sets.append(flag_set(
+                actions = _ALL_COMPILE,
+                flag_groups = [flag_group(flags = compile_only[name])],
+            ))
+        if link_only.get(name):
+            flag_sets.append(flag_set(
+                actions = _LINK,
+                flag_groups = [flag_group(flags = link_only[name])],
+            ))
+        features.append(feature(name = name, flag_sets = flag_sets))
 
     tools = ctx.attr.tools
     tool_paths = [
@@ -166,6 +181,12 @@ clang_toolchain_config = rule(
             doc = "Triple the link step's driver runs as, when not target_triple.",
         ),
         "opt_flags": attr.string_list(doc = "Compile flags under -c opt."),
+        "optional_feature_compile_flags": attr.string_list_dict(
+            doc = "Extra compile-only flags of optional features: name -> flags.",
+        ),
+        "optional_feature_link_flags": attr.string_list_dict(
+            doc = "Extra link-only flags of optional features: name -> flags.",
+        ),
         "optional_features": attr.string_list_dict(
             doc = "Features a build may enable with --features: name -> compile and link flags.",
         ),

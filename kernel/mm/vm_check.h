@@ -1,0 +1,112 @@
+#pragma once
+
+// vm_check: the invariant checker for address spaces and physical pages.
+//
+// vm_check() looks at every live address space (the registry in
+// kernel/mm/vm.h), every mapping in their page tables
+// (vpmap_for_each_mapping) and pmem's own books (pmem_take_census), and
+// checks what DESIGN.md promises:
+//
+//   1. pmem adds up: free + allocated == total, and the free list holds
+//      exactly the pages whose refcount is 0;
+//   2. every mapped page is a page pmem manages, and is allocated, never free;
+//   3. every mapped page's refcount equals the number of mappings of it
+//      across all live address spaces;
+//   4. every mapping lies inside a region of its address space and has no
+//      more permission than the region (memperm_allows);
+//   5. a page mapped more than once (shared by fork) is writable in none of
+//      its mappings: copy-on-write pages are read-only;
+//   6. each address space's pages_mapped equals its number of mappings;
+//   7. each address space's regions are page-aligned, sorted and disjoint,
+//      and its break lies inside its heap.
+//
+// What it cannot see: an allocated page that nothing maps and nobody owns
+// (a leak), since pmem cannot tell it from a page-table or heap page. Host
+// tests close that gap by accounting for every allocated page (the vm
+// fuzzer: mapped pages + kmalloc_pages_held() + the checker's own pages ==
+// allocated).
+//
+// Each violation is one console line (kprintf), starting "vmcheck: " and
+// naming the address space, virtual address, physical page, permissions and
+// counts involved.
+//
+// Memory: counting the mappings of each page needs a counter per page.
+// vm_check_setup takes them from pmem once (2 bytes per page of pmem's span:
+// 64 pages per GiB, plus a directory page) and keeps them until
+// vm_check_teardown, so a check never allocates and works with memory
+// exhausted. It covers a span of up to VM_CHECK_MAX_PAGES pages (4 GiB).
+//
+// When a check is exact: the counts it compares change in several steps
+// inside vm.c, pgfault.c and vpmap (fork takes references page by page and
+// sets pages_mapped at the end; a shrink unmaps, then lowers pages_mapped).
+// So a check is exact only when no thread is part way through changing an
+// address space. On the host that is every point between calls. In the
+// kernel, a thread preempted in the middle of a fork, sbrk, fault or exit
+// makes the check report that half-done change; run it only where every
+// other thread is outside those paths (e.g. with address-space changes made
+// non-preemptible, or serialized by one lock, when vmcheck is on).
+//
+// Locking: vm_check holds its own spinlock (its counters) and, while it
+// walks them, the registry's (kernel/mm/vm.h): it must not be called with
+// the registry's lock held.
+//
+// The kernel option: the word `vmcheck` on the kernel command line makes
+// vm_check_boot() set the checker up; the kernel then calls
+// vm_check_or_panic(where) after every page fault and fork, which checks and
+// panics on any violation. Without the option vm_check_or_panic returns at
+// once.
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernel/err.h"
+#include "kernel/mm/pmem.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Largest pmem span (pmem_page_index_limit()) the counters cover.
+#define VM_CHECK_MAX_PAGES ((size_t)1 << 20)
+
+// What one check found, besides its printed violations.
+struct vm_check_summary {
+    size_t violations;      // also vm_check's result
+    size_t address_spaces;  // live address spaces checked
+    size_t mappings;        // mappings in all of them
+    size_t mapped_pages;    // distinct physical pages mapped
+    size_t shared_pages;    // of those, pages mapped more than once
+    size_t scratch_pages;   // pages vm_check_setup holds (allocated, never mapped)
+    struct pmem_census pmem;
+};
+
+// Takes the counter pages from pmem. Call after pmem_init; again only after
+// vm_check_teardown. Errors: ERR_NOMEM; ERR_INVAL when pmem's span exceeds
+// VM_CHECK_MAX_PAGES.
+err_t vm_check_setup(void) MUST_CHECK;
+
+// Gives the counter pages back. Harmless when not set up.
+void vm_check_teardown(void);
+
+// True between vm_check_setup and vm_check_teardown.
+bool vm_check_enabled(void);
+
+// Checks everything listed above, prints each violation, fills *summary (if
+// not NULL) and returns the number of violations. The checker must be set
+// up (a kernel bug otherwise).
+size_t vm_check(struct vm_check_summary *summary);
+
+// At boot, after cmdline_init and pmem_init: if the command line has the
+// word `vmcheck`, sets the checker up, checks once (pmem's books, as no
+// address space exists yet) and says so on the console. Panics if it cannot
+// set up or the check finds anything.
+void vm_check_boot(void);
+
+// If the checker is set up: checks, and panics naming `where` ("page fault",
+// "fork", ...) when there is any violation (each is printed first).
+// Otherwise returns at once.
+void vm_check_or_panic(const char *where);
+
+#ifdef __cplusplus
+}
+#endif
