@@ -9,6 +9,7 @@
 #include "kernel/initrd.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/pmem.h"
+#include "kernel/mm/vm_check.h"
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
@@ -141,8 +142,10 @@ err_t exec_load(const char *path, int argc, const char *const argv[], struct exe
 err_t proc_exec(const char *path, int argc, const char *const argv[])
 {
     struct exec_image image;
+    vm_check_begin();
     err_t err = exec_load(path, argc, argv, &image);
     if (err != ERR_OK) {
+        vm_check_end("exec (failed)");
         return err;
     }
     struct proc *p = proc_current();
@@ -152,6 +155,7 @@ err_t proc_exec(const char *path, int argc, const char *const argv[])
     vpmap_load(image.as->vpmap);
     sched_note_vpmap_loaded(image.as->vpmap);
     as_destroy(old);
+    vm_check_end("exec");
 
     proc_set_name(p, path);
     user_frame_init(proc_user_frame(p), image.entry, image.stack_pointer);

@@ -6,6 +6,7 @@
 #include "kernel/exec.h"
 #include "kernel/kprintf.h"
 #include "kernel/lib/string.h"
+#include "kernel/mm/vm_check.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "kernel/sync/spinlock.h"
@@ -146,7 +147,9 @@ int64_t proc_fork(void)
     if (err != ERR_OK) {
         return err;
     }
+    vm_check_begin();
     err = as_copy(parent->as, proc_fork_mode, &child->as);
+    vm_check_end("fork");
     if (err != ERR_OK) {
         proc_free_slot(child);
         return err;
@@ -184,8 +187,10 @@ _Noreturn void proc_exit(int status)
     p->thread->vpmap = vpmap_kernel();
     vpmap_load(vpmap_kernel());
     sched_note_vpmap_loaded(vpmap_kernel());
+    vm_check_begin();
     as_destroy(p->as);
     p->as = NULL;
+    vm_check_end("exit");
 
     spinlock_acquire(&proc_lock);
     for (int i = 0; i < PROC_MAX; i++) {

@@ -13,9 +13,13 @@ the program, waits for it, prints "init: <program> exited with status N" and
 shuts the machine down, with success only for status 0. So by default the
 test passes when the program exits 0 and the expected lines appear; set
 `exit_status` for a program expected to fail or be killed (then QEMU exits
-65: a failed run). Every run also checks the kernel's memory invariants
-after each page fault and fork (`vmcheck` on the kernel command line) when
-the kernel supports it.
+65: a failed run).
+
+With `vmcheck = True` (the default) the kernel checks its memory invariants
+(kernel/mm/vm_check.h) after every page fault, fork, sbrk, exec and exit,
+and panics on the first violation. A check walks every page of the machine,
+so a test that takes thousands of faults turns it off (`vmcheck = False`)
+and says why; the checker then still runs in the tests that do keep it.
 """
 
 load(":qemu_test.bzl", "qemu_test")
@@ -28,6 +32,7 @@ def user_qemu_test(
         expect = [],
         exit_status = 0,
         kernel_args = [],
+        vmcheck = True,
         memory = "128M",
         timeout_seconds = 120,
         **kwargs):
@@ -35,7 +40,7 @@ def user_qemu_test(
         name = name,
         kernel = "//arch/x86_64:kernel",
         initrd = initrd,
-        cmdline = " ".join(kernel_args + ["--", program] + args),
+        cmdline = " ".join((["vmcheck"] if vmcheck else []) + kernel_args + ["--", program] + args),
         expect = expect + ["init: %s exited with status %d" % (program, exit_status)],
         expect_exit = 33 if exit_status == 0 else 65,
         memory = memory,

@@ -11,6 +11,7 @@
 #include "arch/x86_64/serial_input.h"
 #include "kernel/addr.h"
 #include "kernel/kprintf.h"
+#include "kernel/mm/vm_check.h"
 #include "kernel/panic.h"
 #include "kernel/pgfault.h"
 #include "kernel/proc.h"
@@ -189,6 +190,7 @@ static void page_fault(struct trap_frame *tf)
 
     enum fault_verdict verdict = handle_page_fault(fault_addr, present, write, user);
     if (verdict == FAULT_RESOLVED) {
+        vm_check_or_panic("a page fault");  // interrupts are off: nothing is half done
         return;
     }
     if (verdict == FAULT_KERNEL_BUG) {

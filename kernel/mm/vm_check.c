@@ -19,6 +19,7 @@
 #include "kernel/mm/memperm.h"
 #include "kernel/mm/vm.h"
 #include "kernel/panic.h"
+#include "kernel/sync/intr.h"
 #include "kernel/sync/spinlock.h"
 
 // One uint16_t counter per page index (pmem_page_index), in leaf pages; the
@@ -297,6 +298,21 @@ void vm_check_boot(void)
             summary.scratch_pages, summary.pmem.total, summary.pmem.free, violations);
     if (violations != 0) {
         panic("vmcheck: %zu violations at boot (listed above)", violations);
+    }
+}
+
+void vm_check_begin(void)
+{
+    if (checker.ready) {
+        intr_push_off();
+    }
+}
+
+void vm_check_end(const char *where)
+{
+    if (checker.ready) {
+        vm_check_or_panic(where);
+        intr_pop_off();
     }
 }
 

@@ -107,6 +107,14 @@ void vm_check_boot(void);
 // Otherwise returns at once.
 void vm_check_or_panic(const char *where);
 
+// Bracket every multi-step change of address spaces in the kernel (fork,
+// sbrk, exec, exit, a fault served for copyin/copyout). With vmcheck on, the
+// change runs with interrupts off, so no check can observe it half done, and
+// vm_check_end checks everything once it is complete. With vmcheck off both
+// do nothing. The bracket must not sleep.
+void vm_check_begin(void);
+void vm_check_end(const char *where);
+
 #ifdef __cplusplus
 }
 #endif
