@@ -33,8 +33,10 @@
 //     addresses, writes to text and rodata, executing data, stack overflow,
 //     ud2, division by zero, privileged instructions, a kernel-address
 //     stack, ...) end with EXIT_STATUS_KILLED, and only they do.
-//  4. Blocking calls (pipe reads and writes, long sleeps) run in children
-//     that kill() ends at once; a pipe read with no writer returns 0. A
+//  4. Blocking calls (pipe and console reads, pipe writes, long sleeps) run
+//     in children that kill() ends at once, as it ends children busy
+//     forking, exec'ing or making pipes; a pipe read with no writer
+//     returns 0. A
 //     child blocked on a pipe wakes when the worker closes the other end
 //     (end of file; a short count or ERR_PIPE), and a child's transfer of
 //     up to three pipefuls arrives whole and in order.
@@ -1763,11 +1765,19 @@ static void op_block(void)
 {
     struct call c = {.a = {junk(), junk(), junk(), junk(), junk(), junk()}};
     int pipe = -1;
-    switch (below(4)) {
+    switch (below(5)) {
     case 0:
         c.nr = SYS_SLEEP;
         c.a[0] = chance(50) ? UINT64_MAX : 1ull << (20 + below(40));
         c.note = "a long sleep";
+        break;
+    case 4:
+        // The console: nobody types in a test, so this blocks until kill.
+        c.nr = SYS_READ;
+        c.a[0] = DIAG_FD;
+        c.a[1] = (uint64_t)(uintptr_t)scratch;
+        c.a[2] = 1 + below(CHUNK);
+        c.note = "a console read";
         break;
     case 1:
     case 2:
@@ -1948,6 +1958,54 @@ static void op_transfer(void)
     model_close(fds[0]);
 }
 
+// A child busy in the kernel (forking and reaping, exec, pipes), killed at
+// a random moment: whatever it was doing is cut short and undone. Its own
+// children may be left to init.
+static void op_busy(void)
+{
+    int what = (int)below(3);
+    static const char *const notes[] = {"a child forking, killed", "a child exec'ing, killed",
+                                        "a child making pipes, killed"};
+    int pid = fork_checked(notes[what]);
+    if (pid == 0) {
+        char *argv[] = {"sysfuzz", "busy", NULL};
+        for (int i = 0; i < 200; i++) {
+            if (what == 0) {
+                int64_t g = osv_syscall(SYS_FORK, 0, 0, 0, 0, 0, 0);
+                if (g == 0) {
+                    _exit(0);
+                }
+                osv_syscall(SYS_WAIT, (uint64_t)g, 0, 0, 0, 0, 0);
+            } else if (what == 1) {
+                osv_syscall(SYS_EXEC, (uint64_t)(uintptr_t)"sysfuzz", (uint64_t)(uintptr_t)argv, 0,
+                            0, 0, 0);
+                _exit(ST_CHILD_BAD);  // exec of sysfuzz works; this is not reached
+            } else {
+                int32_t fds[2];
+                if (osv_syscall(SYS_PIPE, (uint64_t)(uintptr_t)fds, 0, 0, 0, 0, 0) == 0) {
+                    osv_syscall(SYS_WRITE, (uint64_t)fds[1], (uint64_t)(uintptr_t)fds, 8, 0, 0, 0);
+                    osv_syscall(SYS_CLOSE, (uint64_t)fds[0], 0, 0, 0, 0, 0);
+                    osv_syscall(SYS_CLOSE, (uint64_t)fds[1], 0, 0, 0, 0, 0);
+                }
+            }
+        }
+        _exit(0);
+    }
+    if (pid < 0) {
+        return;
+    }
+    if (chance(70)) {
+        osv_syscall(SYS_SLEEP, below(3), 0, 0, 0, 0, 0);
+    }
+    struct call k = {.nr = SYS_KILL, .a = {(uint64_t)pid}, .note = notes[what]};
+    verify(&k, issue(&k), ex_or(ex_val(0), ERR_SRCH));
+    // Finished first: 0, or sysfuzz's usage status after the exec.
+    int done = what == 1 ? ST_USAGE : 0;
+    if (reap(pid, EXIT_STATUS_KILLED, done, notes[what]) == EXIT_STATUS_KILLED) {
+        rep.killed++;
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The worker: one round.
 
@@ -1961,7 +2019,7 @@ static const struct op ops[] = {
     {op_sbrk, 6},   {op_open, 8},     {op_close, 6},    {op_dup, 5},   {op_pipe, 5},
     {op_fstat, 5},  {op_read, 10},    {op_write, 10},   {op_fault, 5}, {op_chain, 1},
     {op_fork, 4},   {op_wait, 4},     {op_kill, 4},     {op_exec, 4},  {op_block, 3},
-    {op_wakeup, 2}, {op_transfer, 1},
+    {op_wakeup, 2}, {op_transfer, 1}, {op_busy, 2},
 };
 
 static void run_op(void)
