@@ -2,6 +2,9 @@
 
 #include "kernel/sys_proc.h"
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "arch/cycles.h"
 #include "arch/machine.h"
 #include "kernel/exec.h"
@@ -13,6 +16,20 @@
 #include "kernel/syscall_abi.h"
 #include "kernel/timer.h"
 #include "kernel/uaccess.h"
+
+// The pid in a raw argument register, checked as the full 64-bit value (as
+// sys_file.c's fd_arg does for descriptors): the C library passes an int
+// sign-extended, so anything else names no process. Truncating first would
+// turn 2^32 + 1 into 1, and kill() would end init.
+static bool pid_arg(uint64_t raw, int *pid)
+{
+    int64_t value = (int64_t)raw;
+    if (value < INT32_MIN || value > INT32_MAX) {
+        return false;
+    }
+    *pid = (int)value;
+    return true;
+}
 
 int64_t sys_exit(const struct syscall_args *args)
 {
@@ -28,8 +45,12 @@ int64_t sys_fork(const struct syscall_args *args)
 
 int64_t sys_wait(const struct syscall_args *args)
 {
+    int which;
+    if (!pid_arg(args->arg[0], &which)) {
+        return ERR_NOCHILD;
+    }
     int status;
-    int64_t pid = proc_wait((int)args->arg[0], &status);
+    int64_t pid = proc_wait(which, &status);
     if (pid < 0 || args->arg[1] == 0) {
         return pid;
     }
@@ -52,7 +73,11 @@ int64_t sys_getppid(const struct syscall_args *args)
 
 int64_t sys_kill(const struct syscall_args *args)
 {
-    return proc_kill((int)args->arg[0]);
+    int pid;
+    if (!pid_arg(args->arg[0], &pid)) {
+        return ERR_SRCH;
+    }
+    return proc_kill(pid);
 }
 
 int64_t sys_sleep(const struct syscall_args *args)

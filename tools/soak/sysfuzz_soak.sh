@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Soaks the kernel with the system call fuzzer: boots osv under QEMU with
+# `sysfuzz SEED ROUNDS` as init's program (userland/tests/fuzz) and prints
+# the result.
+#
+#   tools/soak/sysfuzz_soak.sh SEED ROUNDS [FIRST [trace]]
+#
+# SEED: 0..2^64-1 (decimal, or hex with 0x); ROUNDS: 1..1000000000; FIRST:
+# the number of the first round (default 0); trace: the fuzzer prints every
+# call it makes. A run takes about 20 ms per round under TCG (10000 rounds:
+# 3-4 minutes). A round that failed is replayed alone, with its calls, by
+# `tools/soak/sysfuzz_soak.sh SEED 1 ROUND trace` (the FAIL line names it).
+# Environment:
+#   SOAK_MEMORY    guest RAM (default 32M, as the bounded test)
+#   SOAK_TIMEOUT   wall-clock limit in seconds (default 120 + ROUNDS / 20)
+#   SOAK_LOG       where to keep the serial log (default: a new temporary file)
+#
+# Prints the fuzzer's summary lines, any mismatch, failure or panic line,
+# QEMU's exit line and a last line "soak: PASS ..." or "soak: FAIL ...";
+# exits 0 only on PASS. The kernel runs with `vmcheck` (its invariant checker,
+# where it has one).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+usage() {
+    echo "usage: tools/soak/sysfuzz_soak.sh SEED ROUNDS  (see the top of the script)" >&2
+    exit 2
+}
+[ $# -ge 2 ] && [ $# -le 4 ] || usage
+seed=$1
+rounds=$2
+first=${3:-}
+trace=${4:-}
+[[ "$seed" =~ ^([0-9]+|0[xX][0-9a-fA-F]+)$ ]] || usage
+[[ "$rounds" =~ ^[1-9][0-9]{0,8}$ ]] || usage
+[ -z "$first" ] || [[ "$first" =~ ^[0-9]+$ ]] || usage
+[ -z "$trace" ] || [ "$trace" = trace ] || usage
+
+memory=${SOAK_MEMORY:-32M}
+timeout=${SOAK_TIMEOUT:-$((120 + rounds / 20))}
+log=${SOAK_LOG:-$(mktemp /tmp/sysfuzz_soak.XXXXXX.log)}
+
+bazel=bazel
+command -v bazel >/dev/null || bazel=./bazelw
+"$bazel" build //arch/x86_64:kernel //userland/tests/fuzz:initrd >&2
+image=bazel-bin/arch/x86_64/kernel.boot.elf
+initrd=bazel-bin/userland/tests/fuzz/initrd.cpio
+cmdline="vmcheck -- sysfuzz $seed $rounds${first:+ $first}${trace:+ $trace}"
+
+echo "soak: sysfuzz $seed $rounds, memory $memory, timeout ${timeout} s, log $log" >&2
+outputs=$(mktemp -d)
+status=0
+start=$(date +%s)
+TEST_UNDECLARED_OUTPUTS_DIR=$outputs testing/qemu_runner.sh \
+    --image="$image" --initrd="$initrd" --cmdline="$cmdline" --memory="$memory" \
+    --timeout="$timeout" \
+    --expect="sysfuzz: PASS" --expect="init: sysfuzz exited with status 0" \
+    >"$outputs/runner.out" 2>&1 || status=$?
+cp "$outputs/serial.log" "$log"
+# The fuzzer's own lines, the kernel's panic report, QEMU's verdict.
+grep -E '^(sysfuzz: (seed|shutdown|summary|calls|results|MISMATCH|FAIL|PASS|trace)|init: |osv: shutdown|panic|trap: )' \
+    "$log" || true
+grep -E '^(qemu: exit status|PASS:|FAIL:)' "$outputs/runner.out" || true
+killed=$(grep -c ': killed: ' "$log" || true)
+elapsed=$(($(date +%s) - start))
+rm -rf "$outputs"
+if [ "$status" -eq 0 ]; then
+    echo "soak: PASS: seed $seed, $rounds rounds in $elapsed s; $killed processes killed by the kernel or kill(); log $log"
+else
+    echo "soak: FAIL: seed $seed, $rounds rounds${first:+ from $first}, after $elapsed s; see $log"
+fi
+exit "$status"
