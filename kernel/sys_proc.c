@@ -77,6 +77,10 @@ int64_t sys_kill(const struct syscall_args *args)
     if (!pid_arg(args->arg[0], &pid)) {
         return ERR_SRCH;
     }
+    if (pid == 1) {
+        // init keeps the machine running: ending it would stop everything.
+        return ERR_PERM;
+    }
     return proc_kill(pid);
 }
 

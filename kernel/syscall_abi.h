@@ -43,7 +43,8 @@ enum syscall_number {
     SYS_FORK = 2,       // fork(): child pid to the parent, 0 to the child
     SYS_WAIT = 3,       // wait(int pid, int *status): pid -1 = any child; returns its pid
     SYS_GETPID = 4,     // getpid()
-    SYS_KILL = 5,       // kill(int pid): ends that process (status EXIT_STATUS_KILLED)
+    SYS_KILL = 5,       // kill(int pid): ends that process (status EXIT_STATUS_KILLED);
+                        // ERR_SRCH if there is none, ERR_PERM for init (pid 1)
     SYS_SLEEP = 6,      // sleep(uint64_t ticks)
     SYS_TICKS = 7,      // ticks(): timer ticks since boot (TIMER_HZ per second)
     SYS_SBRK = 8,       // sbrk(int64_t increment): the old break

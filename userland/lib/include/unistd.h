@@ -76,7 +76,8 @@ int pipe(int fds[2]);
 // 100 on osv), NOT seconds as POSIX's sleep.
 int sleep(uint64_t ticks);
 
-// Ends process pid; wait() reports EXIT_STATUS_KILLED for it. ERR_SRCH.
+// Ends process pid; wait() reports EXIT_STATUS_KILLED for it. ERR_SRCH if
+// there is no such process; ERR_PERM for init (pid 1), which must not end.
 // (POSIX has signals; osv only kills.)
 int kill(int pid);
 

@@ -18,7 +18,8 @@
 //     would have ended.
 //  6. kill of a pid no process has, of a child that has exited but is not
 //     reaped yet (a zombie: its status stays the one it exited with), and
-//     of a reaped child returns ERR_SRCH.
+//     of a reaped child returns ERR_SRCH; kill of init (pid 1) returns
+//     ERR_PERM and init goes on.
 //  7. The parent, and the kernel, go on after every one of these.
 //
 // The expected console lines are in BUILD.bazel: the kernel's "killed"
@@ -161,6 +162,9 @@ int main(void)
 
     printf("killtest: kill of processes that are not there: ERR_SRCH\n");
     check_result(kill(1000000), ERR_SRCH, "kill(unused pid)");
+    // init keeps the machine up: no process may end it (it used to panic
+    // the kernel, "init (pid 1) exited").
+    check_result(kill(1), ERR_PERM, "kill(init)");
     check_result(kill(0), ERR_SRCH, "kill(0)");
     pid = fork();
     if (pid == 0) {
