@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "testing/elf_builder.h"
+
 extern "C" {
 #include "kernel/elf.h"
 #include "kernel/elf_format.h"
@@ -20,75 +22,31 @@ extern "C" {
 
 namespace {
 
-struct Image {
-    elf64_ehdr eh{};
-    std::vector<elf64_phdr> phdrs;
-    size_t size = 0x200;
-
-    std::vector<uint8_t> Bytes() const
-    {
-        std::vector<uint8_t> bytes(size);
-        for (size_t i = 0; i < size; i++) {
-            bytes[i] = static_cast<uint8_t>(0x90 + i % 7);  // "code"
-        }
-        std::memcpy(bytes.data(), &eh, std::min(sizeof eh, size));
-        for (size_t i = 0; i < phdrs.size(); i++) {
-            size_t at = eh.e_phoff + i * sizeof(elf64_phdr);
-            if (at + sizeof(elf64_phdr) <= size) {
-                std::memcpy(bytes.data() + at, &phdrs[i], sizeof(elf64_phdr));
-            }
-        }
-        return bytes;
-    }
-};
+using Image = ElfImage;
 
 elf64_phdr Segment(uint32_t type, uint32_t flags, uint64_t vaddr, uint64_t offset, uint64_t filesz,
                    uint64_t memsz)
 {
-    elf64_phdr ph{};
-    ph.p_type = type;
-    ph.p_flags = flags;
-    ph.p_offset = offset;
-    ph.p_vaddr = vaddr;
-    ph.p_paddr = vaddr;
-    ph.p_filesz = filesz;
-    ph.p_memsz = memsz;
-    ph.p_align = 0x1000;
-    return ph;
+    return ElfSegment(type, flags, vaddr, offset, filesz, memsz);
 }
 
 // Text (RX) at 0x400000 holding the headers and code, data (RW) with .bss a
 // page up.
 Image Good()
 {
-    Image img;
-    std::memcpy(img.eh.e_ident,
-                "\x7f"
-                "ELF",
-                4);
-    img.eh.e_ident[ELF_EI_CLASS] = ELF_CLASS64;
-    img.eh.e_ident[ELF_EI_DATA] = ELF_DATA_LSB;
-    img.eh.e_ident[ELF_EI_VERSION] = ELF_EV_CURRENT;
-    img.eh.e_type = ELF_ET_EXEC;
-    img.eh.e_machine = ELF_EM_X86_64;
-    img.eh.e_version = ELF_EV_CURRENT;
-    img.eh.e_entry = 0x400180;
-    img.eh.e_phoff = sizeof(elf64_ehdr);
-    img.eh.e_ehsize = sizeof(elf64_ehdr);
-    img.eh.e_phentsize = sizeof(elf64_phdr);
-    img.phdrs = {
+    Image img = ElfExecutable(0x400180, 0x200);
+    img.SetPhdrs({
         Segment(ELF_PT_LOAD, ELF_PF_R | ELF_PF_X, 0x400000, 0, 0x1c0, 0x1c0),
         Segment(ELF_PT_LOAD, ELF_PF_R | ELF_PF_W, 0x401000, 0x1c0, 0x40, 0x2000),
-    };
-    img.eh.e_phnum = 2;
+    });
     return img;
 }
 
 void Set(Image &img, std::vector<elf64_phdr> phdrs)
 {
-    img.phdrs = std::move(phdrs);
-    img.eh.e_phnum = static_cast<uint16_t>(img.phdrs.size());
-    img.size = std::max<size_t>(img.size, sizeof(elf64_ehdr) + img.phdrs.size() * 56 + 0x40);
+    img.SetPhdrs(std::move(phdrs));
+    img.file_size =
+        std::max<size_t>(img.file_size, sizeof(elf64_ehdr) + img.phdrs.size() * 56 + 0x40);
 }
 
 bool Write(const std::string &dir, const std::string &name, const Image &img)
@@ -127,7 +85,7 @@ int main(int argc, char **argv)
                    Segment(ELF_PT_LOAD, ELF_PF_R, 0x402000, 0x180, 0, 0),  // empty: skipped
                    Segment(ELF_PT_GNU_STACK, ELF_PF_R | ELF_PF_W, 0, 0, 0, 0),
                });
-    three.size = 0x220;
+    three.file_size = 0x220;
     three.eh.e_entry = 0x400040;
     ok &= Write(dir, "good_unsorted_with_notes", three);
 
@@ -141,7 +99,7 @@ int main(int argc, char **argv)
     ok &= Write(dir, "bad_magic", magic);
 
     Image truncated = Good();
-    truncated.size = 40;
+    truncated.file_size = 40;
     ok &= Write(dir, "bad_truncated_header", truncated);
 
     Image elf32 = Good();

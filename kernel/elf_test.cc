@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "testing/elf_builder.h"
 #include "gtest/gtest.h"
 
 extern "C" {
@@ -38,74 +39,22 @@ namespace {
 
 constexpr uint64_t kPage = 4096;
 
-// An ELF file under construction: the header, the program headers (written
-// at e_phoff) and the file's total size. Tests break one field of a good
-// image, then parse it.
-struct Image {
-    elf64_ehdr eh{};
-    std::vector<elf64_phdr> phdrs;
-    size_t file_size = 0;
-
-    std::vector<uint8_t> Bytes() const
-    {
-        std::vector<uint8_t> bytes(file_size);
-        for (size_t i = 0; i < bytes.size(); i++) {
-            bytes[i] = static_cast<uint8_t>(i * 7);  // something to load
-        }
-        std::memcpy(bytes.data(), &eh, std::min(sizeof(eh), bytes.size()));
-        // Program headers go where e_phoff says, as far as they fit (tests of
-        // bad offsets put them partly or wholly outside the file).
-        for (size_t i = 0; i < phdrs.size(); i++) {
-            size_t at = eh.e_phoff + i * sizeof(elf64_phdr);
-            if (eh.e_phoff > bytes.size() || at < eh.e_phoff || at > bytes.size() ||
-                bytes.size() - at < sizeof(elf64_phdr)) {
-                break;
-            }
-            std::memcpy(bytes.data() + at, &phdrs[i], sizeof(elf64_phdr));
-        }
-        return bytes;
-    }
-};
+using Image = ElfImage;
 
 elf64_phdr Load(uint32_t flags, uint64_t vaddr, uint64_t offset, uint64_t filesz, uint64_t memsz)
 {
-    elf64_phdr ph{};
-    ph.p_type = ELF_PT_LOAD;
-    ph.p_flags = flags;
-    ph.p_offset = offset;
-    ph.p_vaddr = vaddr;
-    ph.p_paddr = vaddr;
-    ph.p_filesz = filesz;
-    ph.p_memsz = memsz;
-    ph.p_align = kPage;
-    return ph;
+    return ElfSegment(ELF_PT_LOAD, flags, vaddr, offset, filesz, memsz);
 }
 
 // Text (RX) at 0x400000 from file offset 0x1000, and data (RW) two pages up
 // with a partly-zero tail (.bss).
 Image GoodImage()
 {
-    Image img;
-    std::memcpy(img.eh.e_ident,
-                "\x7f"
-                "ELF",
-                4);
-    img.eh.e_ident[ELF_EI_CLASS] = ELF_CLASS64;
-    img.eh.e_ident[ELF_EI_DATA] = ELF_DATA_LSB;
-    img.eh.e_ident[ELF_EI_VERSION] = ELF_EV_CURRENT;
-    img.eh.e_type = ELF_ET_EXEC;
-    img.eh.e_machine = ELF_EM_X86_64;
-    img.eh.e_version = ELF_EV_CURRENT;
-    img.eh.e_entry = 0x400010;
-    img.eh.e_phoff = sizeof(elf64_ehdr);
-    img.eh.e_ehsize = sizeof(elf64_ehdr);
-    img.eh.e_phentsize = sizeof(elf64_phdr);
-    img.phdrs = {
+    Image img = ElfExecutable(0x400010, 0x3100);
+    img.SetPhdrs({
         Load(ELF_PF_R | ELF_PF_X, 0x400000, 0x1000, 0x1234, 0x1234),
         Load(ELF_PF_R | ELF_PF_W, 0x402000, 0x3000, 0x100, 0x2000),
-    };
-    img.eh.e_phnum = 2;
-    img.file_size = 0x3100;
+    });
     return img;
 }
 
@@ -124,8 +73,7 @@ err_t Parse(const Image &img)
 // Sets e_phnum to match the program headers.
 void SetPhdrs(Image &img, std::vector<elf64_phdr> phdrs)
 {
-    img.phdrs = std::move(phdrs);
-    img.eh.e_phnum = static_cast<uint16_t>(img.phdrs.size());
+    img.SetPhdrs(std::move(phdrs));
 }
 
 // 1, 2: good images.
