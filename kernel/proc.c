@@ -240,7 +240,7 @@ int64_t proc_wait(int pid, int *status)
                 return child_pid;
             }
         }
-        if (!have_child || self->killed) {
+        if (!have_child || thread_killed()) {
             spinlock_release(&proc_lock);
             return ERR_NOCHILD;
         }
@@ -254,8 +254,7 @@ err_t proc_kill(int pid)
     for (int i = 0; i < PROC_MAX; i++) {
         struct proc *p = &procs[i];
         if (p->state == PROC_ALIVE && p->pid == pid) {
-            p->killed = true;
-            sched_kill(p->thread);  // out of any wait that a kill interrupts
+            sched_kill(p->thread);  // and out of any wait that a kill interrupts
             spinlock_release(&proc_lock);
             return ERR_OK;
         }
@@ -266,11 +265,8 @@ err_t proc_kill(int pid)
 
 void proc_on_return_to_user(void)
 {
-    struct proc *p = proc_current();
-    spinlock_acquire(&proc_lock);
-    bool killed = p->killed;
-    spinlock_release(&proc_lock);
-    if (killed) {
+    if (thread_killed()) {
+        struct proc *p = proc_current();
         proc_kill_current("by kill()", user_frame_pc(proc_user_frame(p)));
     }
 }

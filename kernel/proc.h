@@ -45,7 +45,6 @@ struct proc {
     int pid;
     struct proc *parent;
     int exit_status;  // once PROC_ZOMBIE
-    bool killed;      // kill() asked it to end
 
     // The process's own; set up by whoever creates it before it runs.
     char name[PROC_NAME_MAX];

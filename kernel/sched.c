@@ -281,7 +281,7 @@ err_t sched_sleep_ticks(uint64_t ticks)
 void sched_kill(struct thread *thread)
 {
     spinlock_acquire(&sched_lock);
-    thread->killed = true;
+    __atomic_store_n(&thread->killed, true, __ATOMIC_RELAXED);
     if (thread->state == THREAD_SLEEPING) {
         for (struct thread **link = &sleepers; *link != NULL; link = &(*link)->next) {
             if (*link == thread) {
@@ -297,10 +297,9 @@ void sched_kill(struct thread *thread)
 
 bool thread_killed(void)
 {
-    spinlock_acquire(&sched_lock);
-    bool killed = current->killed;
-    spinlock_release(&sched_lock);
-    return killed;
+    // Read on every return to user mode: no lock. The flag only ever goes
+    // from false to true, and sched_kill wakes the thread after setting it.
+    return __atomic_load_n(&current->killed, __ATOMIC_RELAXED);
 }
 
 void sched_note_vpmap_loaded(struct vpmap *vpmap)

@@ -50,7 +50,7 @@ struct thread {
     enum thread_state state;
     struct context *context;  // saved registers while not running
     const void *sleep_chan;   // what it sleeps on, while THREAD_SLEEPING
-    bool killed;              // sched_kill was called: interruptible waits give up
+    bool killed;              // set once by sched_kill (atomically); interruptible waits give up
     struct thread *next;      // link in the run queue or the exited list
 };
 

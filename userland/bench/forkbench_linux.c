@@ -275,10 +275,12 @@ int main(int argc, char **argv);
 // /dev/console for init when the initramfs has it).
 static void open_console(void)
 {
-    if (syscall3(NR_WRITE, 1, (uint64_t)"", 0) >= 0) {
+    static const char nothing[] = "";
+    if (syscall3(NR_WRITE, 1, (uint64_t)nothing, 0) >= 0) {
         return;
     }
-    int64_t fd = syscall3(NR_OPEN, (uint64_t)"/dev/console", O_WRONLY, 0);
+    static const char console[] = "/dev/console";
+    int64_t fd = syscall3(NR_OPEN, (uint64_t)console, O_WRONLY, 0);
     if (fd >= 0 && fd != 1) {
         syscall3(NR_DUP2, (uint64_t)fd, 1, 0);
     }

@@ -644,7 +644,7 @@ static uint64_t gen_fd(void)
             fd = below(FD_MAX);
             break;
         case 5:
-            fd = (uint64_t)(int64_t)-(int64_t)(1 + below(3));  // -1, -2, -3, sign-extended
+            fd = (uint64_t)(-(int64_t)(1 + below(3)));  // -1, -2, -3, sign-extended
             break;
         case 6: {
             static const uint64_t odd[] = {
@@ -709,7 +709,7 @@ static void op_nosys(void)
         (1ull << 63) + SYS_FORK,
         (uint64_t)-1,
         (uint64_t)-2,
-        (uint64_t)-(int64_t)SYS_FORK,
+        (uint64_t)(-(int64_t)SYS_FORK),
     };
     struct call c = {.nr = chance(70) ? numbers[below(sizeof numbers / sizeof numbers[0])]
                                       : SYS_COUNT + below(1000) + (chance(30) ? rnd() : 0),
@@ -1977,8 +1977,9 @@ static void op_busy(void)
                 }
                 osv_syscall(SYS_WAIT, (uint64_t)g, 0, 0, 0, 0, 0);
             } else if (what == 1) {
-                osv_syscall(SYS_EXEC, (uint64_t)(uintptr_t)"sysfuzz", (uint64_t)(uintptr_t)argv, 0,
-                            0, 0, 0);
+                static const char self[] = "sysfuzz";
+                osv_syscall(SYS_EXEC, (uint64_t)(uintptr_t)self, (uint64_t)(uintptr_t)argv, 0, 0, 0,
+                            0);
                 _exit(ST_CHILD_BAD);  // exec of sysfuzz works; this is not reached
             } else {
                 int32_t fds[2];
