@@ -17,6 +17,7 @@
 
 #include "kernel/kprintf.h"
 #include "kernel/mm/pmem.h"
+#include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "kernel/sync/condvar.h"
 #include "kernel/sync/sleeplock.h"
@@ -44,6 +45,9 @@ static void worker(void *unused)
         spinlock_release(&state_lock);
 
         sleeplock_acquire(&sleep_lock);
+        if (!sleeplock_held(&sleep_lock)) {
+            panic("sched selftest: sleeplock_held says the holder does not hold it");
+        }
         long seen = sleep_counter;
         if (i % 16 == 0) {
             sched_yield();  // others now wait for the sleep lock
@@ -53,7 +57,7 @@ static void worker(void *unused)
     }
     spinlock_acquire(&state_lock);
     workers_done++;
-    condvar_broadcast(&all_done);
+    condvar_signal(&all_done);  // only the main thread waits on it
     spinlock_release(&state_lock);
 }
 

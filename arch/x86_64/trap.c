@@ -93,11 +93,6 @@ static const struct {
     [31] = {"#31", "reserved"},
 };
 
-const char *trap_exception_name(uint64_t vector)
-{
-    return vector < VECTOR_NUM_EXCEPTIONS ? exceptions[vector].name : NULL;
-}
-
 static void print_error_code(const struct trap_frame *tf)
 {
     uint64_t err = tf->error_code;

@@ -92,7 +92,4 @@ static inline bool trap_from_user(const struct trap_frame *tf)
     return (tf->cs & 3) == 3;
 }
 
-// Name of an exception vector ("page fault"), or NULL for vectors >= 32.
-const char *trap_exception_name(uint64_t vector);
-
 #endif
