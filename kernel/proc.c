@@ -8,6 +8,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/mm/vm_check.h"
 #include "kernel/panic.h"
+#include "kernel/pid.h"
 #include "kernel/sched.h"
 #include "kernel/sync/spinlock.h"
 
@@ -15,7 +16,7 @@ enum fork_mode proc_fork_mode = FORK_COPY_ON_WRITE;
 
 static struct spinlock proc_lock = SPINLOCK_INIT("proc");
 static struct proc procs[PROC_MAX];  // guarded by proc_lock
-static int next_pid = 1;             // guarded by proc_lock
+static int last_pid;                 // the pid handed out last; guarded by proc_lock
 static struct proc *init_proc;
 
 struct proc *proc_current(void)
@@ -39,15 +40,32 @@ struct user_frame *proc_user_frame(struct proc *p)
     return (struct user_frame *)(p->thread->kstack.top - user_frame_size());
 }
 
-// Takes a free table slot: state PROC_ALIVE, a new pid, no parent yet (so no
-// wait finds it before it is complete). ERR_NOSPACE.
+// pid_next's view of the table: a slot keeps its pid from proc_alloc until
+// it is free again. Called with proc_lock held.
+static bool pid_taken(int pid, void *unused)
+{
+    (void)unused;
+    for (int i = 0; i < PROC_MAX; i++) {
+        if (procs[i].state != PROC_FREE && procs[i].pid == pid) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Takes a free table slot: state PROC_STARTING, a new pid, no parent yet, so
+// neither kill nor wait finds it before proc_publish. ERR_NOSPACE.
 static err_t proc_alloc(struct proc **out)
 {
     spinlock_acquire(&proc_lock);
     for (int i = 0; i < PROC_MAX; i++) {
         struct proc *p = &procs[i];
         if (p->state == PROC_FREE) {
-            *p = (struct proc){.state = PROC_ALIVE, .pid = next_pid++};
+            // A free slot means fewer than PROC_MAX pids are taken: there
+            // is always a pid to give.
+            last_pid = pid_next(last_pid, pid_taken, NULL);
+            kassert(last_pid > 0);
+            *p = (struct proc){.state = PROC_STARTING, .pid = last_pid};
             spinlock_release(&proc_lock);
             *out = p;
             return ERR_OK;
@@ -57,12 +75,26 @@ static err_t proc_alloc(struct proc **out)
     return ERR_NOSPACE;
 }
 
+// Gives back the slot of a process that never got published.
 static void proc_free_slot(struct proc *p)
 {
     spinlock_acquire(&proc_lock);
+    kassert(p->state == PROC_STARTING);
     p->state = PROC_FREE;
     p->parent = NULL;
     spinlock_release(&proc_lock);
+}
+
+// Makes a complete process (address space, files, suspended thread) visible
+// to kill and to its parent's wait, and lets its thread run.
+static void proc_publish(struct proc *p, struct proc *parent)
+{
+    spinlock_acquire(&proc_lock);
+    kassert(p->state == PROC_STARTING);
+    p->parent = parent;
+    p->state = PROC_ALIVE;
+    spinlock_release(&proc_lock);
+    thread_start(p->thread);
 }
 
 void proc_set_name(struct proc *p, const char *path)
@@ -79,10 +111,12 @@ void proc_set_name(struct proc *p, const char *path)
 }
 
 // First code of every process thread: into user mode with the frame its
-// creator prepared.
+// creator prepared. A process killed between proc_publish and now ends here,
+// before its first instruction.
 static void enter_user_mode(void *arg)
 {
     struct proc *p = arg;
+    proc_on_return_to_user();
     user_mode_enter(proc_user_frame(p));
 }
 
@@ -105,7 +139,7 @@ err_t proc_start_init(const char *path, int argc, const char *const argv[])
     if (err != ERR_OK) {
         return err;
     }
-    kassert(p->pid == 1);
+    kassert(p->pid == PID_INIT);
     struct exec_image image;
     err = exec_load(path, argc, argv, &image);
     if (err != ERR_OK) {
@@ -135,7 +169,7 @@ err_t proc_start_init(const char *path, int argc, const char *const argv[])
     }
     user_frame_init(proc_user_frame(p), image.entry, image.stack_pointer);
     init_proc = p;
-    thread_start(p->thread);
+    proc_publish(p, NULL);
     return ERR_OK;
 }
 
@@ -147,30 +181,27 @@ int64_t proc_fork(void)
     if (err != ERR_OK) {
         return err;
     }
+    memcpy(child->name, parent->name, sizeof(child->name));
+    // The undoing of a failed fork is a change of address spaces too: it
+    // stays inside the checker's bracket.
     vm_check_begin();
     err = as_copy(parent->as, proc_fork_mode, &child->as);
-    vm_check_end("fork");
+    if (err == ERR_OK) {
+        err = create_thread(child);
+        if (err != ERR_OK) {
+            as_destroy(child->as);
+        }
+    }
+    vm_check_end(err == ERR_OK ? "fork" : "a failed fork");
     if (err != ERR_OK) {
         proc_free_slot(child);
         return err;
     }
-    memcpy(child->name, parent->name, sizeof(child->name));
     fdtable_copy(&child->files, &parent->files);
-    err = create_thread(child);
-    if (err != ERR_OK) {
-        fdtable_close_all(&child->files);
-        as_destroy(child->as);
-        proc_free_slot(child);
-        return err;
-    }
     // The child resumes where the parent made the call, seeing 0.
     memcpy(proc_user_frame(child), proc_user_frame(parent), user_frame_size());
     user_frame_set_return(proc_user_frame(child), 0);
-
-    spinlock_acquire(&proc_lock);
-    child->parent = parent;
-    spinlock_release(&proc_lock);
-    thread_start(child->thread);
+    proc_publish(child, parent);
     return child->pid;
 }
 

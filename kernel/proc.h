@@ -9,6 +9,13 @@
 // process is a zombie until reaped: it keeps only its struct proc (pid, exit
 // status), having released every page, page table, kernel stack and file.
 //
+// A process under construction (PROC_STARTING: fork has taken its table slot
+// and pid but is still copying memory and making its thread) does not exist
+// yet for anyone else: kill of its pid fails with ERR_SRCH, and wait does not
+// see it. It becomes PROC_ALIVE in one step, under proc_lock, once it is
+// complete, just before its thread first runs; if fork fails instead, the
+// slot goes back to PROC_FREE and nobody ever saw the pid.
+//
 // A process ends by exit, or is ended by the kernel: on a fault it cannot
 // serve (one line on the console says why: pid, name, address, reason), or
 // by kill(), which takes effect the next time it would return to user mode.
@@ -34,9 +41,10 @@ extern "C" {
 #define PROC_NAME_MAX 16
 
 enum proc_state {
-    PROC_FREE,  // table slot unused
-    PROC_ALIVE,
-    PROC_ZOMBIE,  // exited, waiting for its parent's wait
+    PROC_FREE,      // table slot unused
+    PROC_STARTING,  // being built by fork or proc_start_init: not there yet for kill or wait
+    PROC_ALIVE,     // complete: has its thread, address space and parent
+    PROC_ZOMBIE,    // exited, waiting for its parent's wait
 };
 
 struct proc {
@@ -86,7 +94,8 @@ _Noreturn void proc_kill_current(const char *reason, vaddr_t addr);
 // child.
 int64_t proc_wait(int pid, int *status);
 
-// Asks process pid to end. ERR_SRCH if there is no live process pid.
+// Asks process pid to end. ERR_SRCH if there is no live process pid (none
+// at all, a zombie, or one that fork is still building).
 err_t proc_kill(int pid) MUST_CHECK;
 
 // Called on every return to user mode: ends the process if it was killed.

@@ -165,6 +165,7 @@ int64_t sys_sysinfo(const struct syscall_args *args)
         .ticks = timer_ticks(),
         .ticks_per_second = TIMER_HZ,
         .tsc_per_second = cycles_per_second(),
+        .processes = (uint64_t)proc_count(),
     };
     return copyout(args->arg[0], &info, sizeof(info));
 }

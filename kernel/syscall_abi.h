@@ -123,6 +123,10 @@ struct osv_sysinfo {
     uint64_t ticks;  // timer ticks since boot
     uint64_t ticks_per_second;
     uint64_t tsc_per_second;  // calibrated rate of the CPU's time-stamp counter
+
+    // Process table slots in use: live processes, zombies not yet reaped, and
+    // processes that fork is still building.
+    uint64_t processes;
 };
 
 #ifdef __cplusplus

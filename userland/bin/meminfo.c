@@ -5,7 +5,8 @@
 //   free_pages               31020
 //   ...
 //
-// System-wide counts come first, then this process's (proc_*), then time.
+// System-wide counts come first, then this process's (proc_*), then time,
+// then the process count.
 
 #include <osv.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@ int main(void)
         {"ticks", info.ticks},
         {"ticks_per_second", info.ticks_per_second},
         {"tsc_per_second", info.tsc_per_second},
+        {"processes", info.processes},
     };
     _Static_assert(sizeof(fields) / sizeof(fields[0]) * sizeof(uint64_t) ==
                        sizeof(struct osv_sysinfo),
