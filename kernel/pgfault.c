@@ -82,8 +82,11 @@ enum fault_verdict pgfault_resolve(struct addrspace *as, vaddr_t fault_addr, boo
     vaddr_t va = pg_round_down(fault_addr);
     struct memregion *r = as_find_memregion(as, va);
     if (r == NULL) {
+        // No region may enter the guard gap (vm.h): whatever lands there
+        // came down from the stack.
         struct memregion *stack = as->stack;
-        if (stack != NULL && va < stack->start && stack->start - va <= STACK_OVERFLOW_REACH) {
+        if (stack != NULL && va < stack->start &&
+            stack->start - va <= USTACK_GUARD_PAGES * PAGE_SIZE) {
             return FAULT_STACK_OVERFLOW;
         }
         return FAULT_BAD_ADDRESS;

@@ -14,7 +14,8 @@
 //   user access to a kernel address                    FAULT_KERNEL_ADDRESS
 //     (a non-canonical address raises a general protection fault instead,
 //     which ends the process too: "general protection" at the instruction)
-//   address in no region, just below the stack         FAULT_STACK_OVERFLOW
+//   address in the stack guard gap (the USTACK_GUARD_  FAULT_STACK_OVERFLOW
+//     PAGES pages below the stack, kernel/mm/vm.h)
 //   address in no region, elsewhere                    FAULT_BAD_ADDRESS
 //   page absent, access allowed by its region          demand-zero: a fresh
 //     (heap, stack, bss: first touch)                    zeroed page is mapped
@@ -49,16 +50,12 @@ extern "C" {
 enum fault_verdict {
     FAULT_RESOLVED,        // served: retry the access
     FAULT_BAD_ADDRESS,     // outside every region
-    FAULT_STACK_OVERFLOW,  // below the stack region, within STACK_OVERFLOW_REACH
+    FAULT_STACK_OVERFLOW,  // in the stack guard gap, just below the stack region
     FAULT_PERMISSION,      // the region does not allow this access
     FAULT_KERNEL_ADDRESS,  // a user access to the kernel half or a non-canonical address
     FAULT_OUT_OF_MEMORY,   // needed a page, and none was free
     FAULT_KERNEL_BUG,      // a kernel-mode fault: the kernel must panic
 };
-
-// Faults this far below the stack region count as stack overflows (a large
-// local array can jump the guard page); farther down they are bad addresses.
-#define STACK_OVERFLOW_REACH (256ull * 1024)
 
 // One line for the console: "stack overflow", "out of memory", ...
 const char *fault_reason(enum fault_verdict verdict);

@@ -10,9 +10,9 @@
 //     mapped top page, a reference deep into the stack, a read), of a heap
 //     page below the break, of a bss page, maps exactly that page with the
 //     region's permission, zeroed; nothing else is mapped or flushed.
-//  2. The guard page and up to STACK_OVERFLOW_REACH below the stack are
-//     FAULT_STACK_OVERFLOW; farther down, NULL, above the stack and above the
-//     break are FAULT_BAD_ADDRESS; a page the heap gave back is bad, and
+//  2. Every address of the stack guard gap (USTACK_GUARD_PAGES pages below
+//     the stack) is FAULT_STACK_OVERFLOW; farther down, NULL, above the stack
+//     and above the break are FAULT_BAD_ADDRESS; a page the heap gave back is bad, and
 //     zeroed when the heap grows over it again. Nothing is mapped.
 //  3. Copy-on-write after fork: reads never fault and copy nothing; a write
 //     by a sharer while another still maps the page copies it (new frame,
@@ -151,25 +151,26 @@ void ExpectNothingChanged(struct addrspace *as, size_t mapped_before, size_t fre
     EXPECT_TRUE(fake_vpmap_take_flushes(as->vpmap).empty());
 }
 
-TEST_F(PgfaultTest, GuardPageReferenceIsAStackOverflow)
+TEST_F(PgfaultTest, ReferenceJustBelowTheStackIsAStackOverflow)
 {
     size_t free_before = pmem_free_pages();
 
-    EXPECT_EQ(Touch(kGuard + kPage - 8, kWrite), FAULT_STACK_OVERFLOW);
-    EXPECT_EQ(Touch(kGuard, kRead), FAULT_STACK_OVERFLOW);
+    EXPECT_EQ(Touch(kStackStart - 8, kWrite), FAULT_STACK_OVERFLOW);
+    EXPECT_EQ(Touch(kStackStart - kPage, kRead), FAULT_STACK_OVERFLOW);
 
     ExpectNothingChanged(as_, kLoadedPages, free_before);
     EXPECT_TRUE(StatsAre(as_->stats, {.page_faults = 2}));
     EXPECT_TRUE(StatsAre(vm_global_stats, {.page_faults = 2}));
 }
 
-TEST_F(PgfaultTest, ReferenceWithinReachBelowTheStackIsAStackOverflow)
+TEST_F(PgfaultTest, ReferenceAnywhereInTheGuardGapIsAStackOverflow)
 {
     size_t free_before = pmem_free_pages();
 
-    EXPECT_EQ(Touch(kStackStart - 16 * kPage, kWrite), FAULT_STACK_OVERFLOW);
-    EXPECT_EQ(Touch(kStackStart - STACK_OVERFLOW_REACH, kWrite), FAULT_STACK_OVERFLOW)
-        << "the farthest address that still counts";
+    EXPECT_EQ(Touch(kStackStart - 12 * kPage, kWrite), FAULT_STACK_OVERFLOW)
+        << "a 48 KiB local array's lowest byte";
+    EXPECT_EQ(Touch(kGuard, kWrite), FAULT_STACK_OVERFLOW)
+        << "the lowest address of the gap still counts";
 
     ExpectNothingChanged(as_, kLoadedPages, free_before);
     EXPECT_TRUE(StatsAre(as_->stats, {.page_faults = 2}));
@@ -179,7 +180,7 @@ TEST_F(PgfaultTest, ReferenceFarBelowTheStackIsABadAddress)
 {
     size_t free_before = pmem_free_pages();
 
-    EXPECT_EQ(Touch(kStackStart - STACK_OVERFLOW_REACH - 1, kWrite), FAULT_BAD_ADDRESS);
+    EXPECT_EQ(Touch(kGuard - 1, kWrite), FAULT_BAD_ADDRESS) << "just below the guard gap";
     EXPECT_EQ(Touch(0x10000000, kRead), FAULT_BAD_ADDRESS);
 
     ExpectNothingChanged(as_, kLoadedPages, free_before);

@@ -34,6 +34,8 @@
 
 #include <stdint.h>
 
+#include "kernel/user_layout.h"  // the user address space
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -11,7 +11,7 @@
 //                            the second absent (bss: demand-zero)
 //   kHeapStart   heap  (URW) empty; the break is here
 //        ...
-//   kGuard       the stack guard page: in no region
+//   kGuard       the lowest page of the stack guard gap: in no region
 //   kStackStart  stack (URW) USTACK_PAGES pages; only the top one mapped
 //   kStackTop    (USTACK_UPPERBOUND)
 //

@@ -343,7 +343,7 @@ enum fault_verdict ExpectedVerdict(const Proc &p, vaddr_t va, bool write)
     Region r = RegionOf(p, va);
     if (r == Region::kNone) {
         vaddr_t page = pg_round_down(va);
-        if (page < kStackStart && kStackStart - page <= STACK_OVERFLOW_REACH) {
+        if (page >= kGuardStart && page < kStackStart) {
             return FAULT_STACK_OVERFLOW;
         }
         return FAULT_BAD_ADDRESS;
@@ -827,7 +827,7 @@ class System {
             {77, Target::kStack},    // the stack (now and then the guard or below)
             {85, Target::kData},     // data and bss (now and then the page above)
             {91, Target::kCode},     // code
-            {93, Target::kReach},    // around the limit of stack-overflow reach
+            {93, Target::kReach},    // around the bottom of the stack guard gap
             {97, Target::kEdge},     // region edges
             {100, Target::kWild},    // anywhere, the kernel half included
         };
@@ -871,7 +871,7 @@ class System {
         case Target::kCode:
             return kCodeStart + r % (l.code_end - kCodeStart);
         case Target::kReach:
-            return kStackStart - STACK_OVERFLOW_REACH - 2 * PAGE_SIZE + r % (4 * PAGE_SIZE);
+            return kGuardStart - 2 * PAGE_SIZE + r % (4 * PAGE_SIZE);
         case Target::kEdge: {
             const vaddr_t edges[] = {
                 l.heap_start - 1,

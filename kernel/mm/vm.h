@@ -12,7 +12,9 @@
 //             | heap  (URW) |  grows and shrinks with sbrk; pages appear on
 //             +-------------+  first touch (demand-zero)
 //             |     ...     |
-//             +- - - - - - -+  <- stack start - GUARD: never mapped
+//             +- - - - - - -+  <- stack start - guard gap (1 MiB): no region
+//             | guard gap   |     may ever enter it; any access is a stack
+//             +- - - - - - -+     overflow
 //             | stack (URW) |  USTACK_PAGES pages below USTACK_UPPERBOUND;
 //             +-------------+  one mapped by exec, the rest on demand
 //             USTACK_UPPERBOUND
@@ -44,23 +46,15 @@
 #include "kernel/addr.h"
 #include "kernel/err.h"
 #include "kernel/mm/memperm.h"
+#include "kernel/user_layout.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-// The user stack: USTACK_PAGES pages just below USTACK_UPPERBOUND. The page
-// at the very top of the user half stays unmapped.
-#define USTACK_UPPERBOUND 0x00007ffffffff000ull
-#define USTACK_PAGES      10
-
-// Pages below the stack region that no region may ever cover, so that a
-// stack overflow always faults.
-#define USTACK_GUARD_PAGES 1
-
-// Lowest address a region may start at: the first 4 MiB stay unmapped, so
-// that NULL and small offsets from it always fault.
-#define USER_REGION_MIN 0x400000ull
+// The layout constants (USTACK_UPPERBOUND, USTACK_PAGES, USTACK_GUARD_PAGES,
+// USER_REGION_MIN) are part of the contract with user programs, which see
+// the same layout: they live in kernel/user_layout.h, with their rules.
 
 enum memregion_kind {
     MEMREGION_CODE,
@@ -158,7 +152,7 @@ err_t as_map_heap(struct addrspace *as, vaddr_t start) MUST_CHECK;
 
 // Moves the end of region r to new_end (page-aligned). Growing maps nothing
 // (pages come on demand) and fails with ERR_VM_OVERLAP if it would reach the
-// next region or the stack guard, ERR_VM_BOUND past USTACK_UPPERBOUND.
+// next region or the stack guard gap, ERR_VM_BOUND past USTACK_UPPERBOUND.
 // Shrinking unmaps every page above new_end, dropping its reference and
 // flushing the TLB; new_end below r->start is ERR_INVAL. Nothing changes on
 // error.
@@ -173,7 +167,8 @@ void memregion_set_perm(struct memregion *r, memperm_t perm);
 // before. increment 0 only reports it. A decrease unmaps and frees every
 // page wholly above the new break; a decrease past the heap start changes
 // nothing (as sbrk(0)). Errors, with nothing changed: ERR_NOMEM when growth
-// would overlap another region or the stack guard, or leave the user half.
+// would overlap another region or the stack guard gap, or leave the user
+// half.
 err_t as_sbrk(struct addrspace *as, int64_t increment, vaddr_t *old_brk) MUST_CHECK;
 
 // fork: creates *out with the same regions as src. FORK_COPY_ON_WRITE shares

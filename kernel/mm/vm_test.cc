@@ -7,7 +7,7 @@
 //  1. Regions stay sorted by start whatever the insertion order; a new region
 //     maps nothing.
 //  2. A region overlapping another is ERR_VM_OVERLAP; adjacent ones are fine.
-//  3. The guard page below the stack is never covered: not by a region added
+//  3. The guard gap below the stack is never covered: not by a region added
 //     after the stack, not by a stack added above a region, not by the heap.
 //  4. Regions outside [USER_REGION_MIN, USTACK_UPPERBOUND), or whose end
 //     wraps around, are ERR_VM_BOUND; unaligned ones, and empty ones other
@@ -164,11 +164,13 @@ TEST_F(VmTest, OverlappingRegionIsRefused)
     }
     EXPECT_EQ(RegionCount(as), 1u);
 
-    // Adjacent regions, and an empty heap at the end of a region, are fine.
+    // Adjacent regions, an empty heap at the end of a region, and a stack
+    // whose guard gap starts right there, are fine.
+    const vaddr_t stack = 0x608000 + USTACK_GUARD_PAGES * kPage;
     EXPECT_EQ(as_map_memregion(as, 0x5ff000, kPage, MEMPERM_UR, MEMREGION_DATA, nullptr), ERR_OK);
     EXPECT_EQ(as_map_memregion(as, 0x608000, 0, MEMPERM_URW, MEMREGION_HEAP, nullptr), ERR_OK);
-    EXPECT_EQ(as_map_memregion(as, 0x60a000, kPage, MEMPERM_URW, MEMREGION_STACK, nullptr), ERR_OK);
-    EXPECT_EQ(RegionStarts(as), (std::vector<vaddr_t>{0x5ff000, 0x600000, 0x608000, 0x60a000}));
+    EXPECT_EQ(as_map_memregion(as, stack, kPage, MEMPERM_URW, MEMREGION_STACK, nullptr), ERR_OK);
+    EXPECT_EQ(RegionStarts(as), (std::vector<vaddr_t>{0x5ff000, 0x600000, 0x608000, stack}));
 }
 
 TEST_F(VmTest, RegionOverTheStackGuardIsRefused)

@@ -60,17 +60,18 @@
 #include <unistd.h>
 
 // The kernel's constants that syscall_abi.h does not carry, mirrored here.
-#define PAGE           4096ull
-#define IMAGE_START    0x400000ull                // userland/user.ld: text begins here
-#define USER_TOP       0x00007ffffffff000ull      // USTACK_UPPERBOUND, kernel/mm/vm.h
-#define STACK_LO       (USER_TOP - 10ull * PAGE)  // USTACK_PAGES pages of stack below it
-#define HEAP_LIMIT     (STACK_LO - PAGE)          // the heap may not cover the stack's guard page
-#define OVERFLOW_REACH (256ull * 1024)            // STACK_OVERFLOW_REACH, kernel/pgfault.h
-#define CHUNK          512ull                     // SYS_FILE_CHUNK, kernel/sys_file.h
-#define PIPE_CAPACITY  4096                       // PIPE_SIZE, kernel/pipe.h
-#define KERNEL_HALF    0xffff800000000000ull
-#define KERNEL_TEXT    0xffffffff80000000ull
-#define NONCANONICAL   0x0000800000000000ull
+#define PAGE          4096ull
+#define IMAGE_START   0x400000ull  // userland/user.ld: text begins here
+// The stack and its guard gap (kernel/syscall_abi.h): the heap may grow up
+// to the gap's bottom, and any access in the gap is a stack overflow.
+#define USER_TOP      USTACK_UPPERBOUND
+#define STACK_LO      (USER_TOP - USTACK_PAGES * PAGE)
+#define HEAP_LIMIT    (STACK_LO - USTACK_GUARD_PAGES * PAGE)
+#define CHUNK         512ull  // SYS_FILE_CHUNK, kernel/sys_file.h
+#define PIPE_CAPACITY 4096    // PIPE_SIZE, kernel/pipe.h
+#define KERNEL_HALF   0xffff800000000000ull
+#define KERNEL_TEXT   0xffffffff80000000ull
+#define NONCANONICAL  0x0000800000000000ull
 
 // The worker keeps its two own descriptors at the top of the table, where
 // the fuzzed calls never point: the round report to the fuzzer and the
@@ -402,7 +403,7 @@ static struct uptr gen_ptr(uint64_t want)
     case 7:
         return at(top < HEAP_LIMIT ? top + below(HEAP_LIMIT - top) : 0, "above the heap");
     case 8:
-        return at(STACK_LO - 1 - below(OVERFLOW_REACH), "stack guard");
+        return at(STACK_LO - 1 - below(STACK_LO - HEAP_LIMIT), "stack guard");
     case 9:
         return at((uint64_t)(uintptr_t)&text_target + below(64), "text");
     case 10:

@@ -22,7 +22,7 @@
 //     changes nothing (the osv rule: it behaves as sbrk(0)), for -n - 1
 //     and for INTPTR_MIN; a decrement to exactly the start frees every
 //     heap page.
-//  6. guard: the heap may grow up to the stack's guard page, lazily (no
+//  6. guard: the heap may grow up to the stack's guard gap, lazily (no
 //     page taken), and its last page is usable; one byte more fails, as
 //     does growth past the end of the user half; a failed sbrk returns
 //     (void *)-1 and changes nothing (break, free pages, mappings). A
@@ -318,7 +318,7 @@ int main(void)
 {
     vt_init("sbrktest", false);
     vt_pts_init(&pts);
-    printf("sbrktest: heap starts at 0x%lx, stack guard page at 0x%lx\n", vt_heap_start(),
+    printf("sbrktest: heap starts at 0x%lx, stack guard gap from 0x%lx\n", vt_heap_start(),
            VT_GUARD_START);
     struct osv_sysinfo s0, s1;
     vt_settle(&s0);

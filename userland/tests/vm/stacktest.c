@@ -1,6 +1,7 @@
-// stacktest: the on-demand user stack (kernel/mm/vm.h: USTACK_PAGES pages
-// below USTACK_UPPERBOUND, one guard page; kernel/pgfault.h: stack
-// overflow within STACK_OVERFLOW_REACH below the stack). Each case runs in
+// stacktest: the on-demand user stack (kernel/syscall_abi.h: USTACK_PAGES
+// pages below USTACK_UPPERBOUND, a guard gap of USTACK_GUARD_PAGES below
+// them that no region may enter; kernel/pgfault.h: any access in the gap is
+// a stack overflow). Each case runs in
 // a freshly exec'd copy of this program ("stacktest <case>"), whose stack
 // has only its top page mapped, so page counts are exact. Cases that must
 // survive print "<case>: ok"; the parent ends with "stacktest: PASS", or
@@ -16,12 +17,17 @@
 //     byte.
 //  3. recursion: 60 nested calls with 384-byte frames grow the stack the
 //     same way, and every frame keeps its values until it returns.
-//  4. A write to the guard page, an unbounded recursion, a large local array
-//     that jumps the guard, and a write exactly STACK_OVERFLOW_REACH below
-//     the stack each kill the process with "stack overflow"; a write one page
-//     farther down kills it with "bad address". The parent sees
-//     EXIT_STATUS_KILLED each time and goes on.
-//  5. After every child is reaped, free pages are back where they were.
+//  4. A write just below the stack, an unbounded recursion, a 200 KiB local
+//     array, and a write to the lowest byte of the guard gap each kill the
+//     process with "stack overflow"; a write one byte below the gap kills it
+//     with "bad address". The parent sees EXIT_STATUS_KILLED each time and
+//     goes on.
+//  5. No stack clash: with the heap grown as far up as sbrk allows, a
+//     function with a 48 KiB local array (deeper than the stack region)
+//     is killed with "stack overflow" before it writes a byte of the heap;
+//     the highest heap pages, written before, keep their bytes. (With a single
+//     guard page the array reached into the heap without any fault.)
+//  6. After every child is reaped, free pages are back where they were.
 
 #include <osv.h>
 #include <stdint.h>
@@ -37,6 +43,8 @@
 #define FRAME_WORDS 48  // 384 bytes of locals per recursion level
 #define RECURSION   60
 #define JUMP_BYTES  (200 * 1024)
+#define CLASH_BYTES (48 * 1024)
+#define CLASH_PAGES 4
 
 static volatile int never;  // 0: keeps the compiler from seeing infinite recursion
 
@@ -160,7 +168,7 @@ static void case_recursion(void)
 
 static void case_guard(void)
 {
-    *(volatile char *)(VT_GUARD_START + P - 8) = 1;
+    *(volatile char *)(VT_USTACK_START - 8) = 1;
 }
 
 static uint64_t __attribute__((noinline)) recurse_forever(uint64_t n)
@@ -181,20 +189,59 @@ static void case_unbounded(void)
 static void __attribute__((noinline)) case_jump(void)
 {
     volatile char big[JUMP_BYTES];
-    // The lowest byte first: far below the guard page. (Printing its address
+    // The lowest byte first: deep in the guard gap. (Printing its address
     // keeps the compiler from shrinking the array to the one byte used.)
     big[0] = 1;
     printf("jump: survived a write at %p: %d\n", (void *)&big[0], big[0]);
 }
 
-static void case_reach(void)
+static void case_gapbottom(void)
 {
-    *(volatile char *)(VT_USTACK_START - VT_STACK_OVERFLOW_REACH) = 1;
+    *(volatile char *)VT_GUARD_START = 1;
 }
 
 static void case_far(void)
 {
-    *(volatile char *)(VT_USTACK_START - VT_STACK_OVERFLOW_REACH - P) = 1;
+    *(volatile char *)(VT_GUARD_START - 1) = 1;
+}
+
+// A function with a 48 KiB local array that writes its first bytes: they
+// lie below the stack region, where the heap ends if the guard gap is too
+// small. (No call in here: its frame would lie lower still.)
+static void __attribute__((noinline)) clash_array(void)
+{
+    volatile unsigned char big[CLASH_BYTES];
+    for (int i = 0; i < 64; i++) {
+        big[i] = 0xcc;
+    }
+}
+
+static void case_clash(void)
+{
+    // Grow the heap as far up as the kernel allows: the stack's start minus
+    // one page, two pages, ... until sbrk succeeds.
+    uintptr_t brk = (uintptr_t)sbrk(0);
+    uintptr_t end = 0;
+    for (uintptr_t gap = P; gap <= VT_USTACK_START - brk; gap += P) {
+        if (sbrk((intptr_t)(VT_USTACK_START - gap - brk)) != (void *)-1) {
+            end = VT_USTACK_START - gap;
+            break;
+        }
+    }
+    VT_CHECK(end != 0, "the heap cannot grow at all");
+    VT_EXPECT_EQ(end, VT_GUARD_START, "the highest break sbrk allows");
+    // The array reaches at most 48 KiB - 40 KiB (the stack region) and a
+    // frame or two below the stack: within the heap's top CLASH_PAGES pages.
+    volatile uint64_t *top = (volatile uint64_t *)(end - CLASH_PAGES * P);
+    const int words = (int)(CLASH_PAGES * P / 8);
+    for (int i = 0; i < words; i++) {
+        top[i] = 0x5eedull + (uint64_t)i;
+    }
+    clash_array();
+    for (int i = 0; i < words; i++) {
+        VT_CHECK(top[i] == 0x5eedull + (uint64_t)i, "the stack wrote the heap at %p",
+                 (void *)&top[i]);
+    }
 }
 
 static const struct {
@@ -208,8 +255,9 @@ static const struct {
     {"guard", case_guard, "stack overflow"},
     {"unbounded", case_unbounded, "stack overflow"},
     {"jump", case_jump, "stack overflow"},
-    {"reach", case_reach, "stack overflow"},
+    {"gapbottom", case_gapbottom, "stack overflow"},
     {"far", case_far, "bad address"},
+    {"clash", case_clash, "stack overflow"},
 };
 #define NUM_CASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -247,8 +295,8 @@ int main(int argc, char **argv)
     vt_settle(&s0);
     for (size_t i = 0; i < NUM_CASES; i++) {
         if (cases[i].killed != NULL) {
-            printf("%s: expect the kernel to print \"killed: %s\"\n", cases[i].name,
-                   cases[i].killed);
+            // Not the kernel's words, which the test's expected lines match.
+            printf("%s: the kernel should end it, reason: %s\n", cases[i].name, cases[i].killed);
         }
         int status = run_case(cases[i].name);
         if (cases[i].killed == NULL) {

@@ -132,7 +132,9 @@ int vt_run_child(void (*fn)(void *), void *arg)
 
 void vt_expect_killed(const char *reason, void (*fn)(void *), void *arg)
 {
-    printf("%s: expect the kernel to print \"killed: %s\" for the next child\n", name, reason);
+    // Not the kernel's own words ("killed: <reason>"): a test expecting
+    // those must find the kernel's line, not this announcement.
+    printf("%s: the kernel should end the next child, reason: %s\n", name, reason);
     int status = vt_run_child(fn, arg);
     VT_CHECK(status == EXIT_STATUS_KILLED,
              "a child that should have been killed (%s) exited with status %d", reason, status);

@@ -40,18 +40,17 @@
 #define VT_PAGE    4096ul
 #define VT_PT_SPAN (2ul * 1024 * 1024)
 
-// Where the user stack lives (kernel/mm/vm.h: USTACK_UPPERBOUND,
-// USTACK_PAGES, USTACK_GUARD_PAGES), repeated here because user programs
-// cannot include kernel headers beyond the system call ABI.
-#define VT_USTACK_TOP           0x00007ffffffff000ul
-#define VT_USTACK_PAGES         10ul
-#define VT_USTACK_START         (VT_USTACK_TOP - VT_USTACK_PAGES * VT_PAGE)
-#define VT_GUARD_START          (VT_USTACK_START - VT_PAGE)  // the one guard page
-// kernel/pgfault.h: faults this far below the stack are stack overflows.
-#define VT_STACK_OVERFLOW_REACH (256ul * 1024)
+// Where the user stack lives (kernel/syscall_abi.h: USTACK_UPPERBOUND,
+// USTACK_PAGES, USTACK_GUARD_PAGES).
+#define VT_USTACK_TOP   ((uintptr_t)USTACK_UPPERBOUND)
+#define VT_USTACK_PAGES ((uintptr_t)USTACK_PAGES)
+#define VT_USTACK_START (VT_USTACK_TOP - VT_USTACK_PAGES * VT_PAGE)
+// The bottom of the stack guard gap: the heap may grow up to here, not
+// beyond; every access from here up to the stack is a stack overflow.
+#define VT_GUARD_START  (VT_USTACK_START - USTACK_GUARD_PAGES * VT_PAGE)
 // Start of the kernel half (arch/vpmap.h: VPMAP_USER_TOP is the end of the
 // user half; the kernel image lives at the top, -2 GiB).
-#define VT_KERNEL_ADDR          0xffffffff80000000ul
+#define VT_KERNEL_ADDR  0xffffffff80000000ul
 
 // Names the program for messages and fixes the heap start (the break before
 // anything moved it). Maps every bss page, and every stack page unless
@@ -109,9 +108,10 @@ void vt_touch_read(uintptr_t lo, uintptr_t hi);
 // Runs fn(arg) in a child that then exits 0; returns the child's exit status.
 int vt_run_child(void (*fn)(void *), void *arg);
 
-// Runs fn(arg) in a child that must be killed by the kernel: prints that it
-// expects "killed: <reason>" (the kernel prints the line itself), fails
-// unless wait reports EXIT_STATUS_KILLED.
+// Runs fn(arg) in a child that must be killed by the kernel: announces the
+// reason it expects (the kernel prints "killed: <reason>" itself; the
+// announcement is worded differently, so that a test's expected lines match
+// only the kernel's), fails unless wait reports EXIT_STATUS_KILLED.
 void vt_expect_killed(const char *reason, void (*fn)(void *), void *arg);
 
 // Page tables present: see the top of this file.

@@ -24,7 +24,7 @@
 //     arguments: write() from it sends zeros, read() into it and pipe()
 //     storing its descriptors there succeed, each page served by one
 //     demand-zero fault in the kernel's copyin/copyout.
-//  5. stackguard: a child reading the guard page below its stack is killed
+//  5. stackguard: a child reading the guard gap below its stack is killed
 //     with "stack overflow".
 //  6. kernmem: children reading the kernel image, the direct map and the
 //     kernel stacks are killed with "user access to a kernel address";
@@ -34,7 +34,7 @@
 //  7. textwrite: a child writing its own code is killed with "access not
 //     permitted".
 //  8. copyuser: read() and write() with a buffer in the kernel, above the
-//     break, in the guard page or (for read) in read-only text return
+//     break, in the guard gap or (for read) in read-only text return
 //     ERR_FAULT and the caller goes on; open() with a kernel-address path
 //     too.
 //  9. At the end, free pages are back to the start, less the page tables
@@ -324,7 +324,7 @@ static void copyuser(void)
         VT_KERNEL_ADDR + 0x100000,  // the kernel
         0xffff800000000000ul,       // the direct map
         brk_now() + 16 * P,         // above the break
-        VT_GUARD_START,             // the stack's guard page
+        VT_GUARD_START,             // the bottom of the stack's guard gap
         1ul << 47,                  // the first non-canonical address
         0,                          // NULL
     };
