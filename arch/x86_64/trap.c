@@ -8,6 +8,7 @@
 #include "arch/backtrace.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/rflags.h"
 #include "arch/x86_64/serial_input.h"
 #include "kernel/addr.h"
 #include "kernel/kprintf.h"
@@ -45,8 +46,6 @@ CHECK_OFFSET(rsp, TF_RSP);
 CHECK_OFFSET(ss, TF_SS);
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "trap frame size");
 _Static_assert(TF_SIZE % 16 == 0, "trap frames keep the stack 16-byte aligned");
-
-#define RFLAGS_IF (1u << 9)
 
 // Error codes of #TS, #NP, #SS and #GP name a segment selector (SDM vol.
 // 3A, 6.13).

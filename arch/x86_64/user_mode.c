@@ -4,22 +4,18 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/rflags.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/user_mode_x86.h"
 #include "kernel/lib/string.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
 
-#define MSR_EFER   0xC0000080
-#define MSR_STAR   0xC0000081
-#define MSR_LSTAR  0xC0000082
-#define MSR_FMASK  0xC0000084
-#define EFER_SCE   (1ull << 0)
-#define RFLAGS_IF  (1ull << 9)
-#define RFLAGS_DF  (1ull << 10)
-#define RFLAGS_TF  (1ull << 8)
-#define RFLAGS_AC  (1ull << 18)
-#define RFLAGS_ONE (1ull << 1)  // reserved, always 1
+#define MSR_EFER  0xC0000080
+#define MSR_STAR  0xC0000081
+#define MSR_LSTAR 0xC0000082
+#define MSR_FMASK 0xC0000084
+#define EFER_SCE  (1ull << 0)
 
 // A user frame is the trap frame that traps and syscall_entry.S build.
 struct user_frame {

@@ -1,0 +1,37 @@
+#pragma once
+
+// RFLAGS: the bits (SDM vol. 1, 3.4.3; vol. 3A, 2.3), one definition for
+// C and assembly (plain integer constants only).
+
+#define RFLAGS_CF   0x1       // carry
+#define RFLAGS_ONE  0x2       // reserved, always 1
+#define RFLAGS_PF   0x4       // parity
+#define RFLAGS_AF   0x10      // auxiliary carry
+#define RFLAGS_ZF   0x40      // zero
+#define RFLAGS_SF   0x80      // sign
+#define RFLAGS_TF   0x100     // trap: a #DB after each instruction
+#define RFLAGS_IF   0x200     // interrupts enabled
+#define RFLAGS_DF   0x400     // direction: string instructions count down
+#define RFLAGS_OF   0x800     // overflow
+#define RFLAGS_IOPL 0x3000    // I/O privilege level, 2 bits
+#define RFLAGS_NT   0x4000    // nested task: iretq raises #GP in 64-bit mode
+#define RFLAGS_RF   0x10000   // resume: no instruction breakpoint for one instruction
+#define RFLAGS_VM   0x20000   // virtual-8086 mode (not in long mode)
+#define RFLAGS_AC   0x40000   // alignment check (ring 3, with CR0.AM); SMAP override
+#define RFLAGS_VIF  0x80000   // virtual interrupt flag
+#define RFLAGS_VIP  0x100000  // virtual interrupt pending
+#define RFLAGS_ID   0x200000  // CPUID available (a scratch bit)
+
+#ifndef __ASSEMBLER__
+
+#include <stdint.h>
+
+// The current RFLAGS. (The kernel has no red zone: the push is safe.)
+static inline uint64_t rflags_read(void)
+{
+    uint64_t rflags;
+    __asm__ volatile("pushfq; popq %0" : "=r"(rflags));
+    return rflags;
+}
+
+#endif
