@@ -22,6 +22,12 @@
 #define RFLAGS_VIP  0x100000  // virtual interrupt pending
 #define RFLAGS_ID   0x200000  // CPUID available (a scratch bit)
 
+// Every defined flag but the always-one bit.
+#define RFLAGS_ALL                                                                                 \
+    (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_TF | RFLAGS_IF |           \
+     RFLAGS_DF | RFLAGS_OF | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM | RFLAGS_AC |         \
+     RFLAGS_VIF | RFLAGS_VIP | RFLAGS_ID)
+
 #ifndef __ASSEMBLER__
 
 #include <stdint.h>

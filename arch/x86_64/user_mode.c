@@ -33,9 +33,27 @@ void syscall_init(void)
     // + 16, SS = STAR[63:48] + 8, both with RPL 3 (gdt.h orders the GDT so).
     wrmsr(MSR_STAR, ((uint64_t)GDT_KERNEL_CODE << 32) | ((uint64_t)(GDT_USER_DATA - 8) << 48));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-    // Flags cleared on entry: interrupts stay off until we are on the kernel
-    // stack; the rest would disturb kernel code.
-    wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);
+    // Flags cleared on entry: all of them, so that syscall_entry starts with
+    // RFLAGS = 0x2 whatever the program set (it gets its own back from %r11
+    // at sysret). Listing only the harmful ones would leave the kernel to
+    // whatever the list forgot, as it once forgot NT: the kernel went on
+    // with the user's NT, and the first iretq after a thread switch raised
+    // #GP. Among them:
+    //  - IF: interrupts stay off until we are on the kernel stack;
+    //  - TF: the CPU decides on a single-step trap after syscall from the
+    //    flags syscall leaves, so with TF cleared here none is taken in ring
+    //    0 (it would come after syscall_entry's first instruction, with the
+    //    user's %rsp still loaded, and the CPU would push its frame there);
+    //    the program's single step resumes after sysret, in user mode;
+    //  - DF: the C ABI wants it clear at every call;
+    //  - NT: iretq with NT set raises #GP in 64-bit mode;
+    //  - AC: on a CPU with SMAP it would let the kernel touch user memory
+    //    unchecked;
+    //  - IOPL, RF: not the program's to give to the kernel (ring 3 cannot
+    //    set IOPL; RF would hide an instruction breakpoint at the entry);
+    //  - the status flags and ID: no meaning in the kernel, and clearing
+    //    them leaves nothing of the program's in RFLAGS.
+    wrmsr(MSR_FMASK, RFLAGS_ALL);
 }
 
 size_t user_frame_size(void)
