@@ -28,6 +28,10 @@
      RFLAGS_DF | RFLAGS_OF | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM | RFLAGS_AC |         \
      RFLAGS_VIF | RFLAGS_VIP | RFLAGS_ID)
 
+// RFLAGS right after any entry into the kernel: every flag clear,
+// interrupts off.
+#define RFLAGS_KERNEL_ENTRY RFLAGS_ONE
+
 #ifndef __ASSEMBLER__
 
 #include <stdint.h>
