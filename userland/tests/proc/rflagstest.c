@@ -29,9 +29,11 @@
 //     the trap arrives back in user mode, at the instruction after the
 //     `syscall` (under QEMU: sysretq restores TF and the trap is taken at
 //     once).
-//  4. AC: osv runs with CR0.AM clear, so AC has no effect in user mode: an
-//     unaligned load with AC set is served like any other (no #AC), and the
-//     process goes on.
+//  4. AC: osv runs with CR0.AM clear (boot.S says why), so AC has no effect
+//     in user mode: an unaligned load with AC set is served like any other
+//     (no #AC), and the process goes on. (QEMU raises no #AC even with AM
+//     set, so under QEMU this holds either way; on a real CPU it is AM
+//     clear that makes it hold.)
 //  5. The parent, every other process and the kernel go on after all of
 //     it.
 //
