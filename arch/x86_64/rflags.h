@@ -1,7 +1,27 @@
 #pragma once
 
-// RFLAGS: the bits (SDM vol. 1, 3.4.3; vol. 3A, 2.3), one definition for
-// C and assembly (plain integer constants only).
+// RFLAGS: the bits (SDM vol. 1, 3.4.3; vol. 3A, 2.3), and the flags osv's
+// kernel runs with.
+//
+// Ring 3 can set some flags itself, with popfq: the status flags, TF
+// (single step), DF (direction), NT (nested task), AC (alignment check) and
+// ID; at CPL 3 the CPU silently keeps IF and IOPL as they are. Those are
+// the program's own business: they are saved at every way into the kernel
+// and given back on the way out. Kernel code must never run with them: TF
+// would single-step the kernel, DF breaks the C ABI (string instructions
+// run backwards), NT makes iretq raise #GP in 64-bit mode, AC would open
+// user memory to the kernel on a CPU with SMAP. So every entry leaves
+// RFLAGS_KERNEL_ENTRY, each by its own means:
+//  - syscall: the flag mask MSR clears every flag (syscall_init);
+//  - interrupts and exceptions: the interrupt gate clears IF, TF, NT and
+//    RF but not DF or AC, so trap_common loads the flags whole;
+//  - the context switch saves and restores RFLAGS per thread, so a thread
+//    never inherits the flags of the thread that ran before it;
+//  - boot: the loader leaves most flags undefined; boot_entry loads them.
+// The C entry points check it, and the flags every return to ring 3 takes
+// back (trap_check_entry_flags, trap_check_user_flags in trap.h).
+//
+// Included by assembly too: plain integer constants only.
 
 #define RFLAGS_CF   0x1       // carry
 #define RFLAGS_ONE  0x2       // reserved, always 1
@@ -31,6 +51,12 @@
 // RFLAGS right after any entry into the kernel: every flag clear,
 // interrupts off.
 #define RFLAGS_KERNEL_ENTRY RFLAGS_ONE
+
+// Flags kernel code must never run with (IF aside: the kernel's own to turn
+// on and off).
+#define RFLAGS_KERNEL_FORBIDDEN                                                                    \
+    (RFLAGS_TF | RFLAGS_DF | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM | RFLAGS_AC |         \
+     RFLAGS_VIF | RFLAGS_VIP)
 
 #ifndef __ASSEMBLER__
 

@@ -237,10 +237,44 @@ static void dispatch(struct trap_frame *tf)
     panic("unexpected interrupt: vector %lu (0x%lx) at rip 0x%lx", vector, vector, tf->rip);
 }
 
+void trap_check_entry_flags(const char *entry)
+{
+    uint64_t rflags = rflags_read();
+    if ((rflags & (RFLAGS_KERNEL_FORBIDDEN | RFLAGS_IF)) != 0) {
+        panic("%s: entered with rflags 0x%lx (0x%lx must be clear)", entry, rflags,
+              (uint64_t)(RFLAGS_KERNEL_FORBIDDEN | RFLAGS_IF));
+    }
+}
+
+void trap_check_user_flags(const struct trap_frame *tf)
+{
+    if ((tf->rflags & (RFLAGS_IF | RFLAGS_IOPL | RFLAGS_VM)) != RFLAGS_IF) {
+        panic("return to user mode with rflags 0x%lx (want IF set, IOPL 0)", tf->rflags);
+    }
+}
+
+// Kernel code interrupted by a trap ran with the flags the frame holds:
+// none of the forbidden ones either. (RF aside: the CPU sets it in the
+// frame of a fault, so that iretq does not take an instruction breakpoint
+// twice.)
+static void check_interrupted_kernel_flags(const struct trap_frame *tf)
+{
+    const uint64_t forbidden = RFLAGS_KERNEL_FORBIDDEN & ~(uint64_t)RFLAGS_RF;
+    if ((tf->rflags & forbidden) != 0) {
+        panic("kernel code at rip 0x%lx ran with rflags 0x%lx (0x%lx must be clear)", tf->rip,
+              tf->rflags, forbidden);
+    }
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
+    trap_check_entry_flags("trap_dispatch");
+    if (!trap_from_user(tf)) {
+        check_interrupted_kernel_flags(tf);
+    }
     dispatch(tf);
     if (trap_from_user(tf)) {
         proc_on_return_to_user();
+        trap_check_user_flags(tf);
     }
 }

@@ -66,6 +66,10 @@ void user_frame_init(struct user_frame *f, vaddr_t entry, vaddr_t sp)
     memset(f, 0, sizeof(*f));
     f->tf.rip = entry;
     f->tf.cs = GDT_USER_CODE | SELECTOR_RPL_USER;
+    // Interrupts on, IOPL 0, nothing else. Ring 3 can change neither IF nor
+    // IOPL itself, and every later user frame descends from this one (fork
+    // copies it, syscall and traps save what the CPU had), so they stay
+    // so; trap_check_user_flags checks it at every return.
     f->tf.rflags = RFLAGS_IF | RFLAGS_ONE;
     f->tf.rsp = sp;
     f->tf.ss = GDT_USER_DATA | SELECTOR_RPL_USER;
@@ -86,6 +90,7 @@ void trap_return(void);
 
 _Noreturn void user_mode_enter(struct user_frame *f)
 {
+    trap_check_user_flags(&f->tf);
     __asm__ volatile("cli; mov %0, %%rsp; jmp trap_return" : : "r"(f) : "memory");
     __builtin_unreachable();
 }
@@ -98,6 +103,7 @@ void user_mode_set_kernel_stack(vaddr_t top)
 
 void syscall_trap(struct trap_frame *tf)
 {
+    trap_check_entry_flags("syscall_trap");
     // On the kernel stack now: interrupts may come in (syscall_entry kept
     // them off only while it switched stacks).
     __asm__ volatile("sti");
@@ -107,5 +113,6 @@ void syscall_trap(struct trap_frame *tf)
     // %rax gets the call's result (exec's is 0 and unseen).
     tf->rax = (uint64_t)result;
     proc_on_return_to_user();
+    trap_check_user_flags(tf);
     __asm__ volatile("cli");
 }
