@@ -97,6 +97,10 @@ static void switch_away(void)
     // The interrupt state to restore when this thread leaves its critical
     // sections is the thread's own: keep it across the switch.
     bool outer = intr_outer_state();
+    // context_switch saves the flags with the registers and restores them
+    // for `next`: interrupts off now means off when `next` resumes, which
+    // is what its own push_off count says.
+    kassert(!intr_enabled());
     context_switch(&prev->context, next->context);
     intr_set_outer_state(outer);
 }

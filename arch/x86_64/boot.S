@@ -20,12 +20,14 @@
 // permissions, and without the identity map) as soon as C code runs.
 
 #include "arch/x86_64/boot_layout.h"
+#include "arch/x86_64/rflags.h"
 
 #define MULTIBOOT_HEADER_MAGIC 0x1BADB002
 // Bit 0: align modules on pages. Bit 1: give us the memory map.
 #define MULTIBOOT_HEADER_FLAGS 0x00000003
 
 #define CR0_PG (1 << 31)
+#define CR0_AM (1 << 18)
 #define CR0_WP (1 << 16)
 #define CR4_PAE (1 << 5)
 #define MSR_EFER 0xC0000080
@@ -54,10 +56,13 @@
     .global boot_entry
 boot_entry:
     cli
-    cld
     mov %eax, %edi              // first argument: multiboot magic
     mov %ebx, %esi              // second argument: multiboot info (physical)
     mov $PHYS(boot_stack_top), %esp
+    // The multiboot loader promises IF and VM clear and nothing about the
+    // other flags: start from the kernel's (rflags.h), DF and AC clear.
+    pushl $RFLAGS_KERNEL_ENTRY
+    popfl
 
     // A CPU without long mode or no-execute pages cannot run osv: say so on
     // COM1 and stop.
@@ -115,8 +120,15 @@ boot_entry:
     rdmsr
     or $(EFER_LME | EFER_NXE), %eax
     wrmsr
+    // CR0.AM clear, whatever the loader left: no alignment checking in
+    // ring 3 even for a program that sets RFLAGS.AC. A deliberate choice:
+    // an #AC would end such a program on real CPUs but not under QEMU,
+    // which never raises it, so tests would not see what machines do.
+    // With AM clear, AC means nothing to a program on either, and the
+    // kernel (ring 0) is never alignment-checked in any case.
     mov %cr0, %eax
     or $(CR0_PG | CR0_WP), %eax
+    and $~CR0_AM, %eax
     mov %eax, %cr0
 
     // Paging is on, in compatibility mode; a far jump enters 64-bit mode.

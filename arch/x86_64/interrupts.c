@@ -1,8 +1,6 @@
 #include "arch/interrupts.h"
 
-#include <stdint.h>
-
-#define RFLAGS_IF (1u << 9)  // interrupt enable flag
+#include "arch/x86_64/rflags.h"
 
 void intr_enable(void)
 {
@@ -23,7 +21,5 @@ void intr_wait(void)
 
 bool intr_enabled(void)
 {
-    uint64_t rflags;
-    __asm__ volatile("pushfq; popq %0" : "=r"(rflags));
-    return (rflags & RFLAGS_IF) != 0;
+    return (rflags_read() & RFLAGS_IF) != 0;
 }

@@ -1,10 +1,15 @@
 // System call entry: the `syscall` instruction lands here (MSR LSTAR, set by
 // syscall_init in user_mode.c).
 //
-// The CPU has put the user's %rip in %rcx and %rflags in %r11, cleared IF
-// (MSR FMASK), and switched to ring 0, but not the stack: %rsp still points
-// into user memory. We switch to the running thread's kernel stack and build
-// there the same struct trap_frame an interrupt from ring 3 would
+// The CPU has put the user's %rip in %rcx and %rflags in %r11, cleared
+// every flag (MSR FMASK, see syscall_init: RFLAGS is 0x2 here, interrupts
+// off, DF clear) and switched to ring 0, but not the stack: %rsp still
+// points into user memory. Nothing may run on that stack: IF is clear, so
+// no interrupt comes in; TF is clear, and the CPU decides on a single-step
+// trap after syscall from the flags syscall leaves, so no #DB comes after
+// the first instruction either; NMIs and double faults have stacks of
+// their own (IST, gdt.h). We switch to the running thread's kernel stack
+// and build there the same struct trap_frame an interrupt from ring 3 would
 // (arch/x86_64/trap.h), so that everything after this (exec, fork, the kill
 // path) handles one kind of frame. osv runs one CPU, so a global holds the
 // kernel stack top and another, for a moment, the user %rsp.
@@ -34,7 +39,6 @@ syscall_entry:
     pushq $VECTOR_SYSCALL                        // vector
     sub $TF_VECTOR, %rsp
     save_general_registers
-    cld
     xor %ebp, %ebp
     mov %rsp, %rdi
     call syscall_trap

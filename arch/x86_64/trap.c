@@ -8,6 +8,7 @@
 #include "arch/backtrace.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/rflags.h"
 #include "arch/x86_64/serial_input.h"
 #include "kernel/addr.h"
 #include "kernel/kprintf.h"
@@ -45,8 +46,6 @@ CHECK_OFFSET(rsp, TF_RSP);
 CHECK_OFFSET(ss, TF_SS);
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "trap frame size");
 _Static_assert(TF_SIZE % 16 == 0, "trap frames keep the stack 16-byte aligned");
-
-#define RFLAGS_IF (1u << 9)
 
 // Error codes of #TS, #NP, #SS and #GP name a segment selector (SDM vol.
 // 3A, 6.13).
@@ -238,10 +237,44 @@ static void dispatch(struct trap_frame *tf)
     panic("unexpected interrupt: vector %lu (0x%lx) at rip 0x%lx", vector, vector, tf->rip);
 }
 
+void trap_check_entry_flags(const char *entry)
+{
+    uint64_t rflags = rflags_read();
+    if ((rflags & (RFLAGS_KERNEL_FORBIDDEN | RFLAGS_IF)) != 0) {
+        panic("%s: entered with rflags 0x%lx (0x%lx must be clear)", entry, rflags,
+              (uint64_t)(RFLAGS_KERNEL_FORBIDDEN | RFLAGS_IF));
+    }
+}
+
+void trap_check_user_flags(const struct trap_frame *tf)
+{
+    if ((tf->rflags & (RFLAGS_IF | RFLAGS_IOPL | RFLAGS_VM)) != RFLAGS_IF) {
+        panic("return to user mode with rflags 0x%lx (want IF set, IOPL 0)", tf->rflags);
+    }
+}
+
+// Kernel code interrupted by a trap ran with the flags the frame holds:
+// none of the forbidden ones either. (RF aside: the CPU sets it in the
+// frame of a fault, so that iretq does not take an instruction breakpoint
+// twice.)
+static void check_interrupted_kernel_flags(const struct trap_frame *tf)
+{
+    const uint64_t forbidden = RFLAGS_KERNEL_FORBIDDEN & ~(uint64_t)RFLAGS_RF;
+    if ((tf->rflags & forbidden) != 0) {
+        panic("kernel code at rip 0x%lx ran with rflags 0x%lx (0x%lx must be clear)", tf->rip,
+              tf->rflags, forbidden);
+    }
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
+    trap_check_entry_flags("trap_dispatch");
+    if (!trap_from_user(tf)) {
+        check_interrupted_kernel_flags(tf);
+    }
     dispatch(tf);
     if (trap_from_user(tf)) {
         proc_on_return_to_user();
+        trap_check_user_flags(tf);
     }
 }

@@ -85,6 +85,21 @@ extern const char trap_stubs[];
 // The one C entry point for every vector; called by trap_common only.
 void trap_dispatch(struct trap_frame *tf);
 
+// Checks of the flag rules of rflags.h, cheap enough for every entry (a
+// pushfq, a mask, a branch); each panics with the flags on a violation, so
+// a regression shows at the entry that caused it rather than later.
+//
+// trap_check_entry_flags: RFLAGS now holds none of RFLAGS_KERNEL_FORBIDDEN,
+// and interrupts are off. The C entry points (trap_dispatch, syscall_trap)
+// call it first; `entry` names the caller.
+void trap_check_entry_flags(const char *entry);
+
+// trap_check_user_flags: the flags a frame would take back to ring 3 have
+// interrupts on and IOPL 0 (the program cannot change either itself, so
+// anything else came from the kernel). Called before every return to user
+// mode.
+void trap_check_user_flags(const struct trap_frame *tf);
+
 // True when the trap interrupted ring 3 (the requested privilege level of
 // the saved code segment).
 static inline bool trap_from_user(const struct trap_frame *tf)

@@ -1,6 +1,7 @@
 // Trap entry: the 256 IDT stubs and the common path to trap_dispatch.
 // See trap.h for the frame this builds and the rules handlers run under.
 
+#include "arch/x86_64/rflags.h"
 #include "arch/x86_64/trap_frame_macros.inc"
 
 // Vectors for which the CPU pushes an error code (SDM vol. 3A, table 6-1):
@@ -35,11 +36,19 @@ trap_common:
     sub $TF_VECTOR, %rsp
     save_general_registers
 
-    // The C ABI wants the direction flag clear at calls; the interrupted
-    // code may have set it (iretq restores its rflags). A zero frame pointer
-    // ends backtraces taken inside the handler here: the interrupted code's
-    // frames are walked from the trap frame instead, by whoever reports it.
-    cld
+    // The interrupt gate cleared IF, TF, NT and RF, but the interrupted
+    // code's DF and AC are still live: a program may have set either. Load
+    // the kernel's flags whole (rflags.h): DF clear for the C ABI, AC clear
+    // (with SMAP it would open user memory to the kernel), nothing of the
+    // program's left. There is no clac to clear AC alone: it needs SMAP,
+    // which the qemu64 CPU lacks (#UD). iretq gives the interrupted code its
+    // own flags back from the frame.
+    pushq $RFLAGS_KERNEL_ENTRY
+    popfq
+
+    // A zero frame pointer ends backtraces taken inside the handler here:
+    // the interrupted code's frames are walked from the trap frame instead,
+    // by whoever reports it.
     xor %ebp, %ebp
     mov %rsp, %rdi
     call trap_dispatch
