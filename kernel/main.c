@@ -10,6 +10,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
+#include "kernel/mm/pmem_boot.h"
 #include "kernel/mm/vm_check.h"
 #include "kernel/panic.h"
 #include "kernel/proc.h"

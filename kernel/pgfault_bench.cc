@@ -11,6 +11,7 @@ extern "C" {
 #include "arch/page.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
+#include "kernel/mm/pmem_boot.h"
 #include "kernel/mm/vm.h"
 #include "kernel/pgfault.h"
 }

@@ -44,6 +44,7 @@ extern "C" {
 #include "arch/vpmap.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
+#include "kernel/mm/pmem_boot.h"
 #include "kernel/mm/vm.h"
 #include "kernel/mm/vm_check.h"
 #include "kernel/uaccess.h"

@@ -28,6 +28,7 @@ extern "C" {
 #include "kernel/err.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
+#include "kernel/mm/pmem_boot.h"
 #include "kernel/sync/intr.h"
 }
 

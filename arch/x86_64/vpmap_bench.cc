@@ -11,6 +11,7 @@ extern "C" {
 #include "arch/page.h"
 #include "arch/vpmap.h"
 #include "kernel/mm/pmem.h"
+#include "kernel/mm/pmem_boot.h"
 }
 
 namespace {

@@ -17,11 +17,14 @@
 //
 // Locking: every function takes pmem's spinlock internally; callers need no
 // lock, and may call from any context.
+//
+// This header is what the rest of the kernel uses. Setting pmem up from the
+// boot memory map is kernel/mm/pmem_boot.h; the checkers' view of its books
+// (kernel/mm/vm_check.h) is kernel/mm/pmem_census.h.
 
 #include <stddef.h>
 
 #include "kernel/addr.h"
-#include "kernel/boot_info.h"
 #include "kernel/err.h"
 
 #ifdef __cplusplus
@@ -34,49 +37,6 @@ struct page {
     int refcount;            // 0 while free; >= 1 while allocated
     struct page *next_free;  // free-list link; meaningful only while free
 };
-
-// Takes over the usable memory described by `info` (see above). Reinitializes
-// from scratch if called again (host tests do, once per test).
-//
-// A page is usable when it lies wholly inside a MEM_USABLE range of the map.
-// Of those, pmem keeps for itself or leaves alone, never handing them out:
-//  - physical page 0, so that physical address 0 never names a valid page;
-//  - the pages of the kernel image [kernel_start, kernel_end);
-//  - the pages of each boot module;
-//  - the pages holding the command line and the module names, which
-//    boot_info promises stay valid for the kernel's lifetime;
-//  - usable pages that another range of the map says are not usable;
-//  - the struct page array itself, carved from the lowest usable place
-//    where it fits.
-// Any page one of these touches is excluded whole. Every other usable page
-// goes on the free list. pmem_get_init_counts reports the division.
-//
-// Pages come out of pmem_alloc in ascending address order at first, so the
-// earliest allocations are low in memory.
-//
-// Panics if the map has no usable page, or if no usable stretch is large
-// enough for the struct page array. kmap_p2v must work for every usable page.
-void pmem_init(const struct boot_info *info);
-
-// How pmem_init divided the usable pages. The figures add up exactly:
-// usable == free + kernel_image + page_structs + modules + boot_data + reserved,
-// each excluded page counted once, under the first of these that claims it:
-// reserved (page 0), kernel_image, modules, boot_data, reserved (other map
-// ranges), page_structs.
-struct pmem_init_counts {
-    size_t usable;               // distinct whole pages in MEM_USABLE ranges
-    size_t free;                 // put on the free list by pmem_init
-    size_t kernel_image;         // [kernel_start, kernel_end)
-    size_t page_structs;         // the struct page array
-    size_t modules;              // boot modules
-    size_t boot_data;            // the command line and module name strings
-    size_t reserved;             // page 0, and usable pages another range marks unusable
-    paddr_t page_structs_paddr;  // where the struct page array starts
-};
-
-// Copies the figures of the last pmem_init into *counts. They describe the
-// moment of pmem_init; pmem_free_pages() is the current free count.
-void pmem_get_init_counts(struct pmem_init_counts *counts);
 
 // Allocates one page with reference count 1 and stores its physical address
 // in *paddr. The page's contents are unspecified: zero it (memset through
@@ -107,41 +67,6 @@ paddr_t page_to_paddr(const struct page *page);
 // Pages pmem manages (free + allocated), and pages free right now.
 size_t pmem_total_pages(void);
 size_t pmem_free_pages(void);
-
-// --- For invariant checkers (kernel/mm/vm_check.h) and leak checks ---------
-
-// What pmem knows about a physical page.
-enum pmem_page_state {
-    PMEM_PAGE_UNMANAGED,  // not one of pmem's pages: a hole, the kernel image, reserved, ...
-    PMEM_PAGE_FREE,       // free (refcount 0): pmem may hand it out next
-    PMEM_PAGE_ALLOCATED,  // handed out (refcount >= 1)
-};
-
-// The state of the page containing paddr. Unlike paddr_to_page, never panics:
-// any address may be asked about.
-enum pmem_page_state pmem_page_state(paddr_t paddr);
-
-// A small number per managed page, for tables indexed by page: distinct
-// pages get distinct numbers, each below pmem_page_index_limit(). Panics if
-// pmem does not manage paddr.
-size_t pmem_page_index(paddr_t paddr);
-size_t pmem_page_index_limit(void);
-
-// pmem's own books, recounted from scratch under its lock. In a consistent
-// pmem: listed == free == zero_refcount, listed_bad == 0, and
-// zero_refcount + allocated == total.
-struct pmem_census {
-    size_t total;          // pmem_total_pages()
-    size_t free;           // pmem_free_pages(): pmem's running count
-    size_t listed;         // pages found by walking the free list
-    size_t listed_bad;     // free-list entries that are not free pages (a refcount, not a
-                           // struct page, or the walk found a cycle)
-    size_t zero_refcount;  // managed pages with refcount 0
-    size_t allocated;      // managed pages with refcount >= 1
-};
-
-// Takes the census (O(pages): a walk of the free list and the page array).
-void pmem_take_census(struct pmem_census *census);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 
 extern "C" {
 #include "kernel/mm/pmem.h"
+#include "kernel/mm/pmem_boot.h"
 }
 
 namespace {

@@ -47,6 +47,8 @@ extern "C" {
 #include "arch/page.h"
 #include "kernel/boot_info.h"
 #include "kernel/mm/pmem.h"
+#include "kernel/mm/pmem_boot.h"
+#include "kernel/mm/pmem_census.h"
 }
 
 namespace {

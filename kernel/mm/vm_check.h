@@ -61,6 +61,7 @@
 
 #include "kernel/err.h"
 #include "kernel/mm/pmem.h"
+#include "kernel/mm/pmem_census.h"
 
 #ifdef __cplusplus
 extern "C" {

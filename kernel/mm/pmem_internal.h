@@ -1,0 +1,50 @@
+#pragma once
+
+// pmem's state, shared by the files that make up pmem: the allocator and
+// reference counts (pmem.c), the set-up from the boot memory map
+// (pmem_boot.c) and the checkers' view (pmem_census.c). Nothing outside
+// kernel/mm/pmem*.c includes this.
+
+#include <stddef.h>
+
+#include "kernel/addr.h"
+#include "kernel/mm/pmem.h"
+#include "kernel/mm/pmem_boot.h"
+#include "kernel/sync/spinlock.h"
+
+// The struct page array covers the "span": every page from the lowest to the
+// highest usable page of the memory map, holes included, so that
+// paddr_to_page is one subtraction and one division, with no search. The
+// price is a struct page (16 bytes) for each page of the holes: 4 MiB per
+// GiB of hole, such as the PCI window below 4 GiB on a PC with more memory
+// than that. Reserved ranges outside the span (QEMU reports one at 1 TiB)
+// cost nothing.
+//
+// Entries for pages pmem does not manage (holes, excluded pages) carry
+// refcount PAGE_UNMANAGED. paddr_to_page rejects them, so no caller ever sees
+// that value, and a managed page's count is never negative.
+#define PAGE_UNMANAGED (-1)
+
+struct pmem_state {
+    // Set by pmem_init and constant afterwards: read without the lock.
+    struct page *pages;  // pages[i] describes physical page base + i * PAGE_SIZE
+    paddr_t base;        // first page of the span
+    size_t num_pages;    // entries in pages[]
+    size_t total;        // managed pages: those with refcount >= 0
+    struct pmem_init_counts init_counts;
+
+    // lock protects free_list, num_free, and both fields of every managed
+    // struct page.
+    struct spinlock lock;
+    struct page *free_list;  // LIFO, linked through next_free
+    size_t num_free;
+};
+
+extern struct pmem_state pmem;
+
+// The struct page of a managed page, or a panic naming `who`. Caller holds
+// pmem.lock, or reads only what pmem_init fixed.
+struct page *pmem_managed_page(paddr_t paddr, const char *who);
+
+// Physical address of the page `page` describes.
+paddr_t pmem_page_paddr(const struct page *page);
