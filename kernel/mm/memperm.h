@@ -15,9 +15,6 @@ typedef enum {
     MEMPERM_EXEC = 1 << 2,
     MEMPERM_USER = 1 << 3,  // accessible from user mode
 
-    MEMPERM_R = MEMPERM_READ,                                   // kernel read-only data
-    MEMPERM_RW = MEMPERM_READ | MEMPERM_WRITE,                  // kernel data
-    MEMPERM_RX = MEMPERM_READ | MEMPERM_EXEC,                   // kernel text
     MEMPERM_UR = MEMPERM_USER | MEMPERM_READ,                   // user read-only data
     MEMPERM_URW = MEMPERM_USER | MEMPERM_READ | MEMPERM_WRITE,  // user data, heap, stack
     MEMPERM_URX = MEMPERM_USER | MEMPERM_READ | MEMPERM_EXEC,   // user text

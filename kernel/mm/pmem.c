@@ -111,17 +111,6 @@ struct page *paddr_to_page(paddr_t paddr)
     return pmem_managed_page(paddr, "paddr_to_page");
 }
 
-paddr_t page_to_paddr(const struct page *page)
-{
-    uintptr_t p = (uintptr_t)page;
-    uintptr_t first = (uintptr_t)pmem.pages;
-    if (p < first || p >= first + pmem.num_pages * sizeof(struct page) ||
-        (p - first) % sizeof(struct page) != 0) {
-        panic("page_to_paddr: %p is not one of pmem's struct pages", (const void *)page);
-    }
-    return pmem_page_paddr(page);
-}
-
 size_t pmem_total_pages(void)
 {
     return pmem.total;

@@ -60,10 +60,6 @@ void pmem_dec_refcnt(paddr_t paddr);
 // manage that address.
 struct page *paddr_to_page(paddr_t paddr);
 
-// Physical address of the first byte of the page described by `page`.
-// Panics if `page` does not point to one of pmem's struct pages.
-paddr_t page_to_paddr(const struct page *page);
-
 // Pages pmem manages (free + allocated), and pages free right now.
 size_t pmem_total_pages(void);
 size_t pmem_free_pages(void);

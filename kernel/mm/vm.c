@@ -240,26 +240,6 @@ err_t memregion_extend(struct memregion *r, vaddr_t new_end)
     return ERR_OK;
 }
 
-void memregion_set_perm(struct memregion *r, memperm_t perm)
-{
-    r->perm = perm;
-    if (!(perm & MEMPERM_WRITE)) {
-        vpmap_set_perm(r->as->vpmap, r->start, pages_in(r->start, r->end), perm);
-        return;
-    }
-    // A page another address space still maps must not become writable here,
-    // or that space would see our writes: it stays read-only, and our next
-    // write to it faults and copies it.
-    for (vaddr_t va = r->start; va < r->end; va += PAGE_SIZE) {
-        paddr_t page;
-        if (vpmap_lookup_vaddr(r->as->vpmap, va, &page, NULL) != ERR_OK) {
-            continue;
-        }
-        bool shared = paddr_to_page(page)->refcount > 1;
-        vpmap_set_perm(r->as->vpmap, va, 1, shared ? memperm_read_only(perm) : perm);
-    }
-}
-
 err_t as_sbrk(struct addrspace *as, int64_t increment, vaddr_t *old_brk)
 {
     kassert(as->heap != NULL);

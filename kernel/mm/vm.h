@@ -158,11 +158,6 @@ err_t as_map_heap(struct addrspace *as, vaddr_t start) MUST_CHECK;
 // error.
 err_t memregion_extend(struct memregion *r, vaddr_t new_end) MUST_CHECK;
 
-// Changes the region's permission and that of every page it maps (pages
-// shared copy-on-write stay read-only if the new permission is writable:
-// their next write fault sorts them out).
-void memregion_set_perm(struct memregion *r, memperm_t perm);
-
 // sbrk: moves the break by `increment` bytes and sets *old_brk to the break
 // before. increment 0 only reports it. A decrease unmaps and frees every
 // page wholly above the new break; a decrease past the heap start changes

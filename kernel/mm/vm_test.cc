@@ -24,20 +24,18 @@
 //  8. memregion_extend grows without mapping, refuses overlap (ERR_VM_OVERLAP),
 //     the top of the user half (ERR_VM_BOUND) and ends below the start
 //     (ERR_INVAL), and shrinking unmaps, frees and flushes.
-//  9. memregion_set_perm changes the region and every page it maps (flushing
-//     each), but a page shared copy-on-write stays read-only.
-// 10. Copy-on-write fork: the same regions, break and page count; every mapped
+//  9. Copy-on-write fork: the same regions, break and page count; every mapped
 //     page shared with one more reference; pages of writable regions
 //     read-only in both (the parent's TLB flushed for each); pages of
 //     read-only regions shared as they are; no page allocated.
-// 11. Eager fork: every mapped page copied (new frames, same bytes, the
+// 10. Eager fork: every mapped page copied (new frames, same bytes, the
 //     region's permission), the parent untouched.
-// 12. Fork out of memory (page tables at every possible point, physical pages
+// 11. Fork out of memory (page tables at every possible point, physical pages
 //     for an eager copy at every possible point) is ERR_NOMEM and releases
 //     everything it took: free pages, references, page tables. The parent
 //     keeps its pages; those left read-only are written in place afterwards.
-// 13. as_destroy releases every page and table the address space held.
-// 14. Throughout, pages_mapped equals the pages the page table maps, no page
+// 12. as_destroy releases every page and table the address space held.
+// 13. Throughout, pages_mapped equals the pages the page table maps, no page
 //     has more permission than its region, and every refcount equals the
 //     number of mappings of its page (the fixture checks after every test).
 
@@ -511,7 +509,7 @@ TEST_F(VmTest, SbrkOfInt64MinBehavesAsSbrkZero)
     EXPECT_EQ(as_->heap->end, kHeapStart + kPage);
 }
 
-// --- memregion_extend and memregion_set_perm -----------------------------------
+// --- memregion_extend -------------------------------------------------------
 
 TEST_F(VmTest, MemregionExtendGrowsUpToTheNextRegionWithoutMapping)
 {
@@ -560,38 +558,6 @@ TEST_F(VmTest, MemregionExtendShrinkingUnmapsFreesAndFlushes)
     EXPECT_EQ(pmem_free_pages(), free_before + 1);
     EXPECT_EQ(as_->pages_mapped, kLoadedPages);
     EXPECT_EQ(Flushes(as_), std::vector<vaddr_t>{kBss});
-}
-
-TEST_F(VmTest, MemregionSetPermChangesTheRegionAndEveryMappedPage)
-{
-    struct memregion *data = Region(kDataStart);
-
-    memregion_set_perm(data, MEMPERM_UR);
-
-    EXPECT_EQ(data->perm, MEMPERM_UR);
-    EXPECT_EQ(Mapping(as_, kDataStart)->perm, MEMPERM_UR);
-    EXPECT_EQ(Mapping(as_, kBss), nullptr) << "absent pages stay absent";
-    EXPECT_EQ(Flushes(as_), std::vector<vaddr_t>{kDataStart});
-
-    memregion_set_perm(data, MEMPERM_URW);
-
-    EXPECT_EQ(data->perm, MEMPERM_URW);
-    EXPECT_EQ(Mapping(as_, kDataStart)->perm, MEMPERM_URW);
-    EXPECT_EQ(Flushes(as_), std::vector<vaddr_t>{kDataStart});
-}
-
-TEST_F(VmTest, MemregionSetPermKeepsPagesSharedCopyOnWriteReadOnly)
-{
-    struct addrspace *child = Fork(as_);
-    struct memregion *data = Region(kDataStart);
-    memregion_set_perm(data, MEMPERM_UR);
-
-    memregion_set_perm(data, MEMPERM_URW);
-
-    EXPECT_EQ(data->perm, MEMPERM_URW);
-    EXPECT_EQ(Mapping(as_, kDataStart)->perm, MEMPERM_UR)
-        << "writable while the child shares it: the child would see the parent's writes";
-    EXPECT_EQ(Mapping(child, kDataStart)->perm, MEMPERM_UR);
 }
 
 // --- fork ------------------------------------------------------------------
