@@ -18,7 +18,8 @@ extern "C" {
 void *kmap_p2v(paddr_t paddr);
 
 // Physical address behind a kernel virtual address returned by kmap_p2v, or
-// an address inside the kernel image. Panics on any other address.
+// an address inside the kernel image (its end included). Panics on any
+// other address: a user address, a kernel stack, a host pointer in tests.
 paddr_t kmap_v2p(const void *vaddr);
 
 #ifdef __cplusplus

@@ -11,9 +11,10 @@
 //
 //   fault                                              verdict
 //   -----------------------------------------------    --------------------
-//   user access to a kernel address                    FAULT_KERNEL_ADDRESS
-//     (a non-canonical address raises a general protection fault instead,
-//     which ends the process too: "general protection" at the instruction)
+//   user access at or above VPMAP_USER_TOP             FAULT_KERNEL_ADDRESS
+//     (the kernel half; a non-canonical address never gets here from the
+//     hardware, which raises a general protection fault instead, ending
+//     the process as "general protection" at the instruction)
 //   address in the stack guard gap (the USTACK_GUARD_  FAULT_STACK_OVERFLOW
 //     PAGES pages below the stack, kernel/mm/vm.h)
 //   address in no region, elsewhere                    FAULT_BAD_ADDRESS
@@ -52,7 +53,7 @@ enum fault_verdict {
     FAULT_BAD_ADDRESS,     // outside every region
     FAULT_STACK_OVERFLOW,  // in the stack guard gap, just below the stack region
     FAULT_PERMISSION,      // the region does not allow this access
-    FAULT_KERNEL_ADDRESS,  // a user access to the kernel half or a non-canonical address
+    FAULT_KERNEL_ADDRESS,  // at or above VPMAP_USER_TOP: the kernel's, never the user's
     FAULT_OUT_OF_MEMORY,   // needed a page, and none was free
     FAULT_KERNEL_BUG,      // a kernel-mode fault: the kernel must panic
 };

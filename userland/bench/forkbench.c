@@ -1,5 +1,5 @@
 // forkbench: the costs of fork, page faults and sbrk, measured from inside a
-// guest, the same way on osv and on Linux (issue 8).
+// guest, the same way on osv and on Linux.
 //
 //   forkbench [--sizes=MIB,MIB,...] [--reps=N]
 //

@@ -1,4 +1,4 @@
-// forkbomb: forks until fork fails (issue 9, item 6).
+// forkbomb: forks until fork fails.
 //
 //   forkbomb PAGES SPIN
 //

@@ -1,5 +1,4 @@
-// pressure: the kernel under memory and process-table exhaustion (issue 9,
-// item 6).
+// pressure: the kernel under memory and process-table exhaustion.
 //
 //   pressure bomb | hog | both
 //

@@ -1,4 +1,4 @@
-// sbrkhog: takes all the memory there is (issue 9, item 6).
+// sbrkhog: takes all the memory there is.
 //
 //   sbrkhog STEP
 //
