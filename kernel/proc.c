@@ -173,7 +173,7 @@ err_t proc_start_init(const char *path, int argc, const char *const argv[])
     return ERR_OK;
 }
 
-int64_t proc_fork(void)
+err_t proc_fork(int *child_pid)
 {
     struct proc *parent = proc_current();
     struct proc *child;
@@ -201,8 +201,9 @@ int64_t proc_fork(void)
     // The child resumes where the parent made the call, seeing 0.
     memcpy(proc_user_frame(child), proc_user_frame(parent), user_frame_size());
     user_frame_set_return(proc_user_frame(child), 0);
+    *child_pid = child->pid;
     proc_publish(child, parent);
-    return child->pid;
+    return ERR_OK;
 }
 
 _Noreturn void proc_exit(int status)

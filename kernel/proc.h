@@ -76,10 +76,10 @@ struct proc *proc_current(void);
 // The user frame of the running process's thread (kernel stack top).
 struct user_frame *proc_user_frame(struct proc *p);
 
-// fork: a copy of the calling process, which returns 0 in the child. Returns
-// the child's pid, or ERR_NOSPACE (process table full) or ERR_NOMEM; on
-// error nothing of the child remains.
-int64_t proc_fork(void);
+// fork: a copy of the calling process, whose own fork returns 0. Sets
+// *child_pid and returns ERR_OK, or returns ERR_NOSPACE (process table full)
+// or ERR_NOMEM; on error nothing of the child remains.
+err_t proc_fork(int *child_pid) MUST_CHECK;
 
 // Ends the calling process with `status`. Never returns.
 _Noreturn void proc_exit(int status);

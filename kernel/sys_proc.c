@@ -40,7 +40,9 @@ int64_t sys_exit(const struct syscall_args *args)
 int64_t sys_fork(const struct syscall_args *args)
 {
     (void)args;
-    return proc_fork();
+    int pid;
+    err_t err = proc_fork(&pid);
+    return err != ERR_OK ? err : pid;
 }
 
 int64_t sys_wait(const struct syscall_args *args)
