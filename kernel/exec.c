@@ -1,44 +1,26 @@
-// exec (see kernel/exec.h).
+// The program loader (see kernel/exec.h).
 
 #include "kernel/exec.h"
 
 #include "arch/kmap.h"
 #include "arch/page.h"
-#include "arch/user_mode.h"
 #include "kernel/elf.h"
 #include "kernel/initrd.h"
 #include "kernel/lib/string.h"
-#include "kernel/mm/pmem.h"
-#include "kernel/mm/vm_check.h"
 #include "kernel/panic.h"
-#include "kernel/proc.h"
-#include "kernel/sched.h"
 #include "kernel/syscall_abi.h"
 
-// Maps the page at va of segment `seg`, filled with the file's bytes that
-// fall into it and zeros elsewhere.
+// Maps the page at va of segment `seg`: the file's bytes that fall into it,
+// zeros after them.
 static err_t load_page(struct addrspace *as, const struct elf_segment *seg, const char *file,
                        vaddr_t va)
 {
-    paddr_t page;
-    err_t err = pmem_alloc(&page);
-    if (err != ERR_OK) {
-        return err;
-    }
-    char *dst = kmap_p2v(page);
-    memset(dst, 0, PAGE_SIZE);
     vaddr_t file_end = seg->vaddr + seg->file_size;
+    size_t n = 0;
     if (va < file_end) {
-        size_t n = file_end - va < PAGE_SIZE ? file_end - va : PAGE_SIZE;
-        memcpy(dst, file + seg->file_offset + (va - seg->vaddr), n);
+        n = file_end - va < PAGE_SIZE ? file_end - va : PAGE_SIZE;
     }
-    err = vpmap_map(as->vpmap, va, page, 1, seg->perm);
-    if (err != ERR_OK) {
-        pmem_free(page);
-        return err;
-    }
-    as->pages_mapped++;
-    return ERR_OK;
+    return as_map_page(as, va, file + seg->file_offset + (va - seg->vaddr), n);
 }
 
 static err_t load_segment(struct addrspace *as, const struct elf_segment *seg, const char *file)
@@ -90,6 +72,17 @@ static void push_arguments(struct addrspace *as, int argc, const char *const arg
 
 err_t exec_load(const char *path, int argc, const char *const argv[], struct exec_image *image)
 {
+    struct initrd_file file;
+    err_t err = initrd_find(path, &file);
+    if (err != ERR_OK) {
+        return err;
+    }
+    return exec_load_image(file.data, file.size, argc, argv, image);
+}
+
+err_t exec_load_image(const void *file, size_t size, int argc, const char *const argv[],
+                      struct exec_image *image)
+{
     size_t arg_bytes = 0;
     if (argc < 0 || argc > EXEC_MAX_ARGS) {
         return ERR_TOOLONG;
@@ -100,25 +93,20 @@ err_t exec_load(const char *path, int argc, const char *const argv[], struct exe
     if (arg_bytes > EXEC_MAX_ARG_BYTES) {
         return ERR_TOOLONG;
     }
-    struct initrd_file file;
-    err_t err = initrd_find(path, &file);
-    if (err != ERR_OK) {
-        return err;
-    }
     struct elf_image elf;
-    if (elf_parse(file.data, file.size, &elf) != ERR_OK) {
+    if (elf_parse(file, size, &elf) != ERR_OK) {
         return ERR_NOEXEC;
     }
 
     struct addrspace *as;
-    err = as_create(&as);
+    err_t err = as_create(&as);
     if (err != ERR_OK) {
         return err;
     }
     vaddr_t top = 0;
     for (size_t i = 0; i < elf.num_segments && err == ERR_OK; i++) {
         const struct elf_segment *seg = &elf.segments[i];
-        err = load_segment(as, seg, file.data);
+        err = load_segment(as, seg, file);
         vaddr_t end = seg->vaddr + pg_round_up(seg->mem_size);
         top = end > top ? end : top;
     }
@@ -136,28 +124,5 @@ err_t exec_load(const char *path, int argc, const char *const argv[], struct exe
     push_arguments(as, argc, argv, &image->stack_pointer);
     image->as = as;
     image->entry = elf.entry;
-    return ERR_OK;
-}
-
-err_t proc_exec(const char *path, int argc, const char *const argv[])
-{
-    struct exec_image image;
-    vm_check_begin();
-    err_t err = exec_load(path, argc, argv, &image);
-    if (err != ERR_OK) {
-        vm_check_end("exec (failed)");
-        return err;
-    }
-    struct proc *p = proc_current();
-    struct addrspace *old = p->as;
-    p->as = image.as;
-    p->thread->vpmap = image.as->vpmap;
-    vpmap_load(image.as->vpmap);
-    sched_note_vpmap_loaded(image.as->vpmap);
-    as_destroy(old);
-    vm_check_end("exec");
-
-    proc_set_name(p, path);
-    user_frame_init(proc_user_frame(p), image.entry, image.stack_pointer);
     return ERR_OK;
 }

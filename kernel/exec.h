@@ -1,6 +1,8 @@
 #pragma once
 
-// exec: loading a program from the initrd into a fresh address space.
+// The program loader: a program from the initrd (or any ELF image in memory)
+// loaded into a fresh address space. exec itself, which gives a process the
+// new address space, is proc_exec (kernel/proc.h).
 //
 // The new address space gets one region per ELF segment (code: URX; data:
 // URW or UR), filled from the file (pages that hold only zeros past the end
@@ -16,6 +18,8 @@
 //                      | argv[argc - 1] ... argv[0]  |  pointers to the strings
 //   stack pointer ---> | argc                        |  (16-byte aligned)
 //                      +----------------------------+
+
+#include <stddef.h>
 
 #include "kernel/addr.h"
 #include "kernel/err.h"
@@ -38,10 +42,10 @@ struct exec_image {
 err_t exec_load(const char *path, int argc, const char *const argv[],
                 struct exec_image *image) MUST_CHECK;
 
-// Replaces the calling process's program with `path`: on ERR_OK the old
-// address space is gone and the process's user frame starts the new program
-// when the system call returns. On error the process is unchanged.
-err_t proc_exec(const char *path, int argc, const char *const argv[]) MUST_CHECK;
+// The same for the ELF image in file[0..size), which must stay readable
+// until this returns. Errors as exec_load, but for ERR_NOENT.
+err_t exec_load_image(const void *file, size_t size, int argc, const char *const argv[],
+                      struct exec_image *image) MUST_CHECK;
 
 #ifdef __cplusplus
 }

@@ -206,6 +206,29 @@ err_t proc_fork(int *child_pid)
     return ERR_OK;
 }
 
+err_t proc_exec(const char *path, int argc, const char *const argv[])
+{
+    struct exec_image image;
+    vm_check_begin();
+    err_t err = exec_load(path, argc, argv, &image);
+    if (err != ERR_OK) {
+        vm_check_end("exec (failed)");
+        return err;
+    }
+    struct proc *p = proc_current();
+    struct addrspace *old = p->as;
+    p->as = image.as;
+    p->thread->vpmap = image.as->vpmap;
+    vpmap_load(image.as->vpmap);
+    sched_note_vpmap_loaded(image.as->vpmap);
+    as_destroy(old);
+    vm_check_end("exec");
+
+    proc_set_name(p, path);
+    user_frame_init(proc_user_frame(p), image.entry, image.stack_pointer);
+    return ERR_OK;
+}
+
 _Noreturn void proc_exit(int status)
 {
     struct proc *p = proc_current();

@@ -101,6 +101,13 @@ err_t proc_kill(int pid) MUST_CHECK;
 // Called on every return to user mode: ends the process if it was killed.
 void proc_on_return_to_user(void);
 
+// exec: replaces the calling process's program with initrd program `path`
+// run with argv[0..argc) (kernel/exec.h loads it). On ERR_OK the old address
+// space is gone and the process's user frame starts the new program when the
+// system call returns. On error the process is unchanged. Errors as
+// exec_load.
+err_t proc_exec(const char *path, int argc, const char *const argv[]) MUST_CHECK;
+
 // Names p after the last component of path ("/bin/sh" -> "sh"), truncated
 // to PROC_NAME_MAX - 1 characters.
 void proc_set_name(struct proc *p, const char *path);

@@ -176,17 +176,21 @@ struct memregion *as_find_memregion(struct addrspace *as, vaddr_t addr)
     return NULL;
 }
 
-err_t as_map_zero_page(struct addrspace *as, vaddr_t addr)
+err_t as_map_page(struct addrspace *as, vaddr_t addr, const void *src, size_t len)
 {
     struct memregion *r = as_find_memregion(as, addr);
-    kassert(r != NULL);
+    kassert(r != NULL && len <= PAGE_SIZE);
     paddr_t page;
     err_t err = pmem_alloc(&page);
     if (err != ERR_OK) {
         return err;
     }
-    // A recycled page still holds its last owner's data.
-    memset(kmap_p2v(page), 0, PAGE_SIZE);
+    // Every byte is written: a recycled page still holds its last owner's data.
+    char *bytes = kmap_p2v(page);
+    if (len > 0) {
+        memcpy(bytes, src, len);
+    }
+    memset(bytes + len, 0, PAGE_SIZE - len);
     err = vpmap_map(as->vpmap, pg_round_down(addr), page, 1, r->perm);
     if (err != ERR_OK) {
         pmem_free(page);
@@ -194,6 +198,11 @@ err_t as_map_zero_page(struct addrspace *as, vaddr_t addr)
     }
     as->pages_mapped++;
     return ERR_OK;
+}
+
+err_t as_map_zero_page(struct addrspace *as, vaddr_t addr)
+{
+    return as_map_page(as, addr, NULL, 0);
 }
 
 err_t as_map_stack(struct addrspace *as)
@@ -281,22 +290,10 @@ static void copy_page_eagerly(void *ctx, vaddr_t va, paddr_t from, memperm_t per
 {
     (void)perm;  // the copy gets its region's permission
     struct eager_copy *c = ctx;
-    struct memregion *r = as_find_memregion(c->dst, va);
-    if (c->err != ERR_OK || r == NULL) {
+    if (c->err != ERR_OK || as_find_memregion(c->dst, va) == NULL) {
         return;
     }
-    paddr_t to;
-    c->err = pmem_alloc(&to);
-    if (c->err != ERR_OK) {
-        return;
-    }
-    memcpy(kmap_p2v(to), kmap_p2v(from), PAGE_SIZE);
-    c->err = vpmap_map(c->dst->vpmap, va, to, 1, r->perm);
-    if (c->err != ERR_OK) {
-        pmem_free(to);
-        return;
-    }
-    c->dst->pages_mapped++;
+    c->err = as_map_page(c->dst, va, kmap_p2v(from), PAGE_SIZE);
 }
 
 err_t as_copy(struct addrspace *src, enum fork_mode mode, struct addrspace **out)

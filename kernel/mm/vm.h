@@ -176,9 +176,14 @@ err_t as_sbrk(struct addrspace *as, int64_t increment, vaddr_t *old_brk) MUST_CH
 // next write to each resolves in place.
 err_t as_copy(struct addrspace *src, enum fork_mode mode, struct addrspace **out) MUST_CHECK;
 
-// Maps a fresh zeroed page at the page containing addr, which must lie in a
-// region of `as` and not be mapped yet, with the region's permission.
-// ERR_NOMEM.
+// Maps a fresh page at the page containing addr, which must lie in a region
+// of `as` and not be mapped yet, with the region's permission. The page's
+// first `len` bytes (len <= PAGE_SIZE) are copied from `src`, the rest are
+// zero. ERR_NOMEM, with nothing changed.
+err_t as_map_page(struct addrspace *as, vaddr_t addr, const void *src, size_t len) MUST_CHECK;
+
+// as_map_page of a page of zeros: what a first touch of the heap, the stack
+// or bss gets.
 err_t as_map_zero_page(struct addrspace *as, vaddr_t addr) MUST_CHECK;
 
 #ifdef __cplusplus
