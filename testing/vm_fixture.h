@@ -3,8 +3,9 @@
 // VmFixture: a process's address space on the host, for the tests of
 // kernel/mm/vm.c and kernel/pgfault.c.
 //
-// SetUp builds, on a fresh arena (PmemTest), the address space exec would
-// build for a small program, and makes it the current one (as_current()):
+// SetUp loads a small program with exec's loader (kernel/exec.h), on a fresh
+// arena (PmemTest), and makes its address space the current one
+// (as_current()):
 //
 //   kCodeStart   code  (URX) 2 pages, both loaded (mapped, filled)
 //   kDataStart   data  (URW) 2 pages: the first loaded (initialized data),
@@ -41,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "testing/elf_builder.h"
 #include "testing/fake_current.h"
 #include "testing/fake_vpmap.h"
 #include "testing/pmem_fixture.h"
@@ -49,6 +51,7 @@
 extern "C" {
 #include "arch/kmap.h"
 #include "arch/page.h"
+#include "kernel/exec.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/mm/vm.h"
@@ -154,21 +157,13 @@ class VmFixture : public PmemTest {
         fake_vpmap_fail_after(-1);
         live_vpmaps_at_start_ = fake_vpmap_live_count();
 
-        ASSERT_EQ(as_create(&as_), ERR_OK);
+        // The program, loaded by exec's own loader.
+        std::vector<uint8_t> program = Program();
+        struct exec_image image;
+        ASSERT_EQ(exec_load_image(program.data(), program.size(), 0, nullptr, &image), ERR_OK);
+        as_ = image.as;
         spaces_.push_back(as_);
-        ASSERT_EQ(
-            as_map_memregion(as_, kCodeStart, 2 * PAGE_SIZE, MEMPERM_URX, MEMREGION_CODE, nullptr),
-            ERR_OK);
-        ASSERT_EQ(
-            as_map_memregion(as_, kDataStart, 2 * PAGE_SIZE, MEMPERM_URW, MEMREGION_DATA, nullptr),
-            ERR_OK);
-        ASSERT_EQ(as_map_heap(as_, kHeapStart), ERR_OK);
-        ASSERT_EQ(as_map_stack(as_), ERR_OK);
-        // Load the program as exec does: a page each, then its bytes.
-        for (vaddr_t va : {kCodeStart, kCodeStart + PAGE_SIZE, kDataStart}) {
-            ASSERT_EQ(as_map_zero_page(as_, va), ERR_OK);
-            FillPage(as_, va, va == kDataStart ? kDataByte : kCodeByte);
-        }
+        ASSERT_EQ(as_->heap->start, kHeapStart);
         ASSERT_EQ(as_->pages_mapped, kLoadedPages);
 
         fake_set_current_as(as_);
@@ -189,6 +184,25 @@ class VmFixture : public PmemTest {
         fake_set_current_as(nullptr);
         EXPECT_EQ(fake_vpmap_live_count(), live_vpmaps_at_start_) << "a page table leaked";
         PmemTest::TearDown();
+    }
+
+    // The ELF file of the program SetUp loads: its code (2 pages of
+    // kCodeByte, from file offset PAGE_SIZE: the headers take the first
+    // page) and its data (a page of kDataByte from the file, then a page of
+    // bss).
+    static std::vector<uint8_t> Program()
+    {
+        ElfImage img = ElfExecutable(kCodeStart, 4 * PAGE_SIZE);
+        img.SetPhdrs({
+            ElfSegment(ELF_PT_LOAD, ELF_PF_R | ELF_PF_X, kCodeStart, PAGE_SIZE, 2 * PAGE_SIZE,
+                       2 * PAGE_SIZE),
+            ElfSegment(ELF_PT_LOAD, ELF_PF_R | ELF_PF_W, kDataStart, 3 * PAGE_SIZE, PAGE_SIZE,
+                       2 * PAGE_SIZE),
+        });
+        std::vector<uint8_t> bytes = img.Bytes();
+        std::memset(bytes.data() + PAGE_SIZE, kCodeByte, 2 * PAGE_SIZE);
+        std::memset(bytes.data() + 3 * PAGE_SIZE, kDataByte, PAGE_SIZE);
+        return bytes;
     }
 
     // --- The MMU ---------------------------------------------------------
