@@ -14,8 +14,14 @@
 //
 // Reference counts: vpmap never allocates the pages it maps; the caller owns
 // them. Functions that drop a mapping say whether they also drop the page's
-// reference count (pmem_dec_refcnt). Page-table pages are allocated from pmem
-// and freed by vpmap_destroy.
+// reference count (pmem_dec_refcnt).
+//
+// Page-table pages: a vpmap's tables are pmem pages it allocates itself
+// (refcount 1, never mapped into the user half): the root, from vpmap_create,
+// and the tables below it, as vpmap_map and vpmap_cow_copy need them. It
+// counts them, the root included (vpmap_table_pages), so that a process's
+// page tables show in its accounting. They stay allocated until
+// vpmap_destroy frees them all.
 //
 // Implementations: arch/x86_64/vpmap.c (4-level x86_64 page tables; runs on
 // the bare machine and, against a host arena, in host tests) and
@@ -49,6 +55,10 @@ err_t vpmap_create(struct vpmap **out) MUST_CHECK;
 // Drops every user mapping still present (dropping each page's reference
 // count) and frees all page-table pages. `vpmap` must not be the active one.
 void vpmap_destroy(struct vpmap *vpmap);
+
+// How many page-table pages `vpmap` holds now, the root included (so at
+// least 1). O(1): the vpmap keeps count as it allocates and frees them.
+size_t vpmap_table_pages(struct vpmap *vpmap);
 
 // Maps the n pages at vaddr to the n physical pages at paddr, with `perm`
 // (which must include MEMPERM_USER). Allocates page-table pages as needed. The
@@ -92,6 +102,18 @@ typedef void vpmap_mapping_fn(void *ctx, vaddr_t vaddr, paddr_t paddr, memperm_t
 // copy, the checker in kernel/mm/vm_check.h), not for paths that run on
 // every fault.
 void vpmap_for_each_mapping(struct vpmap *vpmap, vpmap_mapping_fn *fn, void *ctx);
+
+// What vpmap_for_each_table calls for each page-table page: its physical
+// address.
+typedef void vpmap_table_fn(void *ctx, paddr_t table);
+
+// Calls fn(ctx, table) for every page-table page of `vpmap`, found by walking
+// the tables from the root: the root first, then every table of the user
+// half (the kernel half's tables are shared by all vpmaps and not theirs).
+// So the calls number vpmap_table_pages(vpmap) unless the count is wrong,
+// which is what the checker (kernel/mm/vm_check.h) looks for. fn must not
+// change `vpmap`. Visits every table page, like vpmap_for_each_mapping.
+void vpmap_for_each_table(struct vpmap *vpmap, vpmap_table_fn *fn, void *ctx);
 
 // Fork's sharing step: for every page mapped in `src` among the n pages at
 // vaddr, maps the same physical page at the same address in `dst`, sets the

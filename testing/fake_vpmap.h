@@ -8,9 +8,13 @@
 // (pmem_inc_refcnt / pmem_dec_refcnt on the real pmem over the test arena),
 // and records what it was asked to do, so a test can assert exactly what the
 // kernel mapped, unmapped, made read-only, and which TLB entries it flushed.
-// It can also be told to run out of memory, as a real page table does when
-// pmem has no page for a new table. And it simulates the CPU's user accesses
-// through a TLB (below), so that a missing TLB flush shows up in tests.
+// Its page-table pages are real pmem pages, as many as the real x86_64
+// tables would hold for the same mappings (a root, and a table per 512 GiB,
+// 1 GiB and 2 MiB span that maps a page), so that tables cost memory and are
+// counted (vpmap_table_pages) exactly as on the machine. It runs out of
+// memory when pmem does, and can also be told to (fake_vpmap_fail_after).
+// And it simulates the CPU's user accesses through a TLB (below), so that a
+// missing TLB flush shows up in tests.
 
 #include <cstddef>
 #include <cstdint>
@@ -51,6 +55,10 @@ void fake_vpmap_fail_after(int allowed);
 
 // Live fake vpmaps (for leak checks).
 int fake_vpmap_live_count();
+
+// How many table pages a mapping of the page containing va would allocate
+// now: 0 to 3. (The vm fuzzer's model of when running out of memory is fair.)
+size_t fake_vpmap_tables_missing(struct vpmap *v, vaddr_t va);
 
 // --- The simulated CPU: user accesses through a TLB --------------------
 //

@@ -21,11 +21,14 @@
 // 10. for_each_mapping visits exactly the mapped pages, in ascending order,
 //     with frame and permission, across every table level up to the top of
 //     the user half.
+// 11. The contract on page-table pages (testing/vpmap_contract.h), which the
+//     fake's tests check too.
 
 #include <vector>
 
 #include "testing/fake_mmu.h"
 #include "testing/pmem_fixture.h"
+#include "testing/vpmap_contract.h"
 #include "gtest/gtest.h"
 
 extern "C" {
@@ -65,10 +68,26 @@ class VpmapTest : public PmemTest {
         return p;
     }
 
+    // The root table (vpmap_for_each_table visits it first).
+    static uint64_t *Root(struct vpmap *v)
+    {
+        paddr_t root = 0;
+        vpmap_for_each_table(
+            v,
+            [](void *ctx, paddr_t table) {
+                paddr_t *first = static_cast<paddr_t *>(ctx);
+                if (*first == 0) {
+                    *first = table;
+                }
+            },
+            &root);
+        return static_cast<uint64_t *>(kmap_p2v(root));
+    }
+
     // The leaf entry for vaddr, read straight from the tables; 0 if absent.
     uint64_t RawPte(vaddr_t vaddr, int level = 1)
     {
-        uint64_t *table = reinterpret_cast<uint64_t *>(vpmap_);
+        uint64_t *table = Root(vpmap_);
         for (int l = 4; l > level; l--) {
             uint64_t entry = table[pt_index(vaddr, l)];
             if (!(entry & PTE_PRESENT)) {
@@ -396,6 +415,13 @@ TEST_F(VpmapTest, ForEachMappingVisitsEveryMappedPageInOrder)
             << seen[i].paddr << " perm " << seen[i].perm << ", expected va 0x" << expected[i].vaddr
             << " pa 0x" << expected[i].paddr << " perm " << expected[i].perm;
     }
+}
+
+// --- Page-table pages (testing/vpmap_contract.h) ------------------------------
+
+TEST_F(VpmapTest, TablePagesAreCountedAndComeFromPmem)
+{
+    vpmap_contract::TablePagesAreCountedAndComeFromPmem(vpmap_);
 }
 
 using VpmapDeathTest = VpmapTest;
