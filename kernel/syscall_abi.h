@@ -123,6 +123,10 @@ struct osv_sysinfo {
     uint64_t ticks;  // timer ticks since boot
     uint64_t ticks_per_second;
     uint64_t tsc_per_second;  // calibrated rate of the CPU's time-stamp counter
+
+    // Appended: the fields above keep their offsets.
+    uint64_t proc_table_pages;  // page-table pages the calling process's page table
+                                // holds now, its root included (not in proc_pages_mapped)
 };
 
 #ifdef __cplusplus

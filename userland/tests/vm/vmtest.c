@@ -87,6 +87,7 @@ void vt_print_meminfo(const char *title, const struct osv_sysinfo *info)
         {"proc_cow_copies", info->proc_cow_copies},
         {"proc_cow_reused", info->proc_cow_reused},
         {"proc_pages_mapped", info->proc_pages_mapped},
+        {"proc_table_pages", info->proc_table_pages},
     };
     printf("--- %s\n", title);
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
