@@ -177,6 +177,11 @@ size_t fake_vpmap_tables_missing(struct vpmap *v, vaddr_t va)
     return missing;
 }
 
+void fake_vpmap_miscount_tables(struct vpmap *v, long delta)
+{
+    v->table_pages += delta;
+}
+
 extern "C" err_t vpmap_create(struct vpmap **out)
 {
     if (!may_allocate()) {

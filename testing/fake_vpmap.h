@@ -60,6 +60,12 @@ int fake_vpmap_live_count();
 // now: 0 to 3. (The vm fuzzer's model of when running out of memory is fair.)
 size_t fake_vpmap_tables_missing(struct vpmap *v, vaddr_t va);
 
+// Fault injection for tests of the checker: adds `delta` to v's count of
+// table pages (vpmap_table_pages) and changes nothing else, as a page table
+// that lost count would. A walk (vpmap_for_each_table) still finds the
+// tables v really holds.
+void fake_vpmap_miscount_tables(struct vpmap *v, long delta);
+
 // --- The simulated CPU: user accesses through a TLB --------------------
 //
 // The fake also plays the CPU's MMU for user-mode accesses, with a TLB. The
