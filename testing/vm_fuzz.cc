@@ -510,18 +510,17 @@ class System {
                                 s.address_spaces, procs_.size()));
             return;
         }
+        // Page tables as a walk finds them (vm_check compared that with
+        // each vpmap's own count).
         size_t heap = kmalloc_pages_held();
-        size_t tables = 0;
-        for (const Proc &p : procs_) {
-            tables += vpmap_table_pages(p.as->vpmap);
-        }
-        if (s.pmem.allocated != s.mapped_pages + tables + heap + s.scratch_pages) {
-            Fail("leak", Printf("%zu pages allocated, but only %zu are mapped, %zu are page "
-                                "tables, %zu held by kmalloc and %zu by the checker: %zd "
-                                "unaccounted for",
-                                s.pmem.allocated, s.mapped_pages, tables, heap, s.scratch_pages,
-                                static_cast<ssize_t>(s.pmem.allocated - s.mapped_pages - tables -
-                                                     heap - s.scratch_pages)));
+        if (s.pmem.allocated != s.mapped_pages + s.table_pages + heap + s.scratch_pages) {
+            Fail("leak",
+                 Printf("%zu pages allocated, but only %zu are mapped, %zu are page "
+                        "tables, %zu held by kmalloc and %zu by the checker: %zd "
+                        "unaccounted for",
+                        s.pmem.allocated, s.mapped_pages, s.table_pages, heap, s.scratch_pages,
+                        static_cast<ssize_t>(s.pmem.allocated - s.mapped_pages - s.table_pages -
+                                             heap - s.scratch_pages)));
             return;
         }
         if (config_.verify_every != 0 && (step_ + 1) % config_.verify_every == 0) {

@@ -181,6 +181,7 @@ TEST_F(VmCheckTest, FaultsSbrkAndForkLeaveNoViolations)
     struct addrspace *parent = Exec();
     EXPECT_EQ(Check(), 0u) << printed_;
     EXPECT_EQ(summary_.mappings, 3u) << "code, data and the stack's top page";
+    EXPECT_EQ(summary_.table_pages, 7u) << "the root; a PDPT, a PD and a PT for code and stack";
 
     fake_set_current_as(parent);
     vaddr_t old_brk;
@@ -195,6 +196,7 @@ TEST_F(VmCheckTest, FaultsSbrkAndForkLeaveNoViolations)
     EXPECT_EQ(summary_.mappings, 10u);
     EXPECT_EQ(summary_.mapped_pages, 5u);
     EXPECT_EQ(summary_.shared_pages, 5u);
+    EXPECT_EQ(summary_.table_pages, 14u);
 
     // The child writes the heap page (a copy), the parent then writes it in
     // place (last sharer); the parent shrinks its heap.
