@@ -221,4 +221,27 @@ TEST_F(FakeVpmapTest, TablePagesAreCountedAndComeFromPmem)
     vpmap_contract::TablePagesAreCountedAndComeFromPmem(v_);
 }
 
+TEST_F(FakeVpmapTest, UnmappingTheLastPageUnderATableFreesIt)
+{
+    vpmap_contract::UnmappingTheLastPageUnderATableFreesIt(v_);
+}
+
+TEST_F(FakeVpmapTest, WidelySpreadPagesGiveTheirTablesBack)
+{
+    vpmap_contract::WidelySpreadPagesGiveTheirTablesBack(v_);
+}
+
+TEST_F(FakeVpmapTest, MapOutOfMemoryLeavesNoTableBehind)
+{
+    vpmap_contract::MapOutOfMemoryLeavesNoTableBehind(v_);
+}
+
+TEST_F(FakeVpmapTest, CowCopyOutOfMemoryLeavesNoTableBehind)
+{
+    struct vpmap *child;
+    ASSERT_EQ(vpmap_create(&child), ERR_OK);
+    vpmap_contract::CowCopyOutOfMemoryLeavesNoTableBehind(v_, child);
+    vpmap_destroy(child);
+}
+
 }  // namespace

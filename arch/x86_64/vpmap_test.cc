@@ -13,7 +13,8 @@
 //  5. set_perm rewrites only pages whose permission changes, and flushes them.
 //  6. cow_copy shares frames (refcount + 1), sets both sides' permission, and
 //     undoes itself completely when out of memory.
-//  7. Out of memory in map or create leaves nothing mapped and nothing leaked.
+//  7. Out of memory in map or create leaves nothing mapped and nothing leaked
+//     (no table page either: see 11).
 //  8. destroy frees every table page and drops every remaining reference:
 //     free pages return to the baseline (checked by the fixture).
 //  9. Kernel bugs panic: remapping a mapped page, unaligned or kernel-half
@@ -22,7 +23,10 @@
 //     with frame and permission, across every table level up to the top of
 //     the user half.
 // 11. The contract on page-table pages (testing/vpmap_contract.h), which the
-//     fake's tests check too.
+//     fake's tests check too: counted, freed when they empty (never the
+//     root), none left behind by a failed map or cow_copy.
+// 12. A freed table is unlinked from the table above it, and flushed from
+//     the CPU's caches when its address space is the active one.
 
 #include <vector>
 
@@ -226,6 +230,8 @@ TEST_F(VpmapTest, UnmapFlushesOnlyTheActiveAddressSpace)
     ASSERT_EQ(vpmap_map(vpmap_, kUserBase, AllocPage(), 1, MEMPERM_URW), ERR_OK);
     ASSERT_EQ(vpmap_map(vpmap_, kUserBase + 2 * PAGE_SIZE, AllocPage(), 1, MEMPERM_URW), ERR_OK);
     ASSERT_EQ(vpmap_map(vpmap_, kUserBase + 4 * PAGE_SIZE, AllocPage(), 1, MEMPERM_URW), ERR_OK);
+    // Keeps the page table in use, so that only the pages' flushes are seen.
+    ASSERT_EQ(vpmap_map(vpmap_, kUserBase + 6 * PAGE_SIZE, AllocPage(), 1, MEMPERM_URW), ERR_OK);
 
     vpmap_unmap(vpmap_, kUserBase + 4 * PAGE_SIZE, 1, VPMAP_DEC_REFCNT);
     EXPECT_TRUE(fake_mmu_take_invalidations().empty()) << "inactive: nothing cached";
@@ -422,6 +428,64 @@ TEST_F(VpmapTest, ForEachMappingVisitsEveryMappedPageInOrder)
 TEST_F(VpmapTest, TablePagesAreCountedAndComeFromPmem)
 {
     vpmap_contract::TablePagesAreCountedAndComeFromPmem(vpmap_);
+}
+
+TEST_F(VpmapTest, UnmappingTheLastPageUnderATableFreesIt)
+{
+    vpmap_contract::UnmappingTheLastPageUnderATableFreesIt(vpmap_);
+}
+
+TEST_F(VpmapTest, WidelySpreadPagesGiveTheirTablesBack)
+{
+    vpmap_contract::WidelySpreadPagesGiveTheirTablesBack(vpmap_);
+}
+
+TEST_F(VpmapTest, MapOutOfMemoryLeavesNoTableBehind)
+{
+    vpmap_contract::MapOutOfMemoryLeavesNoTableBehind(vpmap_);
+}
+
+TEST_F(VpmapTest, CowCopyOutOfMemoryLeavesNoTableBehind)
+{
+    struct vpmap *child;
+    ASSERT_EQ(vpmap_create(&child), ERR_OK);
+    vpmap_contract::CowCopyOutOfMemoryLeavesNoTableBehind(vpmap_, child);
+    vpmap_destroy(child);
+}
+
+// The entries that pointed to freed tables are cleared, up to the root.
+TEST_F(VpmapTest, FreedTablesAreUnlinkedFromTheTableAbove)
+{
+    const vaddr_t kept = kUserBase;
+    const vaddr_t gone = kUserBase + (1ull << 30);  // the same PDPT, a PD of its own
+    ASSERT_EQ(vpmap_map(vpmap_, kept, AllocPage(), 1, MEMPERM_URW), ERR_OK);
+    ASSERT_EQ(vpmap_map(vpmap_, gone, AllocPage(), 1, MEMPERM_URW), ERR_OK);
+    ASSERT_NE(RawPte(gone, 3), 0u) << "the PDPT entry for gone's PD";
+
+    vpmap_unmap(vpmap_, gone, 1, VPMAP_DEC_REFCNT);
+    EXPECT_EQ(RawPte(gone, 3), 0u) << "its PD is freed and unlinked";
+    EXPECT_NE(RawPte(kept, 3), 0u) << "kept's PD stays";
+    EXPECT_NE(RawPte(kept, 4), 0u) << "the PDPT still holds kept's PD";
+
+    vpmap_unmap(vpmap_, kept, 1, VPMAP_DEC_REFCNT);
+    EXPECT_EQ(RawPte(kept, 4), 0u) << "the root's entry is cleared: the PDPT is freed";
+    EXPECT_EQ(vpmap_table_pages(vpmap_), 1u);
+}
+
+// The CPU caches upper-level entries too (the paging-structure caches), so a
+// table freed in the active address space must be flushed before pmem hands
+// its page out again; an inactive one needs nothing (loading it flushes).
+TEST_F(VpmapTest, FreeingTablesOfTheActiveAddressSpaceFlushesThem)
+{
+    ASSERT_EQ(vpmap_map(vpmap_, kUserBase, AllocPage(), 1, MEMPERM_URW), ERR_OK);
+    vpmap_unmap(vpmap_, kUserBase, 1, VPMAP_DEC_REFCNT);
+    EXPECT_TRUE(fake_mmu_take_invalidations().empty()) << "inactive: nothing cached";
+
+    ASSERT_EQ(vpmap_map(vpmap_, kUserBase, AllocPage(), 1, MEMPERM_URW), ERR_OK);
+    vpmap_load(vpmap_);
+    vpmap_unmap(vpmap_, kUserBase, 1, VPMAP_DEC_REFCNT);
+    EXPECT_EQ(fake_mmu_take_invalidations().size(), 1u + 3) << "the page, its PT, PD and PDPT";
+    EXPECT_EQ(vpmap_table_pages(vpmap_), 1u);
 }
 
 using VpmapDeathTest = VpmapTest;

@@ -21,6 +21,8 @@
 //     else maps) and flushing each from the TLB; a decrease past the heap
 //     start is sbrk(0); growth into another region or the stack guard, or by
 //     INT64_MAX, is ERR_NOMEM and changes nothing; INT64_MIN is sbrk(0).
+//     A shrink gives back the page tables its pages needed: the count and
+//     pmem's free pages return to where they were before the growth.
 //  8. memregion_extend grows without mapping, refuses overlap (ERR_VM_OVERLAP),
 //     the top of the user half (ERR_VM_BOUND) and ends below the start
 //     (ERR_INVAL), and shrinking unmaps, frees and flushes.
@@ -452,6 +454,31 @@ TEST_F(VmTest, SbrkDecrementToTheHeapStartEmptiesTheHeap)
     EXPECT_EQ(as_->heap->end, kHeapStart);
     EXPECT_EQ(MappedPages(as_), kLoadedPages);
     EXPECT_EQ(pmem_free_pages(), free_before + 2);
+}
+
+TEST_F(VmTest, SbrkShrinkGivesBackThePageTables)
+{
+    // One page per 64 MiB over 2 GiB and more: a page table each (but for
+    // the first, which shares the data's), and a directory per GiB reached.
+    const vaddr_t stride = 64ull << 20;
+    const size_t pages = 34;
+    const size_t tables_before = vpmap_table_pages(as_->vpmap);
+    const size_t free_before = pmem_free_pages();
+
+    vaddr_t start = Sbrk(static_cast<int64_t>(pages * stride));
+    ASSERT_EQ(start, kHeapStart);
+    for (size_t i = 0; i < pages; i++) {
+        ASSERT_EQ(Touch(start + i * stride, kWrite), FAULT_RESOLVED);
+    }
+    const size_t tables_grown = vpmap_table_pages(as_->vpmap) - tables_before;
+    EXPECT_EQ(tables_grown, (pages - 1) + 2) << "33 page tables, directories for GiB 1 and 2";
+    EXPECT_EQ(pmem_free_pages(), free_before - pages - tables_grown);
+
+    Sbrk(-static_cast<int64_t>(pages * stride));
+
+    EXPECT_EQ(as_->pages_mapped, kLoadedPages);
+    EXPECT_EQ(vpmap_table_pages(as_->vpmap), tables_before) << "the heap's tables are freed";
+    EXPECT_EQ(pmem_free_pages(), free_before) << "every page and table page is back";
 }
 
 TEST_F(VmTest, SbrkDecrementPastTheHeapStartChangesNothing)
