@@ -81,6 +81,15 @@ enum vpmap_unmap_refs {
 // pages were unmapped.
 size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unmap_refs refs);
 
+// Copy-on-write's last step: makes the page at vaddr, which must be mapped
+// (a kernel bug otherwise), map `paddr` instead, with `perm` (which must
+// include MEMPERM_USER), drops the old page's reference (pmem_dec_refcnt)
+// and flushes the TLB entry. The caller hands over one reference to paddr.
+// Allocates nothing and cannot fail: the page tables stay as they are.
+// (vpmap_unmap then vpmap_map could fail: the unmap frees a table that held
+// only this page, and the map needs one again.)
+void vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm_t perm);
+
 // Sets the permission of every mapped page among the n pages at vaddr to
 // `perm`; unmapped pages are skipped. Flushes the TLB for each page changed.
 void vpmap_set_perm(struct vpmap *vpmap, vaddr_t vaddr, size_t n, memperm_t perm);

@@ -268,6 +268,24 @@ extern "C" size_t vpmap_unmap(struct vpmap *v, vaddr_t vaddr, size_t n, enum vpm
     return unmapped;
 }
 
+extern "C" void vpmap_replace(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, memperm_t perm)
+{
+    check_range("vpmap_replace", vaddr, 1);
+    if (!(perm & MEMPERM_USER)) {
+        panic("vpmap_replace: permission 0x%x lacks MEMPERM_USER", perm);
+    }
+    auto it = v->pages.find(vaddr);
+    if (it == v->pages.end()) {
+        panic("vpmap_replace: 0x%lx is not mapped", vaddr);
+    }
+    paddr_t old = it->second.paddr;
+    it->second = FakeMapping{paddr, perm};
+    v->counters.unmaps++;
+    v->counters.maps++;
+    own_flush(v, vaddr);
+    pmem_dec_refcnt(old);
+}
+
 extern "C" void vpmap_set_perm(struct vpmap *v, vaddr_t vaddr, size_t n, memperm_t perm)
 {
     check_range("vpmap_set_perm", vaddr, n);

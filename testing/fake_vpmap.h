@@ -31,8 +31,9 @@ struct FakeMapping {
 };
 
 struct FakeVpmapCounters {
-    int maps = 0;          // pages mapped (vpmap_map and vpmap_cow_copy's destination)
-    int unmaps = 0;        // pages unmapped
+    int maps = 0;          // pages mapped (vpmap_map, vpmap_cow_copy's destination,
+                           // vpmap_replace's new page)
+    int unmaps = 0;        // pages unmapped (vpmap_unmap, vpmap_replace's old page)
     int perm_changes = 0;  // pages whose permission changed
 };
 
@@ -106,7 +107,7 @@ struct vpmap *fake_vpmap_active();
 const std::map<vaddr_t, FakeMapping> &fake_tlb_entries();
 
 // Fault injection for tests of the TLB model and of bug finders: while
-// suppressed, the fake's own operations (unmap, set_perm, cow_copy) skip
+// suppressed, the fake's own operations (unmap, replace, set_perm, cow_copy) skip
 // their TLB flushes, as a buggy page table would; direct calls of
 // vpmap_flush_tlb still flush. Off by default.
 void fake_vpmap_suppress_flushes(bool suppress);

@@ -236,6 +236,11 @@ TEST_F(FakeVpmapTest, MapOutOfMemoryLeavesNoTableBehind)
     vpmap_contract::MapOutOfMemoryLeavesNoTableBehind(v_);
 }
 
+TEST_F(FakeVpmapTest, ReplaceSwapsThePageInPlace)
+{
+    vpmap_contract::ReplaceSwapsThePageInPlace(v_);
+}
+
 TEST_F(FakeVpmapTest, CowCopyOutOfMemoryLeavesNoTableBehind)
 {
     struct vpmap *child;

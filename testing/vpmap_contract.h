@@ -25,6 +25,9 @@
 //     table behind: the count and pmem's free pages are as before.
 //  5. vpmap_cow_copy out of memory part way leaves no table behind in the
 //     destination either.
+//  6. vpmap_replace swaps the page in place: the new page and permission
+//     translate, the old page loses its reference, and the tables stay (so
+//     it needs no memory, even for a page alone in its table).
 
 #include <cstddef>
 #include <vector>
@@ -232,6 +235,32 @@ inline void CowCopyOutOfMemoryLeavesNoTableBehind(struct vpmap *src, struct vpma
 
     vpmap_unmap(src, kBase, 1, VPMAP_DEC_REFCNT);
     vpmap_unmap(src, kBase + kPdSpan, 1, VPMAP_DEC_REFCNT);
+}
+
+// 6.
+inline void ReplaceSwapsThePageInPlace(struct vpmap *v)
+{
+    paddr_t old_page = NewPage();
+    paddr_t new_page = NewPage();
+    ASSERT_EQ(vpmap_map(v, kBase, old_page, 1, MEMPERM_UR), ERR_OK);
+    pmem_inc_refcnt(old_page);  // a second sharer, as after fork
+    const size_t tables = vpmap_table_pages(v);
+
+    std::vector<paddr_t> hoard = ExhaustBut(0);
+    vpmap_replace(v, kBase, new_page, MEMPERM_URW);
+    FreeAll(hoard);
+
+    paddr_t found;
+    memperm_t perm;
+    ASSERT_EQ(vpmap_lookup_vaddr(v, kBase + 8, &found, &perm), ERR_OK);
+    EXPECT_EQ(found, new_page + 8);
+    EXPECT_EQ(perm, MEMPERM_URW);
+    EXPECT_EQ(paddr_to_page(old_page)->refcount, 1) << "the mapping's reference is dropped";
+    EXPECT_EQ(paddr_to_page(new_page)->refcount, 1) << "the caller's reference is handed over";
+    EXPECT_EQ(vpmap_table_pages(v), tables);
+
+    vpmap_unmap(v, kBase, 1, VPMAP_DEC_REFCNT);
+    pmem_dec_refcnt(old_page);
 }
 
 }  // namespace vpmap_contract

@@ -286,6 +286,21 @@ size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unma
     return unmapped;
 }
 
+void vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm_t perm)
+{
+    check_range("vpmap_replace", vaddr, 1);
+    kassert(pg_aligned(paddr));
+    kassert(perm & MEMPERM_USER);
+    uint64_t *pte = walk(vpmap, vaddr, WALK_LOOKUP);
+    if (pte == NULL || !(*pte & PTE_PRESENT)) {
+        panic("vpmap_replace: 0x%lx is not mapped", vaddr);
+    }
+    paddr_t old = pte_address(*pte);
+    *pte = paddr | leaf_bits(perm);
+    vpmap_flush_tlb(vpmap, vaddr);
+    pmem_dec_refcnt(old);
+}
+
 void vpmap_set_perm(struct vpmap *vpmap, vaddr_t vaddr, size_t n, memperm_t perm)
 {
     vaddr_t end = check_range("vpmap_set_perm", vaddr, n);

@@ -10,7 +10,8 @@
 //  3. Ranges that cross PT, PD and PDPT boundaries map and unmap correctly.
 //  4. unmap skips holes, drops references only when asked, and flushes the
 //     TLB for each page it removes, but only in the active address space.
-//  5. set_perm rewrites only pages whose permission changes, and flushes them.
+//  5. set_perm rewrites only pages whose permission changes, and flushes them;
+//     replace swaps a mapped page in place and flushes it.
 //  6. cow_copy shares frames (refcount + 1), sets both sides' permission, and
 //     undoes itself completely when out of memory.
 //  7. Out of memory in map or create leaves nothing mapped and nothing leaked
@@ -257,6 +258,18 @@ TEST_F(VpmapTest, SetPermChangesAndFlushesOnlyPagesThatChange)
     EXPECT_EQ(RawPte(kUserBase) & PTE_WRITABLE, 0u);
 }
 
+TEST_F(VpmapTest, ReplaceFlushesTheOldTranslation)
+{
+    paddr_t old_page = AllocPage();
+    paddr_t new_page = AllocPage();
+    ASSERT_EQ(vpmap_map(vpmap_, kUserBase, old_page, 1, MEMPERM_UR), ERR_OK);
+    vpmap_load(vpmap_);
+    vpmap_replace(vpmap_, kUserBase, new_page, MEMPERM_URW);
+    EXPECT_EQ(fake_mmu_take_invalidations(), std::vector<vaddr_t>{kUserBase});
+    EXPECT_EQ(RawPte(kUserBase), new_page | PTE_PRESENT | PTE_USER | PTE_WRITABLE | PTE_NX);
+    EXPECT_EQ(paddr_to_page(old_page)->refcount, 0) << "its only reference was the mapping's";
+}
+
 TEST_F(VpmapTest, CowCopySharesFramesReadOnlyOnBothSides)
 {
     paddr_t a = AllocPage();
@@ -443,6 +456,11 @@ TEST_F(VpmapTest, WidelySpreadPagesGiveTheirTablesBack)
 TEST_F(VpmapTest, MapOutOfMemoryLeavesNoTableBehind)
 {
     vpmap_contract::MapOutOfMemoryLeavesNoTableBehind(vpmap_);
+}
+
+TEST_F(VpmapTest, ReplaceSwapsThePageInPlace)
+{
+    vpmap_contract::ReplaceSwapsThePageInPlace(vpmap_);
 }
 
 TEST_F(VpmapTest, CowCopyOutOfMemoryLeavesNoTableBehind)
