@@ -18,10 +18,15 @@
 //
 // Page-table pages: a vpmap's tables are pmem pages it allocates itself
 // (refcount 1, never mapped into the user half): the root, from vpmap_create,
-// and the tables below it, as vpmap_map and vpmap_cow_copy need them. It
-// counts them, the root included (vpmap_table_pages), so that a process's
-// page tables show in its accounting. They stay allocated until
-// vpmap_destroy frees them all.
+// and the tables below it, as vpmap_map and vpmap_cow_copy need them. Between
+// calls a vpmap holds exactly the tables its mappings need, the root aside:
+// the call that removes the last mapping under a table frees that table, and
+// each table above it that this leaves empty, before it returns. Those calls
+// are vpmap_unmap and the undo of a vpmap_map or vpmap_cow_copy that ran out
+// of memory (which so leaves no table behind). The root stays until
+// vpmap_destroy, which frees every table. vpmap_table_pages counts them, the
+// root included, so that a process's page tables show in its accounting
+// (sysinfo) and can be checked (kernel/mm/vm_check.h).
 //
 // Implementations: arch/x86_64/vpmap.c (4-level x86_64 page tables; runs on
 // the bare machine and, against a host arena, in host tests) and
@@ -65,8 +70,8 @@ size_t vpmap_table_pages(struct vpmap *vpmap);
 // pages must not be mapped already (a kernel bug otherwise). Reference counts
 // are not changed: the caller hands over one reference per page.
 // Returns ERR_OK, or ERR_NOMEM when a page-table page cannot be allocated; then
-// none of the n pages is mapped (table pages already allocated stay, for
-// reuse, until vpmap_destroy).
+// none of the n pages is mapped, and the table pages this call allocated are
+// freed again: the tables are as they were.
 err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n,
                 memperm_t perm) MUST_CHECK;
 
@@ -77,8 +82,9 @@ enum vpmap_unmap_refs {
 };
 
 // Unmaps every mapped page among the n pages at vaddr; unmapped pages in the
-// range are skipped. Flushes the TLB for each page unmapped. Returns how many
-// pages were unmapped.
+// range are skipped. Flushes the TLB for each page unmapped. Frees each
+// page-table page this leaves empty (never the root). Returns how many pages
+// were unmapped.
 size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unmap_refs refs);
 
 // Copy-on-write's last step: makes the page at vaddr, which must be mapped
@@ -132,7 +138,8 @@ void vpmap_for_each_table(struct vpmap *vpmap, vpmap_table_fn *fn, void *ctx);
 // for every page whose permission changed.
 // Returns ERR_OK, or ERR_NOMEM when a page-table page for dst cannot be
 // allocated; then everything mapped into dst by this call is unmapped again
-// (references dropped), and src keeps the (possibly reduced) permissions,
+// (references dropped) and the table pages it allocated for dst are freed,
+// and src keeps the (possibly reduced) permissions,
 // which is harmless: a write fault on such a page finds it unshared and makes
 // it writable again in place. When many pages change, src's TLB is flushed
 // whole once (vpmap_flush_tlb_all) instead of page by page.

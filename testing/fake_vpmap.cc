@@ -86,8 +86,23 @@ void check_range(const char *who, vaddr_t vaddr, size_t n)
     }
 }
 
+// Frees the tables over va that map no page any more, as the real tables
+// free each table that empties.
+void free_empty_tables(struct vpmap *v, vaddr_t va)
+{
+    for (int level = 1; level <= kTableLevels; level++) {
+        auto it = v->tables.find(table_key(level, va));
+        if (it != v->tables.end() && it->second.pages == 0) {
+            pmem_free(it->second.paddr);
+            v->tables.erase(it);
+            v->table_pages--;
+        }
+    }
+}
+
 // Makes sure the tables a mapping of va needs exist, allocating them from
-// pmem. False when pmem has no page for one; tables already allocated stay.
+// pmem. False when pmem has no page for one; then the tables made for va
+// here are freed again.
 bool make_tables(struct vpmap *v, vaddr_t va)
 {
     for (int level = kTableLevels; level >= 1; level--) {
@@ -97,6 +112,7 @@ bool make_tables(struct vpmap *v, vaddr_t va)
         }
         paddr_t paddr;
         if (pmem_alloc(&paddr) != ERR_OK) {
+            free_empty_tables(v, va);
             return false;
         }
         v->tables[key] = FakeTable{paddr, 0};
@@ -113,12 +129,13 @@ void add_to_tables(struct vpmap *v, vaddr_t va)
     }
 }
 
-// Records that va is no longer mapped. The tables stay until vpmap_destroy.
+// Records that va is no longer mapped, freeing each table that empties.
 void remove_from_tables(struct vpmap *v, vaddr_t va)
 {
     for (int level = kTableLevels; level >= 1; level--) {
         v->tables.at(table_key(level, va)).pages--;
     }
+    free_empty_tables(v, va);
 }
 
 // Maps va, allocating its tables. False (nothing mapped) when out of memory.

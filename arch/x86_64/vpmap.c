@@ -6,6 +6,11 @@
 // and what vm_check compares with a walk of the tables; keeping it here, where
 // every table page is allocated and freed, is what keeps it exact.
 //
+// Tables come and go with the pages they map: walk() allocates the missing
+// ones on the way down to a new mapping, and after an unmap
+// free_empty_tables() frees, bottom up, those left mapping nothing. So a
+// process that gives memory back gives back its tables too, not only at exit.
+//
 // Everything here is memory manipulation through kmap_p2v plus the three
 // instructions in mmu.h, so host tests run this exact code on an arena.
 
@@ -149,6 +154,54 @@ static uint64_t *walk(struct vpmap *vpmap, vaddr_t vaddr, enum walk_mode mode)
     return &table[pt_index(vaddr, 1)];
 }
 
+// Bytes of address space one entry of a table at `level` covers: a page in a
+// PT (level 1), 2 MiB in a PD, 1 GiB in a PDPT, 512 GiB in the PML4.
+static uint64_t entry_span(int level)
+{
+    return (uint64_t)PAGE_SIZE << (9 * (level - 1));
+}
+
+static bool table_is_empty(const uint64_t *table)
+{
+    for (unsigned i = 0; i < PT_ENTRIES; i++) {
+        if (table[i] & PTE_PRESENT) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Called after pages in [start, end) were unmapped: frees each table below
+// `table` (a table at `level` > 1) that covers part of that range and maps
+// nothing any more. It goes deepest first, so that a PD whose last PT was
+// just freed is freed too. Only tables over the range can have emptied: the
+// rest hold what they held. The caller's own table stays, even if empty
+// (the root always does).
+static void free_empty_tables(struct vpmap *vpmap, uint64_t *table, int level, vaddr_t start,
+                              vaddr_t end)
+{
+    uint64_t span = entry_span(level);
+    for (vaddr_t va = start; va < end;) {
+        vaddr_t next = (va & ~(span - 1)) + span;  // where the next entry's span starts
+        uint64_t *entry = &table[pt_index(va, level)];
+        if (*entry & PTE_PRESENT) {
+            paddr_t below = pte_address(*entry);
+            if (level > 2) {
+                free_empty_tables(vpmap, table_at(below), level - 1, va, next < end ? next : end);
+            }
+            if (table_is_empty(table_at(below))) {
+                *entry = 0;
+                // The CPU caches upper-level entries too (its paging-structure
+                // caches). Drop them before the page can be handed out again,
+                // or a walk could still go through it.
+                vpmap_flush_tlb(vpmap, va);
+                free_table_page(vpmap, below);
+            }
+        }
+        va = next;
+    }
+}
+
 // Finds the first present leaf entry for a page in [*vaddr, end), skipping
 // whole missing tables instead of probing each of their pages. Sets *vaddr to
 // that page and returns its entry, or returns NULL if there is none.
@@ -167,7 +220,7 @@ static uint64_t *next_mapped(struct vpmap *vpmap, vaddr_t *vaddr, vaddr_t end)
         }
         if (level > 1) {
             // No table at this level: skip the whole span it would cover.
-            uint64_t span = PAGE_SIZE << (9 * (level - 1));
+            uint64_t span = entry_span(level);
             vaddr_t next = (va & ~(span - 1)) + span;
             if (next <= va) {
                 break;  // wrapped past the top
@@ -257,7 +310,9 @@ err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n, mem
         vaddr_t va = vaddr + i * PAGE_SIZE;
         uint64_t *pte = walk(vpmap, va, WALK_CREATE);
         if (pte == NULL) {
-            vpmap_unmap(vpmap, vaddr, i, VPMAP_KEEP_REFCNT);
+            // Unmaps the i pages mapped so far, and frees every table that
+            // leaves empty: also those the failed walk made for page i.
+            vpmap_unmap(vpmap, vaddr, i + 1, VPMAP_KEEP_REFCNT);
             return ERR_NOMEM;
         }
         if (*pte & PTE_PRESENT) {
@@ -283,6 +338,8 @@ size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unma
         }
         unmapped++;
     }
+    // Then the tables this left empty (the root stays).
+    free_empty_tables(vpmap, root_table(vpmap), 4, vaddr, end);
     return unmapped;
 }
 
@@ -371,7 +428,9 @@ err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t
     for (vaddr_t va = vaddr; (src_pte = next_mapped(src, &va, end)) != NULL; va += PAGE_SIZE) {
         uint64_t *dst_pte = walk(dst, va, WALK_CREATE);
         if (dst_pte == NULL) {
-            vpmap_unmap(dst, vaddr, (va - vaddr) / PAGE_SIZE, VPMAP_DEC_REFCNT);
+            // Up to and including va, so that the tables the failed walk
+            // made for va go too.
+            vpmap_unmap(dst, vaddr, (va - vaddr) / PAGE_SIZE + 1, VPMAP_DEC_REFCNT);
             result = ERR_NOMEM;
             break;
         }

@@ -160,8 +160,8 @@ err_t as_map_heap(struct addrspace *as, vaddr_t start) MUST_CHECK;
 // (pages come on demand) and fails with ERR_VM_OVERLAP if it would reach the
 // next region or the stack guard, ERR_VM_BOUND past USTACK_UPPERBOUND.
 // Shrinking unmaps every page above new_end, dropping its reference and
-// flushing the TLB; new_end below r->start is ERR_INVAL. Nothing changes on
-// error.
+// flushing the TLB, and frees the page tables that leaves empty; new_end
+// below r->start is ERR_INVAL. Nothing changes on error.
 err_t memregion_extend(struct memregion *r, vaddr_t new_end) MUST_CHECK;
 
 // Changes the region's permission and that of every page it maps (pages
@@ -171,7 +171,8 @@ void memregion_set_perm(struct memregion *r, memperm_t perm);
 
 // sbrk: moves the break by `increment` bytes and sets *old_brk to the break
 // before. increment 0 only reports it. A decrease unmaps and frees every
-// page wholly above the new break; a decrease past the heap start changes
+// page wholly above the new break (and the page tables that leaves empty:
+// arch/vpmap.h); a decrease past the heap start changes
 // nothing (as sbrk(0)). Errors, with nothing changed: ERR_NOMEM when growth
 // would overlap another region or the stack guard, or leave the user half.
 err_t as_sbrk(struct addrspace *as, int64_t increment, vaddr_t *old_brk) MUST_CHECK;
