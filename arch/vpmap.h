@@ -14,8 +14,19 @@
 //
 // Reference counts: vpmap never allocates the pages it maps; the caller owns
 // them. Functions that drop a mapping say whether they also drop the page's
-// reference count (pmem_dec_refcnt). Page-table pages are allocated from pmem
-// and freed by vpmap_destroy.
+// reference count (pmem_dec_refcnt).
+//
+// Page-table pages: a vpmap's tables are pmem pages it allocates itself
+// (refcount 1, never mapped into the user half): the root, from vpmap_create,
+// and the tables below it, as vpmap_map and vpmap_cow_copy need them. Between
+// calls a vpmap holds exactly the tables its mappings need, the root aside:
+// the call that removes the last mapping under a table frees that table, and
+// each table above it that this leaves empty, before it returns. Those calls
+// are vpmap_unmap and the undo of a vpmap_map or vpmap_cow_copy that ran out
+// of memory (which so leaves no table behind). The root stays until
+// vpmap_destroy, which frees every table. vpmap_table_pages counts them, the
+// root included, so that a process's page tables show in its accounting
+// (sysinfo) and can be checked (kernel/mm/vm_check.h).
 //
 // Implementations: arch/x86_64/vpmap.c (4-level x86_64 page tables; runs on
 // the bare machine and, against a host arena, in host tests) and
@@ -50,13 +61,17 @@ err_t vpmap_create(struct vpmap **out) MUST_CHECK;
 // count) and frees all page-table pages. `vpmap` must not be the active one.
 void vpmap_destroy(struct vpmap *vpmap);
 
+// How many page-table pages `vpmap` holds now, the root included (so at
+// least 1). O(1): the vpmap keeps count as it allocates and frees them.
+size_t vpmap_table_pages(struct vpmap *vpmap);
+
 // Maps the n pages at vaddr to the n physical pages at paddr, with `perm`
 // (which must include MEMPERM_USER). Allocates page-table pages as needed. The
 // pages must not be mapped already (a kernel bug otherwise). Reference counts
 // are not changed: the caller hands over one reference per page.
 // Returns ERR_OK, or ERR_NOMEM when a page-table page cannot be allocated; then
-// none of the n pages is mapped (table pages already allocated stay, for
-// reuse, until vpmap_destroy).
+// none of the n pages is mapped, and the table pages this call allocated are
+// freed again: the tables are as they were.
 err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n,
                 memperm_t perm) MUST_CHECK;
 
@@ -67,9 +82,19 @@ enum vpmap_unmap_refs {
 };
 
 // Unmaps every mapped page among the n pages at vaddr; unmapped pages in the
-// range are skipped. Flushes the TLB for each page unmapped. Returns how many
-// pages were unmapped.
+// range are skipped. Flushes the TLB for each page unmapped. Frees each
+// page-table page this leaves empty (never the root). Returns how many pages
+// were unmapped.
 size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unmap_refs refs);
+
+// Copy-on-write's last step: makes the page at vaddr, which must be mapped
+// (a kernel bug otherwise), map `paddr` instead, with `perm` (which must
+// include MEMPERM_USER), drops the old page's reference (pmem_dec_refcnt)
+// and flushes the TLB entry. The caller hands over one reference to paddr.
+// Allocates nothing and cannot fail: the page tables stay as they are.
+// (vpmap_unmap then vpmap_map could fail: the unmap frees a table that held
+// only this page, and the map needs one again.)
+void vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm_t perm);
 
 // Sets the permission of every mapped page among the n pages at vaddr to
 // `perm`; unmapped pages are skipped. Flushes the TLB for each page changed.
@@ -93,6 +118,18 @@ typedef void vpmap_mapping_fn(void *ctx, vaddr_t vaddr, paddr_t paddr, memperm_t
 // every fault.
 void vpmap_for_each_mapping(struct vpmap *vpmap, vpmap_mapping_fn *fn, void *ctx);
 
+// What vpmap_for_each_table calls for each page-table page: its physical
+// address.
+typedef void vpmap_table_fn(void *ctx, paddr_t table);
+
+// Calls fn(ctx, table) for every page-table page of `vpmap`, found by walking
+// the tables from the root: the root first, then every table of the user
+// half (the kernel half's tables are shared by all vpmaps and not theirs).
+// So the calls number vpmap_table_pages(vpmap) unless the count is wrong,
+// which is what the checker (kernel/mm/vm_check.h) looks for. fn must not
+// change `vpmap`. Visits every table page, like vpmap_for_each_mapping.
+void vpmap_for_each_table(struct vpmap *vpmap, vpmap_table_fn *fn, void *ctx);
+
 // Fork's sharing step: for every page mapped in `src` among the n pages at
 // vaddr, maps the same physical page at the same address in `dst`, sets the
 // mapping in both to `perm`, and adds one reference to the page. With a
@@ -101,7 +138,8 @@ void vpmap_for_each_mapping(struct vpmap *vpmap, vpmap_mapping_fn *fn, void *ctx
 // for every page whose permission changed.
 // Returns ERR_OK, or ERR_NOMEM when a page-table page for dst cannot be
 // allocated; then everything mapped into dst by this call is unmapped again
-// (references dropped), and src keeps the (possibly reduced) permissions,
+// (references dropped) and the table pages it allocated for dst are freed,
+// and src keeps the (possibly reduced) permissions,
 // which is harmless: a write fault on such a page finds it unshared and makes
 // it writable again in place. When many pages change, src's TLB is flushed
 // whole once (vpmap_flush_tlb_all) instead of page by page.

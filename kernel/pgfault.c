@@ -64,10 +64,9 @@ static enum fault_verdict resolve_cow(struct addrspace *as, struct memregion *r,
         return FAULT_OUT_OF_MEMORY;
     }
     memcpy(kmap_p2v(copy), kmap_p2v(shared), PAGE_SIZE);
-    vpmap_unmap(as->vpmap, va, 1, VPMAP_DEC_REFCNT);
-    // The page tables for va exist (it was mapped a moment ago): cannot fail.
-    err = vpmap_map(as->vpmap, va, copy, 1, r->perm);
-    kassert(err == ERR_OK);
+    // In place, so that nothing can fail now: unmapping first could free the
+    // page table that mapping the copy would then need again.
+    vpmap_replace(as->vpmap, va, copy, r->perm);
     COUNT(as, cow_copies);
     return FAULT_RESOLVED;
 }

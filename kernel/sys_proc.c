@@ -7,6 +7,7 @@
 
 #include "arch/cycles.h"
 #include "arch/machine.h"
+#include "arch/vpmap.h"
 #include "kernel/exec.h"
 #include "kernel/kprintf.h"
 #include "kernel/mm/pmem.h"
@@ -168,6 +169,7 @@ int64_t sys_sysinfo(const struct syscall_args *args)
         .ticks_per_second = TIMER_HZ,
         .tsc_per_second = cycles_per_second(),
         .processes = (uint64_t)proc_count(),
+        .proc_table_pages = vpmap_table_pages(as->vpmap),
     };
     return copyout(args->arg[0], &info, sizeof(info));
 }

@@ -126,9 +126,11 @@ struct osv_sysinfo {
     uint64_t ticks_per_second;
     uint64_t tsc_per_second;  // calibrated rate of the CPU's time-stamp counter
 
-    // Process table slots in use: live processes, zombies not yet reaped, and
-    // processes that fork is still building.
-    uint64_t processes;
+    // Appended: the fields above keep their offsets.
+    uint64_t processes;         // process table slots in use: live processes, zombies not
+                                // yet reaped, processes that fork is still building
+    uint64_t proc_table_pages;  // page-table pages the calling process's page table
+                                // holds now, its root included (not in proc_pages_mapped)
 };
 
 #ifdef __cplusplus

@@ -1,6 +1,7 @@
 #include "testing/fake_vpmap.h"
 
 #include <set>
+#include <utility>
 
 extern "C" {
 #include "arch/kmap.h"
@@ -9,8 +10,41 @@ extern "C" {
 #include "kernel/panic.h"
 }
 
+namespace {
+
+// Page-table pages. The fake holds as many as the real x86_64 tables would
+// for the same mappings (arch/x86_64/pte.h): the root, and below it one
+// table per 512 GiB span (a PDPT), per 1 GiB span (a PD) and per 2 MiB span
+// (a PT) that holds a mapped page. Each is a real pmem page, so page tables
+// cost the same memory, run out of it and show in the accounting as the real
+// ones do. A table is named by its level (3 PDPT, 2 PD, 1 PT) and the first
+// address of the span it covers.
+constexpr int kTableLevels = 3;
+
+vaddr_t table_span(int level)
+{
+    return vaddr_t{PAGE_SIZE} << (9 * level);
+}
+
+using TableKey = std::pair<int, vaddr_t>;
+
+TableKey table_key(int level, vaddr_t va)
+{
+    return {level, va & ~(table_span(level) - 1)};
+}
+
+struct FakeTable {
+    paddr_t paddr;
+    size_t pages;  // mapped pages in its span
+};
+
+}  // namespace
+
 struct vpmap {
     std::map<vaddr_t, FakeMapping> pages;
+    paddr_t root = 0;
+    std::map<TableKey, FakeTable> tables;  // below the root
+    size_t table_pages = 1;                // the root and `tables`, counted as they come and go
     FakeVpmapCounters counters;
     std::vector<vaddr_t> flushes;
 };
@@ -52,6 +86,70 @@ void check_range(const char *who, vaddr_t vaddr, size_t n)
     }
 }
 
+// Frees the tables over va that map no page any more, as the real tables
+// free each table that empties.
+void free_empty_tables(struct vpmap *v, vaddr_t va)
+{
+    for (int level = 1; level <= kTableLevels; level++) {
+        auto it = v->tables.find(table_key(level, va));
+        if (it != v->tables.end() && it->second.pages == 0) {
+            pmem_free(it->second.paddr);
+            v->tables.erase(it);
+            v->table_pages--;
+        }
+    }
+}
+
+// Makes sure the tables a mapping of va needs exist, allocating them from
+// pmem. False when pmem has no page for one; then the tables made for va
+// here are freed again.
+bool make_tables(struct vpmap *v, vaddr_t va)
+{
+    for (int level = kTableLevels; level >= 1; level--) {
+        TableKey key = table_key(level, va);
+        if (v->tables.count(key)) {
+            continue;
+        }
+        paddr_t paddr;
+        if (pmem_alloc(&paddr) != ERR_OK) {
+            free_empty_tables(v, va);
+            return false;
+        }
+        v->tables[key] = FakeTable{paddr, 0};
+        v->table_pages++;
+    }
+    return true;
+}
+
+// Records a mapping of va in its tables (which make_tables made).
+void add_to_tables(struct vpmap *v, vaddr_t va)
+{
+    for (int level = kTableLevels; level >= 1; level--) {
+        v->tables.at(table_key(level, va)).pages++;
+    }
+}
+
+// Records that va is no longer mapped, freeing each table that empties.
+void remove_from_tables(struct vpmap *v, vaddr_t va)
+{
+    for (int level = kTableLevels; level >= 1; level--) {
+        v->tables.at(table_key(level, va)).pages--;
+    }
+    free_empty_tables(v, va);
+}
+
+// Maps va, allocating its tables. False (nothing mapped) when out of memory.
+bool map_page(struct vpmap *v, vaddr_t va, FakeMapping m)
+{
+    if (!make_tables(v, va)) {
+        return false;
+    }
+    add_to_tables(v, va);
+    v->pages[va] = m;
+    v->counters.maps++;
+    return true;
+}
+
 }  // namespace
 
 const std::map<vaddr_t, FakeMapping> &fake_vpmap_mappings(struct vpmap *v)
@@ -87,12 +185,31 @@ int fake_vpmap_live_count()
     return static_cast<int>(live.size());
 }
 
+size_t fake_vpmap_tables_missing(struct vpmap *v, vaddr_t va)
+{
+    size_t missing = 0;
+    for (int level = kTableLevels; level >= 1; level--) {
+        missing += v->tables.count(table_key(level, pg_round_down(va))) == 0;
+    }
+    return missing;
+}
+
+void fake_vpmap_miscount_tables(struct vpmap *v, long delta)
+{
+    v->table_pages += delta;
+}
+
 extern "C" err_t vpmap_create(struct vpmap **out)
 {
     if (!may_allocate()) {
         return ERR_NOMEM;
     }
+    paddr_t root;
+    if (pmem_alloc(&root) != ERR_OK) {
+        return ERR_NOMEM;
+    }
     *out = new vpmap;
+    (*out)->root = root;
     live.insert(*out);
     return ERR_OK;
 }
@@ -105,8 +222,25 @@ extern "C" void vpmap_destroy(struct vpmap *v)
     for (auto &[va, m] : v->pages) {
         pmem_dec_refcnt(m.paddr);
     }
+    for (auto &[key, table] : v->tables) {
+        pmem_free(table.paddr);
+    }
+    pmem_free(v->root);
     live.erase(v);
     delete v;
+}
+
+extern "C" size_t vpmap_table_pages(struct vpmap *v)
+{
+    return v->table_pages;
+}
+
+extern "C" void vpmap_for_each_table(struct vpmap *v, vpmap_table_fn *fn, void *ctx)
+{
+    fn(ctx, v->root);
+    for (const auto &[key, table] : v->tables) {
+        fn(ctx, table.paddr);
+    }
 }
 
 extern "C" err_t vpmap_map(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, size_t n, memperm_t perm)
@@ -124,8 +258,10 @@ extern "C" err_t vpmap_map(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, size_t
         return ERR_NOMEM;  // as if a table page could not be had: nothing mapped
     }
     for (size_t i = 0; i < n; i++) {
-        v->pages[vaddr + i * PAGE_SIZE] = FakeMapping{paddr + i * PAGE_SIZE, perm};
-        v->counters.maps++;
+        if (!map_page(v, vaddr + i * PAGE_SIZE, FakeMapping{paddr + i * PAGE_SIZE, perm})) {
+            vpmap_unmap(v, vaddr, i, VPMAP_KEEP_REFCNT);
+            return ERR_NOMEM;
+        }
     }
     return ERR_OK;
 }
@@ -138,6 +274,7 @@ extern "C" size_t vpmap_unmap(struct vpmap *v, vaddr_t vaddr, size_t n, enum vpm
     while (it != v->pages.end() && it->first < vaddr + n * PAGE_SIZE) {
         paddr_t paddr = it->second.paddr;
         own_flush(v, it->first);
+        remove_from_tables(v, it->first);
         it = v->pages.erase(it);
         v->counters.unmaps++;
         if (refs == VPMAP_DEC_REFCNT) {
@@ -146,6 +283,24 @@ extern "C" size_t vpmap_unmap(struct vpmap *v, vaddr_t vaddr, size_t n, enum vpm
         unmapped++;
     }
     return unmapped;
+}
+
+extern "C" void vpmap_replace(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, memperm_t perm)
+{
+    check_range("vpmap_replace", vaddr, 1);
+    if (!(perm & MEMPERM_USER)) {
+        panic("vpmap_replace: permission 0x%x lacks MEMPERM_USER", perm);
+    }
+    auto it = v->pages.find(vaddr);
+    if (it == v->pages.end()) {
+        panic("vpmap_replace: 0x%lx is not mapped", vaddr);
+    }
+    paddr_t old = it->second.paddr;
+    it->second = FakeMapping{paddr, perm};
+    v->counters.unmaps++;
+    v->counters.maps++;
+    own_flush(v, vaddr);
+    pmem_dec_refcnt(old);
 }
 
 extern "C" void vpmap_set_perm(struct vpmap *v, vaddr_t vaddr, size_t n, memperm_t perm)
@@ -188,22 +343,20 @@ extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t va
     std::vector<vaddr_t> copied;
     for (auto it = src->pages.lower_bound(vaddr);
          it != src->pages.end() && it->first < vaddr + n * PAGE_SIZE; ++it) {
-        if (!may_allocate()) {
+        if (dst->pages.count(it->first)) {
+            panic("vpmap_cow_copy: 0x%lx is already mapped in the destination", it->first);
+        }
+        if (!may_allocate() || !map_page(dst, it->first, FakeMapping{it->second.paddr, perm})) {
             for (vaddr_t va : copied) {
                 vpmap_unmap(dst, va, 1, VPMAP_DEC_REFCNT);
             }
             return ERR_NOMEM;
-        }
-        if (dst->pages.count(it->first)) {
-            panic("vpmap_cow_copy: 0x%lx is already mapped in the destination", it->first);
         }
         if (it->second.perm != perm) {
             it->second.perm = perm;
             src->counters.perm_changes++;
             own_flush(src, it->first);
         }
-        dst->pages[it->first] = FakeMapping{it->second.paddr, perm};
-        dst->counters.maps++;
         pmem_inc_refcnt(it->second.paddr);
         copied.push_back(it->first);
     }

@@ -8,9 +8,13 @@
 // (pmem_inc_refcnt / pmem_dec_refcnt on the real pmem over the test arena),
 // and records what it was asked to do, so a test can assert exactly what the
 // kernel mapped, unmapped, made read-only, and which TLB entries it flushed.
-// It can also be told to run out of memory, as a real page table does when
-// pmem has no page for a new table. And it simulates the CPU's user accesses
-// through a TLB (below), so that a missing TLB flush shows up in tests.
+// Its page-table pages are real pmem pages, as many as the real x86_64
+// tables would hold for the same mappings (a root, and a table per 512 GiB,
+// 1 GiB and 2 MiB span that maps a page), so that tables cost memory and are
+// counted (vpmap_table_pages) exactly as on the machine. It runs out of
+// memory when pmem does, and can also be told to (fake_vpmap_fail_after).
+// And it simulates the CPU's user accesses through a TLB (below), so that a
+// missing TLB flush shows up in tests.
 
 #include <cstddef>
 #include <cstdint>
@@ -27,8 +31,9 @@ struct FakeMapping {
 };
 
 struct FakeVpmapCounters {
-    int maps = 0;          // pages mapped (vpmap_map and vpmap_cow_copy's destination)
-    int unmaps = 0;        // pages unmapped
+    int maps = 0;          // pages mapped (vpmap_map, vpmap_cow_copy's destination,
+                           // vpmap_replace's new page)
+    int unmaps = 0;        // pages unmapped (vpmap_unmap, vpmap_replace's old page)
     int perm_changes = 0;  // pages whose permission changed
 };
 
@@ -51,6 +56,16 @@ void fake_vpmap_fail_after(int allowed);
 
 // Live fake vpmaps (for leak checks).
 int fake_vpmap_live_count();
+
+// How many table pages a mapping of the page containing va would allocate
+// now: 0 to 3. (The vm fuzzer's model of when running out of memory is fair.)
+size_t fake_vpmap_tables_missing(struct vpmap *v, vaddr_t va);
+
+// Fault injection for tests of the checker: adds `delta` to v's count of
+// table pages (vpmap_table_pages) and changes nothing else, as a page table
+// that lost count would. A walk (vpmap_for_each_table) still finds the
+// tables v really holds.
+void fake_vpmap_miscount_tables(struct vpmap *v, long delta);
 
 // --- The simulated CPU: user accesses through a TLB --------------------
 //
@@ -92,7 +107,7 @@ struct vpmap *fake_vpmap_active();
 const std::map<vaddr_t, FakeMapping> &fake_tlb_entries();
 
 // Fault injection for tests of the TLB model and of bug finders: while
-// suppressed, the fake's own operations (unmap, set_perm, cow_copy) skip
+// suppressed, the fake's own operations (unmap, replace, set_perm, cow_copy) skip
 // their TLB flushes, as a buggy page table would; direct calls of
 // vpmap_flush_tlb still flush. Off by default.
 void fake_vpmap_suppress_flushes(bool suppress);

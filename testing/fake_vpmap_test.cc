@@ -14,6 +14,8 @@
 //     after unmap, a write through a mapping that is read-only now.
 //  5. Flushes are still recorded per vpmap, active or not (the existing API).
 //  6. vpmap_for_each_mapping visits the mappings in order.
+//  7. The contract on page-table pages (testing/vpmap_contract.h), which the
+//     real x86_64 tables' tests check too.
 
 #include <cstring>
 #include <utility>
@@ -21,6 +23,7 @@
 
 #include "testing/fake_vpmap.h"
 #include "testing/pmem_fixture.h"
+#include "testing/vpmap_contract.h"
 #include "gtest/gtest.h"
 
 extern "C" {
@@ -190,6 +193,60 @@ TEST_F(FakeTlbTest, ForEachMappingVisitsInOrder)
         &seen);
     EXPECT_EQ(seen,
               (std::vector<std::pair<vaddr_t, paddr_t>>{{kPage, a}, {kPage + 3 * PAGE_SIZE, b}}));
+}
+
+// --- Page-table pages (testing/vpmap_contract.h) ------------------------------
+
+// The fake as a page table, apart from its simulated CPU.
+class FakeVpmapTest : public PmemTest {
+  protected:
+    void SetUp() override
+    {
+        PmemTest::SetUp();
+        fake_vpmap_fail_after(-1);
+        ASSERT_EQ(vpmap_create(&v_), ERR_OK);
+    }
+
+    void TearDown() override
+    {
+        vpmap_destroy(v_);
+        PmemTest::TearDown();
+    }
+
+    struct vpmap *v_ = nullptr;
+};
+
+TEST_F(FakeVpmapTest, TablePagesAreCountedAndComeFromPmem)
+{
+    vpmap_contract::TablePagesAreCountedAndComeFromPmem(v_);
+}
+
+TEST_F(FakeVpmapTest, UnmappingTheLastPageUnderATableFreesIt)
+{
+    vpmap_contract::UnmappingTheLastPageUnderATableFreesIt(v_);
+}
+
+TEST_F(FakeVpmapTest, WidelySpreadPagesGiveTheirTablesBack)
+{
+    vpmap_contract::WidelySpreadPagesGiveTheirTablesBack(v_);
+}
+
+TEST_F(FakeVpmapTest, MapOutOfMemoryLeavesNoTableBehind)
+{
+    vpmap_contract::MapOutOfMemoryLeavesNoTableBehind(v_);
+}
+
+TEST_F(FakeVpmapTest, ReplaceSwapsThePageInPlace)
+{
+    vpmap_contract::ReplaceSwapsThePageInPlace(v_);
+}
+
+TEST_F(FakeVpmapTest, CowCopyOutOfMemoryLeavesNoTableBehind)
+{
+    struct vpmap *child;
+    ASSERT_EQ(vpmap_create(&child), ERR_OK);
+    vpmap_contract::CowCopyOutOfMemoryLeavesNoTableBehind(v_, child);
+    vpmap_destroy(child);
 }
 
 }  // namespace

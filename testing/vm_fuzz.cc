@@ -246,6 +246,11 @@ constexpr vaddr_t kCodeStart = USER_REGION_MIN;
 constexpr vaddr_t kStackStart = USTACK_UPPERBOUND - USTACK_PAGES * PAGE_SIZE;
 constexpr vaddr_t kGuardStart = kStackStart - USTACK_GUARD_PAGES * PAGE_SIZE;
 
+// Page-table pages of an address space as exec builds it: the root, and a
+// PDPT, a PD and a PT for each of the two 2 MiB spans it maps a page in
+// (code and data; the stack's top page). See testing/fake_vpmap.h.
+constexpr size_t kExecTablePages = 1 + 3 + 3;
+
 // Where exec put things, and the salt of the loaded bytes.
 struct Layout {
     vaddr_t code_end;
@@ -506,13 +511,17 @@ class System {
                                 s.address_spaces, procs_.size()));
             return;
         }
+        // Page tables as a walk finds them (vm_check compared that with
+        // each vpmap's own count).
         size_t heap = kmalloc_pages_held();
-        if (s.pmem.allocated != s.mapped_pages + heap + s.scratch_pages) {
-            Fail("leak", Printf("%zu pages allocated, but only %zu are mapped, %zu held by "
-                                "kmalloc and %zu by the checker: %zd unaccounted for",
-                                s.pmem.allocated, s.mapped_pages, heap, s.scratch_pages,
-                                static_cast<ssize_t>(s.pmem.allocated - s.mapped_pages - heap -
-                                                     s.scratch_pages)));
+        if (s.pmem.allocated != s.mapped_pages + s.table_pages + heap + s.scratch_pages) {
+            Fail("leak",
+                 Printf("%zu pages allocated, but only %zu are mapped, %zu are page "
+                        "tables, %zu held by kmalloc and %zu by the checker: %zd "
+                        "unaccounted for",
+                        s.pmem.allocated, s.mapped_pages, s.table_pages, heap, s.scratch_pages,
+                        static_cast<ssize_t>(s.pmem.allocated - s.mapped_pages - s.table_pages -
+                                             heap - s.scratch_pages)));
             return;
         }
         if (config_.verify_every != 0 && (step_ + 1) % config_.verify_every == 0) {
@@ -626,7 +635,7 @@ class System {
         if (err != ERR_OK) {
             Trace("spawn failed: %s", err_name(err));
             stats_.execs_failed++;
-            if (err != ERR_NOMEM || !MayRunOut(free_before, LoadedPages(l) + 1)) {
+            if (err != ERR_NOMEM || !MayRunOut(free_before, LoadedPages(l) + 1 + kExecTablePages)) {
                 Fail("exec", Printf("building an address space failed with %s, with %zu pages "
                                     "free and %s",
                                     err_name(err), free_before,
@@ -653,7 +662,7 @@ class System {
         if (err != ERR_OK) {
             Trace("P%u exec failed: %s", p.id, err_name(err));
             stats_.execs_failed++;
-            if (err != ERR_NOMEM || !MayRunOut(free_before, LoadedPages(l) + 1)) {
+            if (err != ERR_NOMEM || !MayRunOut(free_before, LoadedPages(l) + 1 + kExecTablePages)) {
                 Fail("exec", Printf("exec failed with %s, with %zu pages free", err_name(err),
                                     free_before));
             }
@@ -792,13 +801,16 @@ class System {
         enum fork_mode mode = op.a % 10 == 0 ? FORK_EAGER_COPY : FORK_COPY_ON_WRITE;
         size_t free_before = pmem_free_pages();
         size_t mapped = parent.as->pages_mapped;
+        // The child maps the same pages, so it needs as many table pages.
+        size_t tables = vpmap_table_pages(parent.as->vpmap);
         struct addrspace *child = nullptr;
         err_t err = as_copy(parent.as, mode, &child);
         if (err != ERR_OK) {
             Trace("P%u fork (%s) failed: %s", parent.id,
                   mode == FORK_EAGER_COPY ? "eager" : "copy-on-write", err_name(err));
             stats_.forks_failed++;
-            if (err != ERR_NOMEM || !MayRunOut(free_before, mode == FORK_EAGER_COPY ? mapped : 0)) {
+            if (err != ERR_NOMEM ||
+                !MayRunOut(free_before, tables + (mode == FORK_EAGER_COPY ? mapped : 0))) {
                 Fail("fork", Printf("P%u fork failed with %s, with %zu pages free and %s",
                                     parent.id, err_name(err), free_before,
                                     armed_ ? "page tables failing" : "page tables working"));
@@ -968,14 +980,20 @@ class System {
                 vpmap_lookup_vaddr(p.as->vpmap, va, &pa, nullptr) == ERR_OK) {
                 refcount_before = paddr_to_page(pa)->refcount;
             }
+            // Serving the fault takes a page for an absent page (plus the
+            // page tables its mapping lacks) or a shared copy-on-write one.
+            size_t needed = 0;
+            if (expected == FAULT_RESOLVED) {
+                needed = !access.present ? 1 + fake_vpmap_tables_missing(p.as->vpmap, va)
+                                         : refcount_before > 1;
+            }
             enum fault_verdict v = handle_page_fault(va, access.present, write, /*user=*/true);
             Trace("P%u %s fault at %s (%s): %s", p.id, what, Hex(va).c_str(),
                   access.present ? "present" : "absent", VerdictName(v));
             if (v == FAULT_RESOLVED && expected == FAULT_RESOLVED) {
                 continue;
             }
-            bool fair_oom = v == FAULT_OUT_OF_MEMORY && expected == FAULT_RESOLVED &&
-                            free_before == 0 && (!access.present || refcount_before > 1);
+            bool fair_oom = v == FAULT_OUT_OF_MEMORY && free_before < needed;
             if (v != expected && !fair_oom) {
                 Fail("verdict",
                      Printf("P%u: a %s fault at %s (%s) got %s, but its regions call for %s%s",

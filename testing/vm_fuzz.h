@@ -29,8 +29,8 @@
 //
 // What is checked, after every step:
 //  - vm_check (kernel/mm/vm_check.h): no violation at all;
-//  - every allocated page is accounted for: mapped pages +
-//    kmalloc_pages_held() + the checker's pages == pmem's allocated pages,
+//  - every allocated page is accounted for: mapped pages + page-table pages
+//    + kmalloc_pages_held() + the checker's pages == pmem's allocated pages,
 //    and the registry holds exactly the live processes' address spaces;
 //  - a model of each process's memory: each byte it wrote, the loaded bytes
 //    of its code and data, zero everywhere else. Every read must return the

@@ -1,9 +1,15 @@
 // vpmap on x86_64: 4-level page tables (see arch/vpmap.h for the interface
 // and arch/x86_64/pte.h for the bit layout).
 //
-// A `struct vpmap *` is the kernel-virtual address of the PML4 page itself:
-// the page-table root is the only state a vpmap needs, so it costs no
-// allocation beyond the table.
+// A vpmap is its root table (the PML4) and the number of table pages it
+// holds, the root included. The count is what sysinfo reports per process
+// and what vm_check compares with a walk of the tables; keeping it here, where
+// every table page is allocated and freed, is what keeps it exact.
+//
+// Tables come and go with the pages they map: walk() allocates the missing
+// ones on the way down to a new mapping, and after an unmap
+// free_empty_tables() frees, bottom up, those left mapping nothing. So a
+// process that gives memory back gives back its tables too, not only at exit.
 //
 // Everything here is memory manipulation through kmap_p2v plus the three
 // instructions in mmu.h, so host tests run this exact code on an arena.
@@ -19,6 +25,7 @@
 #include "arch/x86_64/pte.h"
 #include "arch/x86_64/vpmap_kernel_half.h"
 #include "kernel/lib/string.h"
+#include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/panic.h"
 
@@ -37,11 +44,20 @@
 // whether a permission actually changes).
 #define PERM_BITS (PTE_PRESENT | PTE_WRITABLE | PTE_USER | PTE_NX)
 
+struct vpmap {
+    paddr_t root;        // the PML4
+    size_t table_pages;  // the PML4 and every user-half table below it
+};
+
 static paddr_t kernel_half_root;
+
+// The kernel's own page table (vpmap_kernel): its user half is empty.
+static struct vpmap kernel_vpmap = {.table_pages = 1};
 
 void vpmap_set_kernel_half(paddr_t pml4)
 {
     kernel_half_root = pml4;
+    kernel_vpmap.root = pml4;
 }
 
 static uint64_t *table_at(paddr_t paddr)
@@ -51,22 +67,26 @@ static uint64_t *table_at(paddr_t paddr)
 
 static uint64_t *root_table(struct vpmap *vpmap)
 {
-    return (uint64_t *)vpmap;
+    return table_at(vpmap->root);
 }
 
-static paddr_t root_paddr(struct vpmap *vpmap)
-{
-    return kmap_v2p(vpmap);
-}
-
-static err_t alloc_table(paddr_t *paddr)
+// Every table page of a vpmap comes from here and goes back through
+// free_table_page, so that table_pages stays exact.
+static err_t alloc_table(struct vpmap *vpmap, paddr_t *paddr)
 {
     err_t err = pmem_alloc(paddr);
     if (err != ERR_OK) {
         return err;
     }
     memset(table_at(*paddr), 0, PAGE_SIZE);
+    vpmap->table_pages++;
     return ERR_OK;
+}
+
+static void free_table_page(struct vpmap *vpmap, paddr_t table)
+{
+    pmem_free(table);
+    vpmap->table_pages--;
 }
 
 static uint64_t leaf_bits(memperm_t perm)
@@ -123,7 +143,7 @@ static uint64_t *walk(struct vpmap *vpmap, vaddr_t vaddr, enum walk_mode mode)
         uint64_t *entry = &table[pt_index(vaddr, level)];
         if (!(*entry & PTE_PRESENT)) {
             paddr_t new_table;
-            if (mode == WALK_LOOKUP || alloc_table(&new_table) != ERR_OK) {
+            if (mode == WALK_LOOKUP || alloc_table(vpmap, &new_table) != ERR_OK) {
                 return NULL;
             }
             *entry = new_table | TABLE_FLAGS;
@@ -132,6 +152,54 @@ static uint64_t *walk(struct vpmap *vpmap, vaddr_t vaddr, enum walk_mode mode)
         table = table_at(pte_address(*entry));
     }
     return &table[pt_index(vaddr, 1)];
+}
+
+// Bytes of address space one entry of a table at `level` covers: a page in a
+// PT (level 1), 2 MiB in a PD, 1 GiB in a PDPT, 512 GiB in the PML4.
+static uint64_t entry_span(int level)
+{
+    return (uint64_t)PAGE_SIZE << (9 * (level - 1));
+}
+
+static bool table_is_empty(const uint64_t *table)
+{
+    for (unsigned i = 0; i < PT_ENTRIES; i++) {
+        if (table[i] & PTE_PRESENT) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Called after pages in [start, end) were unmapped: frees each table below
+// `table` (a table at `level` > 1) that covers part of that range and maps
+// nothing any more. It goes deepest first, so that a PD whose last PT was
+// just freed is freed too. Only tables over the range can have emptied: the
+// rest hold what they held. The caller's own table stays, even if empty
+// (the root always does).
+static void free_empty_tables(struct vpmap *vpmap, uint64_t *table, int level, vaddr_t start,
+                              vaddr_t end)
+{
+    uint64_t span = entry_span(level);
+    for (vaddr_t va = start; va < end;) {
+        vaddr_t next = (va & ~(span - 1)) + span;  // where the next entry's span starts
+        uint64_t *entry = &table[pt_index(va, level)];
+        if (*entry & PTE_PRESENT) {
+            paddr_t below = pte_address(*entry);
+            if (level > 2) {
+                free_empty_tables(vpmap, table_at(below), level - 1, va, next < end ? next : end);
+            }
+            if (table_is_empty(table_at(below))) {
+                *entry = 0;
+                // The CPU caches upper-level entries too (its paging-structure
+                // caches). Drop them before the page can be handed out again,
+                // or a walk could still go through it.
+                vpmap_flush_tlb(vpmap, va);
+                free_table_page(vpmap, below);
+            }
+        }
+        va = next;
+    }
 }
 
 // Finds the first present leaf entry for a page in [*vaddr, end), skipping
@@ -152,7 +220,7 @@ static uint64_t *next_mapped(struct vpmap *vpmap, vaddr_t *vaddr, vaddr_t end)
         }
         if (level > 1) {
             // No table at this level: skip the whole span it would cover.
-            uint64_t span = PAGE_SIZE << (9 * (level - 1));
+            uint64_t span = entry_span(level);
             vaddr_t next = (va & ~(span - 1)) + span;
             if (next <= va) {
                 break;  // wrapped past the top
@@ -172,23 +240,30 @@ static uint64_t *next_mapped(struct vpmap *vpmap, vaddr_t *vaddr, vaddr_t end)
 
 err_t vpmap_create(struct vpmap **out)
 {
-    paddr_t root;
-    err_t err = alloc_table(&root);
+    void *memory;
+    err_t err = kmalloc(sizeof(struct vpmap), &memory);
     if (err != ERR_OK) {
         return err;
     }
+    struct vpmap *vpmap = memory;
+    vpmap->table_pages = 0;
+    err = alloc_table(vpmap, &vpmap->root);
+    if (err != ERR_OK) {
+        kfree(vpmap);
+        return err;
+    }
     if (kernel_half_root != 0) {
-        memcpy(table_at(root) + KERNEL_HALF_FIRST_ENTRY,
+        memcpy(root_table(vpmap) + KERNEL_HALF_FIRST_ENTRY,
                table_at(kernel_half_root) + KERNEL_HALF_FIRST_ENTRY,
                (PT_ENTRIES - KERNEL_HALF_FIRST_ENTRY) * sizeof(uint64_t));
     }
-    *out = (struct vpmap *)table_at(root);
+    *out = vpmap;
     return ERR_OK;
 }
 
 // Frees a user-half table at `level` and everything below it, dropping the
 // reference of every page still mapped.
-static void free_table(paddr_t table_paddr, int level)
+static void free_table(struct vpmap *vpmap, paddr_t table_paddr, int level)
 {
     uint64_t *table = table_at(table_paddr);
     for (unsigned i = 0; i < PT_ENTRIES; i++) {
@@ -198,25 +273,31 @@ static void free_table(paddr_t table_paddr, int level)
         if (level == 1) {
             pmem_dec_refcnt(pte_address(table[i]));
         } else {
-            free_table(pte_address(table[i]), level - 1);
+            free_table(vpmap, pte_address(table[i]), level - 1);
         }
     }
-    pmem_free(table_paddr);
+    free_table_page(vpmap, table_paddr);
 }
 
 void vpmap_destroy(struct vpmap *vpmap)
 {
-    paddr_t root = root_paddr(vpmap);
-    if (mmu_active_root() == root) {
-        panic("vpmap_destroy: 0x%lx is the active address space", root);
+    if (mmu_active_root() == vpmap->root) {
+        panic("vpmap_destroy: 0x%lx is the active address space", vpmap->root);
     }
     uint64_t *pml4 = root_table(vpmap);
     for (unsigned i = 0; i < KERNEL_HALF_FIRST_ENTRY; i++) {
         if (pml4[i] & PTE_PRESENT) {
-            free_table(pte_address(pml4[i]), 3);
+            free_table(vpmap, pte_address(pml4[i]), 3);
         }
     }
-    pmem_free(root);
+    free_table_page(vpmap, vpmap->root);
+    kassert(vpmap->table_pages == 0);
+    kfree(vpmap);
+}
+
+size_t vpmap_table_pages(struct vpmap *vpmap)
+{
+    return vpmap->table_pages;
 }
 
 err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n, memperm_t perm)
@@ -229,7 +310,9 @@ err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n, mem
         vaddr_t va = vaddr + i * PAGE_SIZE;
         uint64_t *pte = walk(vpmap, va, WALK_CREATE);
         if (pte == NULL) {
-            vpmap_unmap(vpmap, vaddr, i, VPMAP_KEEP_REFCNT);
+            // Unmaps the i pages mapped so far, and frees every table that
+            // leaves empty: also those the failed walk made for page i.
+            vpmap_unmap(vpmap, vaddr, i + 1, VPMAP_KEEP_REFCNT);
             return ERR_NOMEM;
         }
         if (*pte & PTE_PRESENT) {
@@ -255,7 +338,24 @@ size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unma
         }
         unmapped++;
     }
+    // Then the tables this left empty (the root stays).
+    free_empty_tables(vpmap, root_table(vpmap), 4, vaddr, end);
     return unmapped;
+}
+
+void vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm_t perm)
+{
+    check_range("vpmap_replace", vaddr, 1);
+    kassert(pg_aligned(paddr));
+    kassert(perm & MEMPERM_USER);
+    uint64_t *pte = walk(vpmap, vaddr, WALK_LOOKUP);
+    if (pte == NULL || !(*pte & PTE_PRESENT)) {
+        panic("vpmap_replace: 0x%lx is not mapped", vaddr);
+    }
+    paddr_t old = pte_address(*pte);
+    *pte = paddr | leaf_bits(perm);
+    vpmap_flush_tlb(vpmap, vaddr);
+    pmem_dec_refcnt(old);
 }
 
 void vpmap_set_perm(struct vpmap *vpmap, vaddr_t vaddr, size_t n, memperm_t perm)
@@ -295,6 +395,28 @@ void vpmap_for_each_mapping(struct vpmap *vpmap, vpmap_mapping_fn *fn, void *ctx
     }
 }
 
+// Calls fn for each table below the `level` table at table_paddr (not for
+// that table itself), depth first.
+static void for_each_table_below(paddr_t table_paddr, int level, vpmap_table_fn *fn, void *ctx)
+{
+    uint64_t *table = table_at(table_paddr);
+    unsigned entries = level == 4 ? KERNEL_HALF_FIRST_ENTRY : PT_ENTRIES;
+    for (unsigned i = 0; i < entries; i++) {
+        if (table[i] & PTE_PRESENT) {
+            fn(ctx, pte_address(table[i]));
+            if (level > 2) {
+                for_each_table_below(pte_address(table[i]), level - 1, fn, ctx);
+            }
+        }
+    }
+}
+
+void vpmap_for_each_table(struct vpmap *vpmap, vpmap_table_fn *fn, void *ctx)
+{
+    fn(ctx, vpmap->root);
+    for_each_table_below(vpmap->root, 4, fn, ctx);
+}
+
 err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t n, memperm_t perm)
 {
     vaddr_t end = check_range("vpmap_cow_copy", vaddr, n);
@@ -306,7 +428,9 @@ err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t
     for (vaddr_t va = vaddr; (src_pte = next_mapped(src, &va, end)) != NULL; va += PAGE_SIZE) {
         uint64_t *dst_pte = walk(dst, va, WALK_CREATE);
         if (dst_pte == NULL) {
-            vpmap_unmap(dst, vaddr, (va - vaddr) / PAGE_SIZE, VPMAP_DEC_REFCNT);
+            // Up to and including va, so that the tables the failed walk
+            // made for va go too.
+            vpmap_unmap(dst, vaddr, (va - vaddr) / PAGE_SIZE + 1, VPMAP_DEC_REFCNT);
             result = ERR_NOMEM;
             break;
         }
@@ -331,15 +455,14 @@ err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t
 
 void vpmap_flush_tlb_all(struct vpmap *vpmap)
 {
-    paddr_t root = root_paddr(vpmap);
-    if (mmu_active_root() == root) {
-        mmu_load_root(root);  // drops every non-global entry: the user half
+    if (mmu_active_root() == vpmap->root) {
+        mmu_load_root(vpmap->root);  // drops every non-global entry: the user half
     }
 }
 
 void vpmap_flush_tlb(struct vpmap *vpmap, vaddr_t vaddr)
 {
-    if (mmu_active_root() == root_paddr(vpmap)) {
+    if (mmu_active_root() == vpmap->root) {
         mmu_invalidate_page(vaddr);
     }
 }
@@ -347,10 +470,10 @@ void vpmap_flush_tlb(struct vpmap *vpmap, vaddr_t vaddr)
 struct vpmap *vpmap_kernel(void)
 {
     kassert(kernel_half_root != 0);
-    return (struct vpmap *)table_at(kernel_half_root);
+    return &kernel_vpmap;
 }
 
 void vpmap_load(struct vpmap *vpmap)
 {
-    mmu_load_root(root_paddr(vpmap));
+    mmu_load_root(vpmap->root);
 }

@@ -10,6 +10,7 @@
 extern "C" {
 #include "arch/page.h"
 #include "arch/vpmap.h"
+#include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/mm/pmem_boot.h"
 }
@@ -26,6 +27,7 @@ struct Arena {
     {
         pmem_arena_create(pages);
         pmem_init(pmem_arena_boot_info());
+        kmalloc_init();  // for the vpmap records
     }
     ~Arena()
     {

@@ -21,6 +21,7 @@
 extern "C" {
 #include "arch/page.h"
 #include "arch/vpmap.h"
+#include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/mm/pmem_boot.h"
 }
@@ -54,6 +55,7 @@ int main()
 {
     pmem_arena_create(2 * kPages + 256);
     pmem_init(pmem_arena_boot_info());
+    kmalloc_init();  // for the vpmap records
     fake_mmu_reset();
     struct vpmap *parent;
     Check(vpmap_create(&parent) == ERR_OK, "vpmap_create");

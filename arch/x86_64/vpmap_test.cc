@@ -10,10 +10,12 @@
 //  3. Ranges that cross PT, PD and PDPT boundaries map and unmap correctly.
 //  4. unmap skips holes, drops references only when asked, and flushes the
 //     TLB for each page it removes, but only in the active address space.
-//  5. set_perm rewrites only pages whose permission changes, and flushes them.
+//  5. set_perm rewrites only pages whose permission changes, and flushes them;
+//     replace swaps a mapped page in place and flushes it.
 //  6. cow_copy shares frames (refcount + 1), sets both sides' permission, and
 //     undoes itself completely when out of memory.
-//  7. Out of memory in map or create leaves nothing mapped and nothing leaked.
+//  7. Out of memory in map or create leaves nothing mapped and nothing leaked
+//     (no table page either: see 11).
 //  8. destroy frees every table page and drops every remaining reference:
 //     free pages return to the baseline (checked by the fixture).
 //  9. Kernel bugs panic: remapping a mapped page, unaligned or kernel-half
@@ -21,11 +23,17 @@
 // 10. for_each_mapping visits exactly the mapped pages, in ascending order,
 //     with frame and permission, across every table level up to the top of
 //     the user half.
+// 11. The contract on page-table pages (testing/vpmap_contract.h), which the
+//     fake's tests check too: counted, freed when they empty (never the
+//     root), none left behind by a failed map or cow_copy.
+// 12. A freed table is unlinked from the table above it, and flushed from
+//     the CPU's caches when its address space is the active one.
 
 #include <vector>
 
 #include "testing/fake_mmu.h"
 #include "testing/pmem_fixture.h"
+#include "testing/vpmap_contract.h"
 #include "gtest/gtest.h"
 
 extern "C" {
@@ -65,10 +73,26 @@ class VpmapTest : public PmemTest {
         return p;
     }
 
+    // The root table (vpmap_for_each_table visits it first).
+    static uint64_t *Root(struct vpmap *v)
+    {
+        paddr_t root = 0;
+        vpmap_for_each_table(
+            v,
+            [](void *ctx, paddr_t table) {
+                paddr_t *first = static_cast<paddr_t *>(ctx);
+                if (*first == 0) {
+                    *first = table;
+                }
+            },
+            &root);
+        return static_cast<uint64_t *>(kmap_p2v(root));
+    }
+
     // The leaf entry for vaddr, read straight from the tables; 0 if absent.
     uint64_t RawPte(vaddr_t vaddr, int level = 1)
     {
-        uint64_t *table = reinterpret_cast<uint64_t *>(vpmap_);
+        uint64_t *table = Root(vpmap_);
         for (int l = 4; l > level; l--) {
             uint64_t entry = table[pt_index(vaddr, l)];
             if (!(entry & PTE_PRESENT)) {
@@ -207,6 +231,8 @@ TEST_F(VpmapTest, UnmapFlushesOnlyTheActiveAddressSpace)
     ASSERT_EQ(vpmap_map(vpmap_, kUserBase, AllocPage(), 1, MEMPERM_URW), ERR_OK);
     ASSERT_EQ(vpmap_map(vpmap_, kUserBase + 2 * PAGE_SIZE, AllocPage(), 1, MEMPERM_URW), ERR_OK);
     ASSERT_EQ(vpmap_map(vpmap_, kUserBase + 4 * PAGE_SIZE, AllocPage(), 1, MEMPERM_URW), ERR_OK);
+    // Keeps the page table in use, so that only the pages' flushes are seen.
+    ASSERT_EQ(vpmap_map(vpmap_, kUserBase + 6 * PAGE_SIZE, AllocPage(), 1, MEMPERM_URW), ERR_OK);
 
     vpmap_unmap(vpmap_, kUserBase + 4 * PAGE_SIZE, 1, VPMAP_DEC_REFCNT);
     EXPECT_TRUE(fake_mmu_take_invalidations().empty()) << "inactive: nothing cached";
@@ -230,6 +256,18 @@ TEST_F(VpmapTest, SetPermChangesAndFlushesOnlyPagesThatChange)
     ASSERT_EQ(vpmap_lookup_vaddr(vpmap_, kUserBase, &found, &perm), ERR_OK);
     EXPECT_EQ(perm, MEMPERM_UR);
     EXPECT_EQ(RawPte(kUserBase) & PTE_WRITABLE, 0u);
+}
+
+TEST_F(VpmapTest, ReplaceFlushesTheOldTranslation)
+{
+    paddr_t old_page = AllocPage();
+    paddr_t new_page = AllocPage();
+    ASSERT_EQ(vpmap_map(vpmap_, kUserBase, old_page, 1, MEMPERM_UR), ERR_OK);
+    vpmap_load(vpmap_);
+    vpmap_replace(vpmap_, kUserBase, new_page, MEMPERM_URW);
+    EXPECT_EQ(fake_mmu_take_invalidations(), std::vector<vaddr_t>{kUserBase});
+    EXPECT_EQ(RawPte(kUserBase), new_page | PTE_PRESENT | PTE_USER | PTE_WRITABLE | PTE_NX);
+    EXPECT_EQ(paddr_to_page(old_page)->refcount, 0) << "its only reference was the mapping's";
 }
 
 TEST_F(VpmapTest, CowCopySharesFramesReadOnlyOnBothSides)
@@ -396,6 +434,76 @@ TEST_F(VpmapTest, ForEachMappingVisitsEveryMappedPageInOrder)
             << seen[i].paddr << " perm " << seen[i].perm << ", expected va 0x" << expected[i].vaddr
             << " pa 0x" << expected[i].paddr << " perm " << expected[i].perm;
     }
+}
+
+// --- Page-table pages (testing/vpmap_contract.h) ------------------------------
+
+TEST_F(VpmapTest, TablePagesAreCountedAndComeFromPmem)
+{
+    vpmap_contract::TablePagesAreCountedAndComeFromPmem(vpmap_);
+}
+
+TEST_F(VpmapTest, UnmappingTheLastPageUnderATableFreesIt)
+{
+    vpmap_contract::UnmappingTheLastPageUnderATableFreesIt(vpmap_);
+}
+
+TEST_F(VpmapTest, WidelySpreadPagesGiveTheirTablesBack)
+{
+    vpmap_contract::WidelySpreadPagesGiveTheirTablesBack(vpmap_);
+}
+
+TEST_F(VpmapTest, MapOutOfMemoryLeavesNoTableBehind)
+{
+    vpmap_contract::MapOutOfMemoryLeavesNoTableBehind(vpmap_);
+}
+
+TEST_F(VpmapTest, ReplaceSwapsThePageInPlace)
+{
+    vpmap_contract::ReplaceSwapsThePageInPlace(vpmap_);
+}
+
+TEST_F(VpmapTest, CowCopyOutOfMemoryLeavesNoTableBehind)
+{
+    struct vpmap *child;
+    ASSERT_EQ(vpmap_create(&child), ERR_OK);
+    vpmap_contract::CowCopyOutOfMemoryLeavesNoTableBehind(vpmap_, child);
+    vpmap_destroy(child);
+}
+
+// The entries that pointed to freed tables are cleared, up to the root.
+TEST_F(VpmapTest, FreedTablesAreUnlinkedFromTheTableAbove)
+{
+    const vaddr_t kept = kUserBase;
+    const vaddr_t gone = kUserBase + (1ull << 30);  // the same PDPT, a PD of its own
+    ASSERT_EQ(vpmap_map(vpmap_, kept, AllocPage(), 1, MEMPERM_URW), ERR_OK);
+    ASSERT_EQ(vpmap_map(vpmap_, gone, AllocPage(), 1, MEMPERM_URW), ERR_OK);
+    ASSERT_NE(RawPte(gone, 3), 0u) << "the PDPT entry for gone's PD";
+
+    vpmap_unmap(vpmap_, gone, 1, VPMAP_DEC_REFCNT);
+    EXPECT_EQ(RawPte(gone, 3), 0u) << "its PD is freed and unlinked";
+    EXPECT_NE(RawPte(kept, 3), 0u) << "kept's PD stays";
+    EXPECT_NE(RawPte(kept, 4), 0u) << "the PDPT still holds kept's PD";
+
+    vpmap_unmap(vpmap_, kept, 1, VPMAP_DEC_REFCNT);
+    EXPECT_EQ(RawPte(kept, 4), 0u) << "the root's entry is cleared: the PDPT is freed";
+    EXPECT_EQ(vpmap_table_pages(vpmap_), 1u);
+}
+
+// The CPU caches upper-level entries too (the paging-structure caches), so a
+// table freed in the active address space must be flushed before pmem hands
+// its page out again; an inactive one needs nothing (loading it flushes).
+TEST_F(VpmapTest, FreeingTablesOfTheActiveAddressSpaceFlushesThem)
+{
+    ASSERT_EQ(vpmap_map(vpmap_, kUserBase, AllocPage(), 1, MEMPERM_URW), ERR_OK);
+    vpmap_unmap(vpmap_, kUserBase, 1, VPMAP_DEC_REFCNT);
+    EXPECT_TRUE(fake_mmu_take_invalidations().empty()) << "inactive: nothing cached";
+
+    ASSERT_EQ(vpmap_map(vpmap_, kUserBase, AllocPage(), 1, MEMPERM_URW), ERR_OK);
+    vpmap_load(vpmap_);
+    vpmap_unmap(vpmap_, kUserBase, 1, VPMAP_DEC_REFCNT);
+    EXPECT_EQ(fake_mmu_take_invalidations().size(), 1u + 3) << "the page, its PT, PD and PDPT";
+    EXPECT_EQ(vpmap_table_pages(vpmap_), 1u);
 }
 
 using VpmapDeathTest = VpmapTest;

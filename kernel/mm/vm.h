@@ -154,13 +154,14 @@ err_t as_map_heap(struct addrspace *as, vaddr_t start) MUST_CHECK;
 // (pages come on demand) and fails with ERR_VM_OVERLAP if it would reach the
 // next region or the stack guard gap, ERR_VM_BOUND past USTACK_UPPERBOUND.
 // Shrinking unmaps every page above new_end, dropping its reference and
-// flushing the TLB; new_end below r->start is ERR_INVAL. Nothing changes on
-// error.
+// flushing the TLB, and frees the page tables that leaves empty; new_end
+// below r->start is ERR_INVAL. Nothing changes on error.
 err_t memregion_extend(struct memregion *r, vaddr_t new_end) MUST_CHECK;
 
 // sbrk: moves the break by `increment` bytes and sets *old_brk to the break
 // before. increment 0 only reports it. A decrease unmaps and frees every
-// page wholly above the new break; a decrease past the heap start changes
+// page wholly above the new break (and the page tables that leaves empty:
+// arch/vpmap.h); a decrease past the heap start changes
 // nothing (as sbrk(0)). Errors, with nothing changed: ERR_NOMEM when growth
 // would overlap another region or the stack guard gap, or leave the user
 // half.

@@ -249,6 +249,25 @@ static void check_regions(struct check *c, struct addrspace *as)
     }
 }
 
+static void count_table(void *ctx, paddr_t table)
+{
+    (void)table;
+    ++*(size_t *)ctx;
+}
+
+// The count vpmap keeps is what sysinfo reports; a walk is the truth.
+static void check_table_pages(struct check *c, struct addrspace *as)
+{
+    size_t walked = 0;
+    vpmap_for_each_table(as->vpmap, count_table, &walked);
+    c->summary->table_pages += walked;
+    size_t counted = vpmap_table_pages(as->vpmap);
+    if (counted != walked) {
+        violation(c, "the page table counts %zu table pages, but a walk of it finds %zu", counted,
+                  walked);
+    }
+}
+
 static void check_space(struct addrspace *as, void *ctx)
 {
     struct check *c = ctx;
@@ -260,6 +279,7 @@ static void check_space(struct addrspace *as, void *ctx)
         violation(c, "pages_mapped is %lu, but the page table maps %zu pages", as->pages_mapped,
                   c->as_mappings);
     }
+    check_table_pages(c, as);
     c->as = NULL;
 }
 

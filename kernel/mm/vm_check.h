@@ -18,13 +18,16 @@
 //      its mappings: copy-on-write pages are read-only;
 //   6. each address space's pages_mapped equals its number of mappings;
 //   7. each address space's regions are page-aligned, sorted and disjoint,
-//      and its break lies inside its heap.
+//      and its break lies inside its heap;
+//   8. each address space's count of page-table pages (vpmap_table_pages,
+//      what sysinfo reports) equals the number a walk of its tables finds
+//      (vpmap_for_each_table).
 //
 // What it cannot see: an allocated page that nothing maps and nobody owns
 // (a leak), since pmem cannot tell it from a page-table or heap page. Host
 // tests close that gap by accounting for every allocated page (the vm
-// fuzzer: mapped pages + kmalloc_pages_held() + the checker's own pages ==
-// allocated).
+// fuzzer: mapped pages + page-table pages found by the walk +
+// kmalloc_pages_held() + the checker's own pages == allocated).
 //
 // Each violation is one console line (kprintf), starting "vmcheck: " and
 // naming the address space, virtual address, physical page, permissions and
@@ -77,6 +80,7 @@ struct vm_check_summary {
     size_t mappings;        // mappings in all of them
     size_t mapped_pages;    // distinct physical pages mapped
     size_t shared_pages;    // of those, pages mapped more than once
+    size_t table_pages;     // page-table pages a walk of their tables finds, roots included
     size_t scratch_pages;   // pages vm_check_setup holds (allocated, never mapped)
     struct pmem_census pmem;
 };

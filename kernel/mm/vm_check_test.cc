@@ -11,8 +11,9 @@
 //  3. Each invariant of vm_check.h, broken on purpose, is reported with one
 //     line naming it: refcount above and below the mapping count, a free
 //     page mapped, a mapping outside every region, a mapping stronger than
-//     its region, a writable shared page, a wrong pages_mapped, a break
-//     outside the heap, pmem's books out of balance.
+//     its region, a writable shared page, a wrong pages_mapped, a wrong
+//     count of page-table pages, a break outside the heap, pmem's books out
+//     of balance.
 //  4. The checker never allocates: it works with memory exhausted, and
 //     setup with no memory fails cleanly.
 //  5. vm_check_or_panic panics naming the place when anything is wrong, and
@@ -180,6 +181,7 @@ TEST_F(VmCheckTest, FaultsSbrkAndForkLeaveNoViolations)
     struct addrspace *parent = Exec();
     EXPECT_EQ(Check(), 0u) << printed_;
     EXPECT_EQ(summary_.mappings, 3u) << "code, data and the stack's top page";
+    EXPECT_EQ(summary_.table_pages, 7u) << "the root; a PDPT, a PD and a PT for code and stack";
 
     fake_set_current_as(parent);
     vaddr_t old_brk;
@@ -194,6 +196,7 @@ TEST_F(VmCheckTest, FaultsSbrkAndForkLeaveNoViolations)
     EXPECT_EQ(summary_.mappings, 10u);
     EXPECT_EQ(summary_.mapped_pages, 5u);
     EXPECT_EQ(summary_.shared_pages, 5u);
+    EXPECT_EQ(summary_.table_pages, 14u);
 
     // The child writes the heap page (a copy), the parent then writes it in
     // place (last sharer); the parent shrinks its heap.
@@ -292,6 +295,25 @@ TEST_F(VmCheckTest, AWrongPagesMappedIsReported)
               std::string::npos)
         << printed_;
     as->pages_mapped--;
+}
+
+TEST_F(VmCheckTest, AWrongTablePageCountIsReported)
+{
+    struct addrspace *as = Exec();
+    // The root, and a PDPT, a PD and a PT each for the code and the stack.
+    ASSERT_EQ(vpmap_table_pages(as->vpmap), 7u);
+    fake_vpmap_miscount_tables(as->vpmap, +1);
+    EXPECT_EQ(Check(), 1u);
+    EXPECT_NE(printed_.find("the page table counts 8 table pages, but a walk of it finds 7"),
+              std::string::npos)
+        << printed_;
+    fake_vpmap_miscount_tables(as->vpmap, -2);
+    EXPECT_EQ(Check(), 1u);
+    EXPECT_NE(printed_.find("the page table counts 6 table pages, but a walk of it finds 7"),
+              std::string::npos)
+        << printed_;
+    fake_vpmap_miscount_tables(as->vpmap, +1);
+    EXPECT_EQ(Check(), 0u) << printed_;
 }
 
 TEST_F(VmCheckTest, ABreakOutsideTheHeapIsReported)

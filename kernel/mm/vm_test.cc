@@ -21,6 +21,8 @@
 //     else maps) and flushing each from the TLB; a decrease past the heap
 //     start is sbrk(0); growth into another region or the stack guard, or by
 //     INT64_MAX, is ERR_NOMEM and changes nothing; INT64_MIN is sbrk(0).
+//     A shrink gives back the page tables its pages needed: the count and
+//     pmem's free pages return to where they were before the growth.
 //  8. memregion_extend grows without mapping, refuses overlap (ERR_VM_OVERLAP),
 //     the top of the user half (ERR_VM_BOUND) and ends below the start
 //     (ERR_INVAL), and shrinking unmaps, frees and flushes.
@@ -338,7 +340,9 @@ TEST_F(VmTest, MapStackMapsExactlyTheTopPageZeroed)
     EXPECT_TRUE(PageHolds(as, kStackTopPage, 0));
     EXPECT_EQ(Refcount(top->paddr), 1);
     EXPECT_EQ(as->pages_mapped, 1u);
-    EXPECT_EQ(pmem_free_pages(), free_before - 1);
+    // The page, and a PDPT, a PD and a PT to map it under the root.
+    EXPECT_EQ(vpmap_table_pages(as->vpmap), 1u + 3);
+    EXPECT_EQ(pmem_free_pages(), free_before - 1 - 3);
 }
 
 // --- sbrk --------------------------------------------------------------------
@@ -450,6 +454,31 @@ TEST_F(VmTest, SbrkDecrementToTheHeapStartEmptiesTheHeap)
     EXPECT_EQ(as_->heap->end, kHeapStart);
     EXPECT_EQ(MappedPages(as_), kLoadedPages);
     EXPECT_EQ(pmem_free_pages(), free_before + 2);
+}
+
+TEST_F(VmTest, SbrkShrinkGivesBackThePageTables)
+{
+    // One page per 64 MiB over 2 GiB and more: a page table each (but for
+    // the first, which shares the data's), and a directory per GiB reached.
+    const vaddr_t stride = 64ull << 20;
+    const size_t pages = 34;
+    const size_t tables_before = vpmap_table_pages(as_->vpmap);
+    const size_t free_before = pmem_free_pages();
+
+    vaddr_t start = Sbrk(static_cast<int64_t>(pages * stride));
+    ASSERT_EQ(start, kHeapStart);
+    for (size_t i = 0; i < pages; i++) {
+        ASSERT_EQ(Touch(start + i * stride, kWrite), FAULT_RESOLVED);
+    }
+    const size_t tables_grown = vpmap_table_pages(as_->vpmap) - tables_before;
+    EXPECT_EQ(tables_grown, (pages - 1) + 2) << "33 page tables, directories for GiB 1 and 2";
+    EXPECT_EQ(pmem_free_pages(), free_before - pages - tables_grown);
+
+    Sbrk(-static_cast<int64_t>(pages * stride));
+
+    EXPECT_EQ(as_->pages_mapped, kLoadedPages);
+    EXPECT_EQ(vpmap_table_pages(as_->vpmap), tables_before) << "the heap's tables are freed";
+    EXPECT_EQ(pmem_free_pages(), free_before) << "every page and table page is back";
 }
 
 TEST_F(VmTest, SbrkDecrementPastTheHeapStartChangesNothing)
@@ -603,7 +632,10 @@ TEST_F(VmTest, CowForkSharesEveryMappedPageWithOneMoreReference)
         EXPECT_EQ(Frame(child, va), m.paddr) << Hex(va);
         EXPECT_EQ(Refcount(m.paddr), 2) << Hex(va);
     }
-    EXPECT_EQ(pmem_free_pages(), free_before) << "no page is copied";
+    EXPECT_EQ(vpmap_table_pages(child->vpmap), vpmap_table_pages(as_->vpmap))
+        << "the same mappings need the same tables";
+    EXPECT_EQ(pmem_free_pages(), free_before - vpmap_table_pages(child->vpmap))
+        << "no page is copied: the child's page tables are all it takes";
 }
 
 TEST_F(VmTest, CowForkMakesWritablePagesReadOnlyInBoth)
@@ -657,7 +689,7 @@ TEST_F(VmTest, EagerForkCopiesEveryPage)
     }
     EXPECT_TRUE(Flushes(as_).empty());
     EXPECT_EQ(child->pages_mapped, kLoadedPages);
-    EXPECT_EQ(pmem_free_pages(), free_before - kLoadedPages);
+    EXPECT_EQ(pmem_free_pages(), free_before - kLoadedPages - vpmap_table_pages(child->vpmap));
     EXPECT_EQ(vm_global_stats.pages_shared, 0u);
 }
 
@@ -720,7 +752,8 @@ TEST_F(VmTest, EagerForkOutOfMemoryAtAnyPointReleasesEverything)
         ExhaustPmem(left);
         struct addrspace *child = nullptr;
         err_t err = as_copy(as_, FORK_EAGER_COPY, &child);
-        EXPECT_EQ(pmem_free_pages(), err == ERR_OK ? left - kLoadedPages : left);
+        EXPECT_EQ(pmem_free_pages(),
+                  err == ERR_OK ? left - kLoadedPages - vpmap_table_pages(child->vpmap) : left);
         ReleasePmem();
         if (err == ERR_OK) {
             as_destroy(child);

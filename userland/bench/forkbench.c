@@ -497,11 +497,10 @@ static void heap_round(int heap_mib, int reps)
 }
 
 // Runs every measurement once, unreported, before the first round: the
-// page-table pages for the whole range the heap will reach stay allocated
-// after the heap shrinks (osv's vpmap keeps them until the address space
-// goes), the program's own pages (stack, bss) get their first faults, and
-// kernel caches fill. After that, a round that does not end with the free
-// page count it started with has leaked.
+// program's own pages (stack, bss) get their first faults, and kernel caches
+// fill. (The heap's page tables go with its pages when it shrinks, so each
+// round pays for its own.) After that, a round that does not end with the
+// free page count it started with has leaked.
 static void warm_up(int max_mib, int reps)
 {
     begin_round();

@@ -5,8 +5,8 @@
 //   free_pages               31020
 //   ...
 //
-// System-wide counts come first, then this process's (proc_*), then time,
-// then the process count.
+// In the structure's order: system-wide counts, this process's (proc_*),
+// time, then fields appended since (processes, proc_table_pages).
 
 #include <osv.h>
 #include <stdio.h>
@@ -41,6 +41,7 @@ int main(void)
         {"ticks_per_second", info.ticks_per_second},
         {"tsc_per_second", info.tsc_per_second},
         {"processes", info.processes},
+        {"proc_table_pages", info.proc_table_pages},
     };
     _Static_assert(sizeof(fields) / sizeof(fields[0]) * sizeof(uint64_t) ==
                        sizeof(struct osv_sysinfo),

@@ -87,6 +87,7 @@ void vt_print_meminfo(const char *title, const struct osv_sysinfo *info)
         {"proc_cow_copies", info->proc_cow_copies},
         {"proc_cow_reused", info->proc_cow_reused},
         {"proc_pages_mapped", info->proc_pages_mapped},
+        {"proc_table_pages", info->proc_table_pages},
     };
     printf("--- %s\n", title);
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
@@ -185,6 +186,23 @@ int vt_pts_add_range(struct vt_pts *pts, uintptr_t lo, uintptr_t hi)
         made += vt_pts_add(pts, a);
     }
     return made;
+}
+
+// Table pages vt_pts knows of: a bit each.
+static int pts_tables(const struct vt_pts *pts)
+{
+    int tables = __builtin_popcountl(pts->gibs);
+    for (size_t i = 0; i < sizeof(pts->chunks) / sizeof(pts->chunks[0]); i++) {
+        tables += __builtin_popcountl(pts->chunks[i]);
+    }
+    return tables;
+}
+
+int vt_pts_heap_emptied(struct vt_pts *pts)
+{
+    int before = pts_tables(pts);
+    vt_pts_init(pts);
+    return before - pts_tables(pts);
 }
 
 uint64_t vt_fork_table_pages(uint64_t mapped_chunks)

@@ -21,13 +21,17 @@
 //    checks in a child compare two snapshots taken at the same call depth
 //    after a first settling one (vt_settle).
 //  - Page tables: a last-level table covers VT_PT_SPAN (2 MiB), a page
-//    directory 1 GiB; tables stay until the process exits: sbrk(-n) frees
-//    the pages, not the tables (arch/vpmap.h). These programs map user pages
-//    only in the first 4 GiB (text, data, heap) and in the stack's 2 MiB.
-//    The tables for the stack's 2 MiB and the first GiB exist from exec on,
-//    so touching a page costs the page, plus a table when its 2 MiB has none
-//    yet, plus a page directory when its GiB has none (struct vt_pts keeps
-//    track).
+//    directory 1 GiB, and the kernel holds exactly the tables the mapped
+//    pages need (arch/vpmap.h): touching a page costs the page, plus a table
+//    when its 2 MiB has none yet, plus a page directory when its GiB has
+//    none; unmapping the last page under a table (sbrk(-n)) frees the table,
+//    and the directory with its last table. sysinfo counts them
+//    (proc_table_pages). These programs map user pages only in the first
+//    4 GiB (text, data, heap) and in the stack's 2 MiB. The tables of the
+//    stack's 2 MiB, of the first GiB and of the 2 MiB spans holding text and
+//    data stay as long as the process. struct vt_pts keeps track of the
+//    others, which the heap's pages make: they all go when the heap is empty
+//    again (vt_pts_heap_emptied).
 //
 // Failures are fatal: vt_fail prints "<name>: FAIL: <why>" and exits 1 (in a
 // child too; the parent then sees status 1 and fails in turn).
@@ -132,6 +136,12 @@ int vt_pts_add(struct vt_pts *pts, uintptr_t addr);
 
 // vt_pts_add for every page in [lo, hi) (page-aligned); returns tables made.
 int vt_pts_add_range(struct vt_pts *pts, uintptr_t lo, uintptr_t hi);
+
+// Notes that the heap is empty again (the break back at its start, every
+// heap page given back): the tables its pages made are gone with them.
+// Returns how many table pages that freed; tracking starts over as after
+// vt_pts_init.
+int vt_pts_heap_emptied(struct vt_pts *pts);
 
 // Pages a fork of this process allocates for the child's page tables:
 // the root, the upper levels for the first GiB and for the stack, and one

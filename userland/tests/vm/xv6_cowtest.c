@@ -15,8 +15,8 @@
 //  3. file: read() from a pipe into a copy-on-write page gives the child the
 //     bytes and leaves the parent's page alone; write() to a pipe from a
 //     copy-on-write page sends the shared bytes and copies nothing.
-//  4. At the end, free pages are back to the start, less only the page
-//     tables the heap made (they stay until exit).
+//  4. At the end, free pages are back to the start exactly (the page tables
+//     the heap made went with its pages).
 //  5. The control, "xv6_cowtest eager" on a kernel booted with fork=eager
 //     (every page copied at fork): simple's fork fails with ERR_NOMEM and
 //     takes nothing (free pages as before), so simple does tell the two
@@ -33,9 +33,6 @@
 
 #define P VT_PAGE
 
-static struct vt_pts pts;
-static int tables_made;
-
 static void expect_free_pages(uint64_t expected, const char *what)
 {
     struct osv_sysinfo s;
@@ -51,14 +48,13 @@ static uint64_t free_pages(void)
 }
 
 // Grows the heap by `pages` pages and writes `value` into the first word of
-// each; returns the start. Counts the page tables that makes.
+// each; returns the start.
 static uintptr_t grow_and_touch(uint64_t pages, uint64_t value)
 {
     uintptr_t p = vt_sbrk((intptr_t)(pages * P));
     for (uint64_t i = 0; i < pages; i++) {
         *(volatile uint64_t *)(p + i * P) = value;
     }
-    tables_made += vt_pts_add_range(&pts, p, p + pages * P);
     return p;
 }
 
@@ -77,7 +73,6 @@ static void simple(int run)
     struct osv_sysinfo s;
     vt_settle(&s);
     uint64_t pages = s.total_pages / 3 * 2;
-    int before = tables_made;
     VT_CHECK(pages + 64 < s.free_pages, "only %lu of %lu pages are free", s.free_pages,
              s.total_pages);
     uintptr_t p = grow_and_touch(pages, 0x51397e);
@@ -89,8 +84,7 @@ static void simple(int run)
     VT_EXPECT_EQ(*(volatile uint64_t *)(p + (pages / 2) * P), 0x51397e,
                  "the parent's page the child wrote");
     VT_EXPECT_EQ((uintptr_t)sbrk(-(intptr_t)(pages * P)), p + pages * P, "sbrk back");
-    expect_free_pages(s.free_pages - (uint64_t)(tables_made - before),
-                      "free pages after the fork and the shrink");
+    expect_free_pages(s.free_pages, "free pages after the fork and the shrink");
     printf("simple: ok (run %d: %lu of %lu pages touched, then fork with %lu free)\n", run, pages,
            s.total_pages, touched);
 }
@@ -117,7 +111,6 @@ static void three(int run)
     struct osv_sysinfo s;
     vt_settle(&s);
     uint64_t pages = s.total_pages / 4;
-    int before = tables_made;
     uintptr_t p = grow_and_touch(pages, 1);
     int child = fork();
     VT_CHECK(child >= 0, "fork: %s", err_name(child));
@@ -151,8 +144,7 @@ static void three(int run)
     VT_EXPECT_EQ(status, 0, "the child's status");
     check_all(p, pages, mine, "the parent");
     VT_EXPECT_EQ((uintptr_t)sbrk(-(intptr_t)(pages * P)), p + pages * P, "sbrk back");
-    expect_free_pages(s.free_pages - (uint64_t)(tables_made - before),
-                      "free pages after three processes wrote the shared pages");
+    expect_free_pages(s.free_pages, "free pages after three processes wrote the shared pages");
     printf("three: ok (run %d: %lu pages written by parent, child and grandchild)\n", run, pages);
 }
 
@@ -238,7 +230,6 @@ static void simple_eager(void)
 int main(int argc, char **argv)
 {
     vt_init("xv6_cowtest", false);
-    vt_pts_init(&pts);
     if (argc == 2 && strcmp(argv[1], "eager") == 0) {
         simple_eager();
         return vt_pass();
@@ -250,7 +241,7 @@ int main(int argc, char **argv)
     three(2);
     three(3);
     file();
-    expect_free_pages(start - (uint64_t)tables_made, "free pages at the end");
-    printf("xv6_cowtest: free pages back to the start, less %d page tables kept\n", tables_made);
+    expect_free_pages(start, "free pages at the end");
+    printf("xv6_cowtest: free pages back to the start\n");
     return vt_pass();
 }
