@@ -6,7 +6,6 @@
 #include "kernel/exec.h"
 #include "kernel/kprintf.h"
 #include "kernel/lib/string.h"
-#include "kernel/mm/vm_check.h"
 #include "kernel/panic.h"
 #include "kernel/pid.h"
 #include "kernel/sched.h"
@@ -182,9 +181,6 @@ err_t proc_fork(int *child_pid)
         return err;
     }
     memcpy(child->name, parent->name, sizeof(child->name));
-    // The undoing of a failed fork is a change of address spaces too: it
-    // stays inside the checker's bracket.
-    vm_check_begin();
     err = as_copy(parent->as, proc_fork_mode, &child->as);
     if (err == ERR_OK) {
         err = create_thread(child);
@@ -192,7 +188,6 @@ err_t proc_fork(int *child_pid)
             as_destroy(child->as);
         }
     }
-    vm_check_end(err == ERR_OK ? "fork" : "a failed fork");
     if (err != ERR_OK) {
         proc_free_slot(child);
         return err;
@@ -209,10 +204,8 @@ err_t proc_fork(int *child_pid)
 err_t proc_exec(const char *path, int argc, const char *const argv[])
 {
     struct exec_image image;
-    vm_check_begin();
     err_t err = exec_load(path, argc, argv, &image);
     if (err != ERR_OK) {
-        vm_check_end("exec (failed)");
         return err;
     }
     struct proc *p = proc_current();
@@ -222,7 +215,6 @@ err_t proc_exec(const char *path, int argc, const char *const argv[])
     vpmap_load(image.as->vpmap);
     sched_note_vpmap_loaded(image.as->vpmap);
     as_destroy(old);
-    vm_check_end("exec");
 
     proc_set_name(p, path);
     user_frame_init(proc_user_frame(p), image.entry, image.stack_pointer);
@@ -242,10 +234,8 @@ _Noreturn void proc_exit(int status)
     p->thread->vpmap = vpmap_kernel();
     vpmap_load(vpmap_kernel());
     sched_note_vpmap_loaded(vpmap_kernel());
-    vm_check_begin();
     as_destroy(p->as);
     p->as = NULL;
-    vm_check_end("exit");
 
     spinlock_acquire(&proc_lock);
     for (int i = 0; i < PROC_MAX; i++) {

@@ -15,6 +15,7 @@
 #include "arch/interrupts.h"
 #include "arch/user_mode.h"
 #include "arch/vpmap.h"
+#include "kernel/mm/vm_check.h"
 #include "kernel/panic.h"
 #include "kernel/sync/intr.h"
 #include "kernel/timer.h"
@@ -32,6 +33,7 @@ static struct thread *exited;    // THREAD_EXITED threads not yet freed
 static int slice_left;
 static bool need_resched;
 static unsigned long switches;
+static int preempted_in_kernel;     // threads sched_preempt took off the CPU in kernel code
 static struct vpmap *loaded_vpmap;  // the page table in the CPU; NULL: not one of ours
 
 static void idle_loop(void *unused);
@@ -254,14 +256,26 @@ void sched_tick(void)
     spinlock_release(&sched_lock);
 }
 
-void sched_preempt(void)
+void sched_preempt(bool interrupted_kernel)
 {
     spinlock_acquire(&sched_lock);
-    bool due = need_resched;
-    spinlock_release(&sched_lock);
-    if (due) {
-        sched_yield();
+    if (!need_resched) {
+        spinlock_release(&sched_lock);
+        return;
     }
+    current->state = THREAD_RUNNABLE;
+    preempted_in_kernel += interrupted_kernel;
+    switch_away();
+    preempted_in_kernel -= interrupted_kernel;
+    unlock_and_reap();
+}
+
+bool sched_others_at_rest(void)
+{
+    spinlock_acquire(&sched_lock);
+    bool at_rest = preempted_in_kernel == 0;
+    spinlock_release(&sched_lock);
+    return at_rest;
 }
 
 err_t sched_sleep_ticks(uint64_t ticks)
@@ -327,6 +341,8 @@ static void idle_loop(void *unused)
 {
     (void)unused;
     for (;;) {
+        // Every other thread is asleep: nothing is half done anywhere.
+        vm_check_at_rest("the idle loop", true);
         intr_wait();
         sched_yield();
     }

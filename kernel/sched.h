@@ -60,8 +60,16 @@ void sched_tick(void);
 
 // Preemption point: switches to the next thread if sched_tick asked for it.
 // The trap code calls it as an interrupt handler finishes, after the
-// interrupt has been acknowledged.
-void sched_preempt(void);
+// interrupt has been acknowledged. `interrupted_kernel`: the interrupt came
+// while the thread ran kernel code, so it may be part way through a change
+// (see sched_others_at_rest).
+void sched_preempt(bool interrupted_kernel);
+
+// True when no thread but the running one was preempted while running
+// kernel code: every other thread is in user mode, asleep (a voluntary
+// point), or not started. The invariant checker's rest points rely on it
+// (kernel/mm/vm_check.h).
+bool sched_others_at_rest(void);
 
 // Sleeps for at least `ticks` timer ticks. Returns ERR_OK, or ERR_KILLED
 // early if the thread is killed meanwhile.

@@ -11,7 +11,6 @@
 #include "kernel/exec.h"
 #include "kernel/kprintf.h"
 #include "kernel/mm/pmem.h"
-#include "kernel/mm/vm_check.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/syscall_abi.h"
@@ -101,9 +100,7 @@ int64_t sys_ticks(const struct syscall_args *args)
 int64_t sys_sbrk(const struct syscall_args *args)
 {
     vaddr_t old_brk;
-    vm_check_begin();
     err_t err = as_sbrk(proc_current()->as, (int64_t)args->arg[0], &old_brk);
-    vm_check_end("sbrk");
     return err != ERR_OK ? err : (int64_t)old_brk;
 }
 

@@ -14,7 +14,6 @@
 #include "arch/vpmap.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/vm.h"
-#include "kernel/mm/vm_check.h"
 #include "kernel/pgfault.h"
 
 // The kernel address of user address va, valid up to the end of its page,
@@ -29,9 +28,7 @@ static err_t user_page(struct addrspace *as, vaddr_t va, bool write, char **kadd
     memperm_t perm;
     bool present = vpmap_lookup_vaddr(as->vpmap, va, &paddr, &perm) == ERR_OK;
     if (!present || (write && !(perm & MEMPERM_WRITE))) {
-        vm_check_begin();
         enum fault_verdict verdict = pgfault_resolve(as, va, present, write);
-        vm_check_end("a fault served for copyin/copyout");
         if (verdict != FAULT_RESOLVED) {
             return verdict == FAULT_OUT_OF_MEMORY ? ERR_NOMEM : ERR_FAULT;
         }

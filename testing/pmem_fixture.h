@@ -70,6 +70,15 @@ class PmemTest : public testing::Test {
         return baseline_free_pages_;
     }
 
+    // Takes the free count now as the baseline: for a fixture that holds
+    // pages all test long (the invariant checker's). It takes them and calls
+    // this in SetUp; in TearDown it checks the free count itself, gives them
+    // back and calls this again before PmemTest::TearDown.
+    void ResetBaseline()
+    {
+        baseline_free_pages_ = pmem_free_pages();
+    }
+
     // Allocates pages until pmem_alloc returns ERR_NOMEM; returns them.
     static std::vector<paddr_t> AllocateAllPages()
     {

@@ -25,11 +25,11 @@
 //   Peek, Poke          read or write a byte through a page table (no fault);
 //   Fork, Exit, Switch  as_copy, as_destroy, and changing the current process.
 //
-// Checks made for every test, in TearDown, over every address space still
-// alive (and by tests, mid-way, with ExpectInvariants):
-//   - pages_mapped equals the number of pages the page table maps;
-//   - every mapped page lies in a region and has no more permission than it;
-//   - every page's refcount equals the number of mappings of it;
+// Checks made for every test, in TearDown (and by tests, mid-way, with
+// ExpectInvariants): the kernel's invariant checker, vm_check, finds nothing
+// wrong in any address space still alive or in pmem's books (every refcount
+// equals the mappings of its page, every mapping lies in a region with no
+// more permission, pages_mapped and the page-table count are right, ...);
 // then, after destroying them all: no fake page table is left alive, and
 // pmem's free pages are back at the baseline (PmemTest).
 
@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "testing/elf_builder.h"
+#include "testing/fake_console.h"
 #include "testing/fake_current.h"
 #include "testing/fake_vpmap.h"
 #include "testing/pmem_fixture.h"
@@ -55,6 +56,7 @@ extern "C" {
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/mm/vm.h"
+#include "kernel/mm/vm_check.h"
 #include "kernel/pgfault.h"
 }
 
@@ -156,6 +158,9 @@ class VmFixture : public PmemTest {
         kmalloc_init();
         fake_vpmap_fail_after(-1);
         live_vpmaps_at_start_ = fake_vpmap_live_count();
+        // The checker's counter pages are held all test long: not a leak.
+        ASSERT_EQ(vm_check_setup(), ERR_OK);
+        ResetBaseline();
 
         // The program, loaded by exec's own loader.
         std::vector<uint8_t> program = Program();
@@ -183,6 +188,10 @@ class VmFixture : public PmemTest {
         as_ = nullptr;
         fake_set_current_as(nullptr);
         EXPECT_EQ(fake_vpmap_live_count(), live_vpmaps_at_start_) << "a page table leaked";
+        EXPECT_EQ(pmem_free_pages(), baseline_free_pages())
+            << "free pages are not back at the baseline: a leak (fewer) or a double free (more)";
+        vm_check_teardown();
+        ResetBaseline();
         PmemTest::TearDown();
     }
 
@@ -386,27 +395,12 @@ class VmFixture : public PmemTest {
 
     // Checks the invariants listed at the top of this file over every live
     // address space.
+    // The kernel's own invariant checker (kernel/mm/vm_check.h) over every
+    // live address space and pmem's books; its lines name each violation.
     void ExpectInvariants() const
     {
-        std::map<paddr_t, int> mappings_of_frame;
-        for (struct addrspace *as : spaces_) {
-            const auto &pages = fake_vpmap_mappings(as->vpmap);
-            EXPECT_EQ(as->pages_mapped, pages.size())
-                << "pages_mapped disagrees with the page table";
-            for (const auto &[va, m] : pages) {
-                mappings_of_frame[m.paddr]++;
-                struct memregion *r = as_find_memregion(as, va);
-                if (r == nullptr) {
-                    ADD_FAILURE() << Hex(va) << " is mapped but lies in no region";
-                } else if (!memperm_allows(r->perm, m.perm)) {
-                    ADD_FAILURE() << Hex(va) << " is mapped with more permission than its region";
-                }
-            }
-        }
-        for (const auto &[frame, count] : mappings_of_frame) {
-            EXPECT_EQ(Refcount(frame), count)
-                << "frame " << Hex(frame) << ": refcount differs from its number of mappings";
-        }
+        fake_console_take_output();
+        EXPECT_EQ(vm_check(nullptr), 0u) << fake_console_take_output();
     }
 
     struct addrspace *as_ = nullptr;  // the process SetUp built; current unless switched

@@ -184,7 +184,6 @@ static void page_fault(struct trap_frame *tf)
 
     enum fault_verdict verdict = handle_page_fault(fault_addr, present, write, user);
     if (verdict == FAULT_RESOLVED) {
-        vm_check_or_panic("a page fault");  // interrupts are off: nothing is half done
         return;
     }
     if (verdict == FAULT_KERNEL_BUG) {
@@ -214,7 +213,7 @@ static void dispatch(struct trap_frame *tf)
         lapic_eoi();
         timer_interrupt();
         sched_tick();
-        sched_preempt();
+        sched_preempt(!trap_from_user(tf));
         return;
     }
     if (vector == VECTOR_COM1) {
@@ -275,6 +274,11 @@ void trap_dispatch(struct trap_frame *tf)
     dispatch(tf);
     if (trap_from_user(tf)) {
         proc_on_return_to_user();
+        if (tf->vector == VECTOR_PAGE_FAULT) {
+            // Not after other traps: a check can outlast a timer tick, and
+            // checking on every tick would then leave no time for anything.
+            vm_check_at_rest("a page fault", sched_others_at_rest());
+        }
         trap_check_user_flags(tf);
     }
 }

@@ -8,7 +8,9 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/user_mode_x86.h"
 #include "kernel/lib/string.h"
+#include "kernel/mm/vm_check.h"
 #include "kernel/proc.h"
+#include "kernel/sched.h"
 #include "kernel/syscall.h"
 
 #define MSR_EFER  0xC0000080
@@ -113,6 +115,7 @@ void syscall_trap(struct trap_frame *tf)
     // %rax gets the call's result (exec's is 0 and unseen).
     tf->rax = (uint64_t)result;
     proc_on_return_to_user();
+    vm_check_at_rest("a system call", sched_others_at_rest());
     trap_check_user_flags(tf);
     __asm__ volatile("cli");
 }

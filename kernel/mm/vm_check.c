@@ -19,7 +19,6 @@
 #include "kernel/mm/memperm.h"
 #include "kernel/mm/vm.h"
 #include "kernel/panic.h"
-#include "kernel/sync/intr.h"
 #include "kernel/sync/spinlock.h"
 
 // One uint16_t counter per page index (pmem_page_index), in leaf pages; the
@@ -35,6 +34,19 @@ _Static_assert(COUNTERS_PER_LEAF *MAX_LEAVES == VM_CHECK_MAX_PAGES,
 #define COUNT_MASK 0x7fffu
 #define REPORTED   0x8000u
 
+// What a rest point compares to decide whether anything changed since the
+// last check: figures that move with every change of an address space the
+// kernel makes (a fault, a fork, sbrk, exec, exit), cheap to gather.
+struct rest_state {
+    size_t free_pages;
+    size_t address_spaces;
+    uint64_t page_faults;   // vm_global_stats: every fault served, copyin's too
+    uint64_t pages_shared;  // vm_global_stats: every fork
+    uint64_t pages_mapped;  // summed over address spaces
+    uint64_t table_pages;   // summed over address spaces
+    uint64_t breaks;        // summed over address spaces
+};
+
 static struct {
     // lock protects the counters while a check uses them.
     struct spinlock lock;
@@ -43,6 +55,12 @@ static struct {
     bool ready;
     paddr_t directory;
     size_t leaves;
+    struct vm_check_rest_counts rest;
+
+    // What the last rest-point check saw, and whether one was skipped since.
+    // Guarded by lock.
+    struct rest_state last;
+    bool skipped_since;
 } checker = {.lock = SPINLOCK_INIT("vm_check")};
 
 static paddr_t *directory(void)
@@ -90,6 +108,8 @@ err_t vm_check_setup(void)
     }
     checker.directory = dir_page;
     checker.leaves = leaves;
+    checker.rest = (struct vm_check_rest_counts){0};
+    checker.skipped_since = true;  // the first rest point checks
     checker.ready = true;
     return ERR_OK;
 }
@@ -103,6 +123,7 @@ void vm_check_teardown(void)
     checker.ready = false;
     checker.directory = 0;
     checker.leaves = 0;
+    checker.rest = (struct vm_check_rest_counts){0};
 }
 
 bool vm_check_enabled(void)
@@ -313,26 +334,12 @@ void vm_check_boot(void)
     }
     struct vm_check_summary summary;
     size_t violations = vm_check(&summary);
-    kprintf("vmcheck: on: every address space and page is checked after each page fault and fork "
-            "(%zu pages of counters; boot check: %zu pages, %zu free, %zu violations)\n",
+    kprintf("vmcheck: on: every address space and page is checked at each return to user mode "
+            "from a system call or page fault, and when idle (%zu pages of counters; boot check: "
+            "%zu pages, %zu free, %zu violations)\n",
             summary.scratch_pages, summary.pmem.total, summary.pmem.free, violations);
     if (violations != 0) {
         panic("vmcheck: %zu violations at boot (listed above)", violations);
-    }
-}
-
-void vm_check_begin(void)
-{
-    if (checker.ready) {
-        intr_push_off();
-    }
-}
-
-void vm_check_end(const char *where)
-{
-    if (checker.ready) {
-        vm_check_or_panic(where);
-        intr_pop_off();
     }
 }
 
@@ -346,4 +353,57 @@ void vm_check_or_panic(const char *where)
         panic("vmcheck: %zu violation%s after %s (listed above)", violations,
               violations == 1 ? "" : "s", where);
     }
+}
+
+static void add_space(struct addrspace *as, void *ctx)
+{
+    struct rest_state *state = ctx;
+    state->address_spaces++;
+    state->pages_mapped += as->pages_mapped;
+    state->table_pages += vpmap_table_pages(as->vpmap);
+    state->breaks += as->brk;
+}
+
+static struct rest_state rest_state(void)
+{
+    struct rest_state state = {
+        .free_pages = pmem_free_pages(),
+        .page_faults = vm_global_stats.page_faults,
+        .pages_shared = vm_global_stats.pages_shared,
+    };
+    as_for_each(add_space, &state);
+    return state;
+}
+
+void vm_check_at_rest(const char *where, bool others_at_rest)
+{
+    if (!checker.ready) {
+        return;
+    }
+    spinlock_acquire(&checker.lock);
+    if (!others_at_rest) {
+        checker.rest.skipped++;
+        checker.skipped_since = true;
+        spinlock_release(&checker.lock);
+        return;
+    }
+    struct rest_state now = rest_state();
+    bool changed = checker.skipped_since || memcmp(&now, &checker.last, sizeof(now)) != 0;
+    if (changed) {
+        checker.rest.checked++;
+        checker.skipped_since = false;
+        checker.last = now;
+    }
+    spinlock_release(&checker.lock);
+    if (changed) {
+        vm_check_or_panic(where);
+    }
+}
+
+struct vm_check_rest_counts vm_check_rest_counts(void)
+{
+    spinlock_acquire(&checker.lock);
+    struct vm_check_rest_counts counts = checker.rest;
+    spinlock_release(&checker.lock);
+    return counts;
 }

@@ -42,22 +42,27 @@
 // When a check is exact: the counts it compares change in several steps
 // inside vm.c, pgfault.c and vpmap (fork takes references page by page and
 // sets pages_mapped at the end; a shrink unmaps, then lowers pages_mapped).
-// So a check is exact only when no thread is part way through changing an
+// So a check is exact only where no thread is part way through changing an
 // address space. On the host that is every point between calls. In the
-// kernel, a thread preempted in the middle of a fork, sbrk, fault or exit
-// makes the check report that half-done change; run it only where every
-// other thread is outside those paths (e.g. with address-space changes made
-// non-preemptible, or serialized by one lock, when vmcheck is on).
-//
+// kernel it is a rest point: a thread about to return to user mode has
+// nothing half done, nor has the idle loop, and every other thread is at
+// rest too unless it was preempted while running kernel code (a thread that
+// sleeps never does so in the middle of such a change: none of them sleeps).
+// The scheduler knows which threads were preempted so
+// (sched_others_at_rest). The kernel checks at every rest point where all
+// others are at rest, and skips (and counts) the others. It never turns
+// interrupts off or changes preemption to make a point exact: what is
+// checked is the kernel as it runs.
+
 // Locking: vm_check holds its own spinlock (its counters) and, while it
 // walks them, the registry's (kernel/mm/vm.h): it must not be called with
 // the registry's lock held.
 //
 // The kernel option: the word `vmcheck` on the kernel command line makes
-// vm_check_boot() set the checker up; the kernel then calls
-// vm_check_or_panic(where) after every page fault and fork, which checks and
-// panics on any violation. Without the option vm_check_or_panic returns at
-// once.
+// vm_check_boot() set the checker up; the kernel then checks at every
+// return to user mode from a system call or a page fault and in the idle
+// loop (vm_check_at_rest), and panics on any violation.
+// Without the option both return at once.
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -112,13 +117,27 @@ void vm_check_boot(void);
 // Otherwise returns at once.
 void vm_check_or_panic(const char *where);
 
-// Bracket every multi-step change of address spaces in the kernel (fork,
-// sbrk, exec, exit, a fault served for copyin/copyout). With vmcheck on, the
-// change runs with interrupts off, so no check can observe it half done, and
-// vm_check_end checks everything once it is complete. With vmcheck off both
-// do nothing. The bracket must not sleep.
-void vm_check_begin(void);
-void vm_check_end(const char *where);
+// A rest point: the calling thread has nothing half done (it is about to
+// return to user mode, or it is the idle loop). `others_at_rest`: no other
+// thread was preempted part way through kernel code (sched_others_at_rest on
+// the machine). If the checker is set up and others_at_rest, checks as
+// vm_check_or_panic(where) does, provided anything may have changed since
+// the last check (a rest point was skipped since, or one of the figures
+// that every change moves differs: free pages, address spaces, faults
+// served, pages shared by fork, and the pages mapped, page tables and break
+// summed over address spaces), so that a program busy with system calls
+// that touch no memory, or an idle machine, is not checked over and over.
+// If only others_at_rest is false, counts a skipped check. With the checker
+// off returns at once.
+void vm_check_at_rest(const char *where, bool others_at_rest);
+
+// Rest points checked and skipped since the checker was set up (zero while
+// it is not).
+struct vm_check_rest_counts {
+    size_t checked;
+    size_t skipped;
+};
+struct vm_check_rest_counts vm_check_rest_counts(void);
 
 #ifdef __cplusplus
 }

@@ -19,7 +19,12 @@
 //  5. vm_check_or_panic panics naming the place when anything is wrong, and
 //     does nothing when the checker is off; vm_check_boot turns it on only
 //     for the `vmcheck` command-line word.
-//  6. Nothing leaks (the fixture: free pages back at the baseline).
+//  6. A rest point checks (and panics on a violation) only when every other
+//     thread is at rest; otherwise it counts a skip and checks nothing, since
+//     another thread may be part way through a change. It checks again only
+//     once something changed (a fault served, pages mapped, a skip). With the
+//     checker off it neither checks nor counts.
+//  7. Nothing leaks (the fixture: free pages back at the baseline).
 
 #include <string>
 #include <vector>
@@ -377,6 +382,36 @@ TEST_F(VmCheckTest, BootTurnsTheCheckerOnOnlyForTheVmcheckWord)
     cmdline_init("");
 }
 
+TEST_F(VmCheckTest, RestPointsCheckOnlyWhenEveryOtherThreadIsAtRest)
+{
+    struct addrspace *as = Exec();
+    struct vm_check_rest_counts before = vm_check_rest_counts();
+    vm_check_at_rest("a test", true);
+    as->pages_mapped++;  // as a thread part way through a change leaves it
+    vm_check_at_rest("a test", false);
+    as->pages_mapped--;
+    struct vm_check_rest_counts after = vm_check_rest_counts();
+    EXPECT_EQ(after.checked - before.checked, 1u);
+    EXPECT_EQ(after.skipped - before.skipped, 1u);
+    EXPECT_EQ(fake_console_take_output().find("vmcheck:"), std::string::npos)
+        << "a skipped rest point must not look";
+
+    vm_check_at_rest("a test", true);  // after a skip: checks
+    vm_check_at_rest("a test", true);  // nothing changed: does not
+    EXPECT_EQ(vm_check_rest_counts().checked - before.checked, 2u);
+    fake_set_current_as(as);
+    ASSERT_EQ(handle_page_fault(kData + PAGE_SIZE, false, true, true), FAULT_RESOLVED);
+    vm_check_at_rest("a test", true);  // a page fault served: checks
+    EXPECT_EQ(vm_check_rest_counts().checked - before.checked, 3u);
+
+    vm_check_teardown();
+    vm_check_at_rest("a test", true);
+    vm_check_at_rest("a test", false);
+    EXPECT_EQ(vm_check_rest_counts().checked, 0u) << "counts start afresh, and only when on";
+    ASSERT_EQ(vm_check_setup(), ERR_OK);
+    EXPECT_EQ(vm_check_rest_counts().skipped, 0u);
+}
+
 using VmCheckDeathTest = VmCheckTest;
 
 TEST_F(VmCheckDeathTest, CheckOrPanicPanicsNamingThePlace)
@@ -385,6 +420,15 @@ TEST_F(VmCheckDeathTest, CheckOrPanicPanicsNamingThePlace)
     as->pages_mapped++;
     EXPECT_DEATH(vm_check_or_panic("page fault"), "vmcheck: as 0x[0-9a-f]+: pages_mapped is 4.*"
                                                   "panic: vmcheck: 1 violation after page fault");
+    as->pages_mapped--;
+}
+
+TEST_F(VmCheckDeathTest, RestPointPanicsOnAViolationWhenAllAreAtRest)
+{
+    struct addrspace *as = Exec();
+    as->pages_mapped++;
+    EXPECT_DEATH(vm_check_at_rest("a system call", true),
+                 "panic: vmcheck: 1 violation after a system call");
     as->pages_mapped--;
 }
 

@@ -27,8 +27,8 @@
 //  4. The killer gets no other answer from kill than ERR_SRCH and 0.
 //  5. Afterwards the parent goes on.
 //
-// Runs without vmcheck: with the checker on, the kernel runs fork's copy
-// with interrupts off (kernel/mm/vm_check.h), so nothing could preempt it.
+// Runs without vmcheck: the heap takes tens of thousands of page faults, and
+// the checker would walk every page after each.
 
 #include <osv.h>
 #include <stdint.h>
