@@ -38,6 +38,7 @@ def write_qemu_launcher(ctx, runner_args, runner_files = []):
     files = [ctx.file._runner, kernel.boot_image, kernel.elf] + runner_files
     args = [
         "--image=" + kernel.boot_image.short_path,
+        "--elf=" + kernel.elf.short_path,
         "--cmdline=" + ctx.attr.cmdline,
         "--memory=" + ctx.attr.memory,
     ]

@@ -14,6 +14,8 @@
 #   --memory=SIZE       guest RAM, QEMU syntax (default 128M)
 #   --timeout=SECONDS   test mode: wall-clock limit (default 60)
 #   --expect=TEXT       test mode: a line containing TEXT must appear
+#                       (in the serial log, or in the symbolized backtraces
+#                       that follow it: see --elf)
 #   --expect-exit=N     test mode: QEMU's expected exit status (default 33)
 #   --input=FILE        test mode: bytes fed to COM1 as if typed, from QEMU's
 #                       start on (the serial port is then QEMU's stdio, its
@@ -22,6 +24,13 @@
 #                       QEMU at most one byte, so begin FILE with a spare '\r'.
 #   --gdb[=PORT]        stop at the first instruction and wait for gdb on
 #                       127.0.0.1:PORT (default 1234)
+#   --elf=FILE          the ELF64 kernel with symbols. In test mode, each
+#                       backtrace the kernel printed (panics, kernel-mode
+#                       exceptions) is printed again after the serial log,
+#                       its addresses resolved to function and file:line
+#   --symbolizer=PATH   the llvm-symbolizer for --elf (default
+#                       /usr/lib/llvm-19/bin/llvm-symbolizer); when it is
+#                       missing, one line says so and the test goes on
 #   -anything ...       passed to QEMU as is (e.g. -m 512M -smp 2)
 #
 # The kernel ends by writing to QEMU's isa-debug-exit port, which makes QEMU
@@ -35,6 +44,10 @@ set -u
 
 EXIT_SUCCESS=33
 EXIT_FAILURE=65
+
+# Debian's llvm-19 (./bazelw installs it): the llvm-symbolizer-19 that the
+# kernel's own hint under each backtrace names.
+SYMBOLIZER=/usr/lib/llvm-19/bin/llvm-symbolizer
 
 die() {
     echo "qemu_runner: $*" >&2
@@ -51,6 +64,8 @@ expects=()
 input=
 interactive=0
 gdb_port=
+elf=
+symbolizer=$SYMBOLIZER
 qemu_extra=()
 
 while [ $# -gt 0 ]; do
@@ -66,6 +81,8 @@ while [ $# -gt 0 ]; do
     --interactive) interactive=1 ;;
     --gdb) gdb_port=1234 ;;
     --gdb=*) gdb_port=${1#*=} ;;
+    --elf=*) elf=${1#*=} ;;
+    --symbolizer=*) symbolizer=${1#*=} ;;
     --help | -h)
         sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'
         exit 0
@@ -80,6 +97,7 @@ done
 [ -f "$image" ] || die "kernel image '$image' not found"
 [ -z "$initrd" ] || [ -f "$initrd" ] || die "initrd '$initrd' not found"
 [ -z "$input" ] || [ -f "$input" ] || die "input '$input' not found"
+[ -z "$elf" ] || [ -f "$elf" ] || die "kernel ELF '$elf' not found"
 [[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout must be a number of seconds, got '$timeout'"
 [[ "$expect_exit" =~ ^[0-9]+$ ]] || die "--expect-exit must be a number, got '$expect_exit'"
 [ -z "$gdb_port" ] || [[ "$gdb_port" =~ ^[0-9]+$ ]] || die "--gdb port must be a number, got '$gdb_port'"
@@ -99,7 +117,7 @@ args=(
 [ -z "$gdb_port" ] || args+=(-S -gdb "tcp:127.0.0.1:$gdb_port")
 
 if [ "$interactive" = 1 ]; then
-    [ -z "$gdb_port" ] || echo "qemu_runner: waiting for gdb on 127.0.0.1:$gdb_port (see README, 'Debugging')" >&2
+    [ -z "$gdb_port" ] || echo "qemu_runner: waiting for gdb on 127.0.0.1:$gdb_port; tools/gdb/gdbinit connects to 1234 (see README, 'Debugging')" >&2
     echo "qemu_runner: serial console follows; quit with Ctrl-A then X" >&2
     "$qemu" "${args[@]}" -serial mon:stdio "${qemu_extra[@]}"
     status=$?
@@ -110,8 +128,54 @@ if [ "$interactive" = 1 ]; then
     esac
 fi
 
+# The addresses of each backtrace in serial log $1 (arch/x86_64/backtrace.c
+# prints "backtrace (most recent call first):", then "  #N  0x<address>"
+# lines), one backtrace per output line.
+backtrace_addresses() {
+    awk '
+        { sub(/\r$/, "") }
+        /backtrace \(most recent call first\):$/ { if (n) print addrs; addrs = ""; n = 0; inside = 1; next }
+        inside && $1 ~ /^#[0-9]+$/ && $2 ~ /^0x[0-9a-f]+$/ { addrs = addrs " " $2; n++; next }
+        { if (n) print addrs; addrs = ""; n = 0; inside = 0 }
+        END { if (n) print addrs }
+    ' "$1"
+}
+
+# Prints every backtrace of serial log $1 again, numbered as the kernel
+# numbered it, each address resolved to function and file:line (inlined
+# calls on lines of their own). Nothing when there is no backtrace; one line
+# when they cannot be symbolized. Never fails.
+symbolize_backtraces() {
+    local traces count i=0 addrs resolved
+    traces=$(backtrace_addresses "$1")
+    [ -n "$traces" ] || return 0
+    if [ -z "$elf" ]; then
+        echo "qemu_runner: backtraces not symbolized: no kernel ELF given (--elf)"
+        return 0
+    fi
+    if [ ! -x "$symbolizer" ]; then
+        echo "qemu_runner: backtraces not symbolized: $symbolizer not found (it comes with Debian's llvm-19)"
+        return 0
+    fi
+    count=$(wc -l <<<"$traces")
+    while read -r -a addrs; do
+        i=$((i + 1))
+        echo "---- backtrace $i of $count, symbolized with $symbolizer --obj=$elf ----"
+        if ! resolved=$("$symbolizer" --obj="$elf" --pretty-print --relativenames --addresses \
+            "${addrs[@]}" 2>&1); then
+            echo "qemu_runner: $symbolizer failed: $(head -1 <<<"$resolved")"
+            continue
+        fi
+        # One block per address: "0x...: function at file:line:column", then
+        # " (inlined by) caller at file:line:column" lines, then a blank line.
+        awk '/^0x/ { printf "  #%-2d %s\n", n++, $0; next } NF { print "      " $0 }' <<<"$resolved"
+    done <<<"$traces"
+    echo "---- end of symbolized backtraces ----"
+}
+
 out_dir=${TEST_UNDECLARED_OUTPUTS_DIR:-$(mktemp -d)}
 log="$out_dir/serial.log"
+symbolized="$out_dir/backtraces.txt"
 : >"$log"
 
 start=$(date +%s%N)
@@ -129,6 +193,8 @@ echo "---- serial output ----"
 cat "$log"
 echo "---- end of serial output ----"
 echo "qemu: exit status $status after $((elapsed_ms / 1000)).$(printf '%03d' $((elapsed_ms % 1000))) s (memory $memory, command line '$cmdline')"
+symbolize_backtraces "$log" >"$symbolized"
+cat "$symbolized"
 
 fail() {
     echo "FAIL: $*"
@@ -145,14 +211,15 @@ case $status in
 esac
 
 # Each expected text must appear in a line, after the line that matched the
-# previous one (several may match the same line).
+# previous one (several may match the same line), in the serial log followed
+# by the symbolized backtraces.
 next=0
 while IFS= read -r line || [ -n "$line" ]; do
     line=${line%$'\r'}
     while [ "$next" -lt "${#expects[@]}" ] && [[ "$line" == *"${expects[$next]}"* ]]; do
         next=$((next + 1))
     done
-done <"$log"
+done < <(cat "$log" "$symbolized")
 if [ "$next" -lt "${#expects[@]}" ]; then
     if [ "$next" -eq 0 ]; then
         fail "expected a line containing '${expects[$next]}', none found"

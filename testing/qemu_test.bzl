@@ -6,6 +6,11 @@ and every string in `expect` appears in the serial output, in order. An
 log holds the whole serial output and, on failure, the reason. The serial log
 is also kept as an undeclared output (bazel-testlogs/.../test.outputs/).
 
+Backtraces the kernel prints (panics, kernel-mode exceptions) are printed
+again after the serial output, symbolized to function and file:line with the
+kernel's ELF; `expect` strings may match those lines too, after the serial
+output's (see qemu_runner.sh, --elf).
+
 Tag: every qemu_test carries the tag `qemu`, so
 `bazel test --config=quick //...` skips them.
 """

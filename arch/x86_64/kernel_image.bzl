@@ -10,7 +10,8 @@ outputs two files:
                    keeps each segment's physical load address, and the loader
                    loads by physical address, so the higher-half kernel boots.
 
-Rules that boot the kernel read both from KernelImageInfo.
+Rules that boot the kernel read both from KernelImageInfo; elsewhere, a
+filegroup picks one by its output group, `boot_image` or `elf`.
 """
 
 load("//platforms:bare_transition.bzl", "bare_transition")
@@ -40,6 +41,7 @@ def _kernel_image_impl(ctx):
     return [
         DefaultInfo(files = depset(files), runfiles = ctx.runfiles(files = files)),
         KernelImageInfo(boot_image = boot_image, elf = elf),
+        OutputGroupInfo(boot_image = depset([boot_image]), elf = depset([elf])),
     ]
 
 kernel_image = rule(
