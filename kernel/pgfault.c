@@ -54,7 +54,7 @@ static enum fault_verdict resolve_cow(struct addrspace *as, struct memregion *r,
     COUNT(as, cow_faults);
     // We hold a reference (our mapping), so the count cannot drop to 0 under
     // us; nobody can raise it but a fork of this very address space.
-    if (paddr_to_page(shared)->refcount == 1) {
+    if (pmem_refcount(shared) == 1) {
         vpmap_set_perm(as->vpmap, va, 1, r->perm);
         COUNT(as, cow_reused);
         return FAULT_RESOLVED;

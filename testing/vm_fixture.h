@@ -267,7 +267,7 @@ class VmFixture : public PmemTest {
 
     static int Refcount(paddr_t frame)
     {
-        return paddr_to_page(frame)->refcount;
+        return pmem_refcount(frame);
     }
 
     // The byte at va, read through as's page table.

@@ -978,7 +978,7 @@ class System {
             paddr_t pa;
             if (va < VPMAP_USER_TOP &&
                 vpmap_lookup_vaddr(p.as->vpmap, va, &pa, nullptr) == ERR_OK) {
-                refcount_before = paddr_to_page(pa)->refcount;
+                refcount_before = pmem_refcount(pa);
             }
             // Serving the fault takes a page for an absent page (plus the
             // page tables its mapping lacks) or a shared copy-on-write one.

@@ -111,6 +111,14 @@ struct page *paddr_to_page(paddr_t paddr)
     return pmem_managed_page(paddr, "paddr_to_page");
 }
 
+int pmem_refcount(paddr_t paddr)
+{
+    spinlock_acquire(&pmem.lock);
+    int refcount = pmem_managed_page(paddr, "pmem_refcount")->refcount;
+    spinlock_release(&pmem.lock);
+    return refcount;
+}
+
 size_t pmem_total_pages(void)
 {
     return pmem.total;

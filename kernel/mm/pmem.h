@@ -60,6 +60,13 @@ void pmem_dec_refcnt(paddr_t paddr);
 // manage that address.
 struct page *paddr_to_page(paddr_t paddr);
 
+// The reference count of the page containing paddr: 0 when it is free.
+// Read under pmem's lock, but only a snapshot: it stays true only while
+// nobody else can change it (the copy-on-write fault's last-sharer test
+// holds a reference of its own, and only a fork of its own address space
+// could add one). Panics if pmem does not manage paddr.
+int pmem_refcount(paddr_t paddr);
+
 // Pages pmem manages (free + allocated), and pages free right now.
 size_t pmem_total_pages(void);
 size_t pmem_free_pages(void);

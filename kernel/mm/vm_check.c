@@ -232,7 +232,7 @@ static void check_mapping(void *ctx, vaddr_t vaddr, paddr_t paddr, memperm_t per
     unsigned n = *count & COUNT_MASK;
     // We hold no reference, but nothing changes the refcount while the
     // address spaces are quiescent (vm_check.h).
-    int refcount = paddr_to_page(paddr)->refcount;
+    int refcount = pmem_refcount(paddr);
     if ((unsigned)refcount != n && !(*count & REPORTED)) {
         violation(c, "va 0x%lx -> pa 0x%lx: refcount %d, but %u mapping%s%s", vaddr, paddr,
                   refcount, n, n == 1 ? "" : "s", n == COUNT_MASK ? " or more" : "");
