@@ -66,6 +66,13 @@ void own_flush(struct vpmap *v, vaddr_t va)
     }
 }
 
+// The permission as a mapping holds it, and as the x86_64 tables report it:
+// every mapping is readable (kernel/mm/memperm.h).
+memperm_t mapped_perm(memperm_t perm)
+{
+    return static_cast<memperm_t>(perm | MEMPERM_READ);
+}
+
 // Takes one unit of the allocation budget; false when it is exhausted.
 bool may_allocate()
 {
@@ -246,9 +253,9 @@ extern "C" void vpmap_for_each_table(struct vpmap *v, vpmap_table_fn *fn, void *
 extern "C" err_t vpmap_map(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, size_t n, memperm_t perm)
 {
     check_range("vpmap_map", vaddr, n);
-    if (!(perm & MEMPERM_USER)) {
-        panic("vpmap_map: permission 0x%x lacks MEMPERM_USER", perm);
-    }
+    kassert(pg_aligned(paddr));
+    kassert(perm & MEMPERM_USER);
+    perm = mapped_perm(perm);
     for (size_t i = 0; i < n; i++) {
         if (v->pages.count(vaddr + i * PAGE_SIZE)) {
             panic("vpmap_map: 0x%lx is already mapped", vaddr + i * PAGE_SIZE);
@@ -288,9 +295,9 @@ extern "C" size_t vpmap_unmap(struct vpmap *v, vaddr_t vaddr, size_t n, enum vpm
 extern "C" void vpmap_replace(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, memperm_t perm)
 {
     check_range("vpmap_replace", vaddr, 1);
-    if (!(perm & MEMPERM_USER)) {
-        panic("vpmap_replace: permission 0x%x lacks MEMPERM_USER", perm);
-    }
+    kassert(pg_aligned(paddr));
+    kassert(perm & MEMPERM_USER);
+    perm = mapped_perm(perm);
     auto it = v->pages.find(vaddr);
     if (it == v->pages.end()) {
         panic("vpmap_replace: 0x%lx is not mapped", vaddr);
@@ -306,6 +313,7 @@ extern "C" void vpmap_replace(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, mem
 extern "C" void vpmap_set_perm(struct vpmap *v, vaddr_t vaddr, size_t n, memperm_t perm)
 {
     check_range("vpmap_set_perm", vaddr, n);
+    perm = mapped_perm(perm);
     for (auto it = v->pages.lower_bound(vaddr);
          it != v->pages.end() && it->first < vaddr + n * PAGE_SIZE; ++it) {
         if (it->second.perm != perm) {
@@ -340,6 +348,8 @@ extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t va
                                 memperm_t perm)
 {
     check_range("vpmap_cow_copy", vaddr, n);
+    kassert(perm & MEMPERM_USER);
+    perm = mapped_perm(perm);
     std::vector<vaddr_t> copied;
     for (auto it = src->pages.lower_bound(vaddr);
          it != src->pages.end() && it->first < vaddr + n * PAGE_SIZE; ++it) {

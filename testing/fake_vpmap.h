@@ -8,6 +8,8 @@
 // (pmem_inc_refcnt / pmem_dec_refcnt on the real pmem over the test arena),
 // and records what it was asked to do, so a test can assert exactly what the
 // kernel mapped, unmapped, made read-only, and which TLB entries it flushed.
+// Permissions are held and reported as x86_64 reports them: readable always
+// (kernel/mm/memperm.h).
 // Its page-table pages are real pmem pages, as many as the real x86_64
 // tables would hold for the same mappings (a root, and a table per 512 GiB,
 // 1 GiB and 2 MiB span that maps a page), so that tables cost memory and are
