@@ -6,9 +6,12 @@
 extern "C" {
 #include "arch/kmap.h"
 #include "arch/page.h"
+#include "arch/x86_64/mmu.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/panic.h"
 }
+
+#include "testing/fake_mmu.h"
 
 namespace {
 
@@ -46,7 +49,6 @@ struct vpmap {
     std::map<TableKey, FakeTable> tables;  // below the root
     size_t table_pages = 1;                // the root and `tables`, counted as they come and go
     FakeVpmapCounters counters;
-    std::vector<vaddr_t> flushes;
 };
 
 namespace {
@@ -64,6 +66,13 @@ void own_flush(struct vpmap *v, vaddr_t va)
     if (!flushes_suppressed) {
         vpmap_flush_tlb(v, va);
     }
+}
+
+// Is v the vpmap whose root the (fake) MMU has loaded? The kernel's has root
+// 0, which is what the MMU starts with.
+bool is_active(struct vpmap *v)
+{
+    return mmu_active_root() == v->root;
 }
 
 // The permission as a mapping holds it, and as the x86_64 tables report it:
@@ -177,9 +186,7 @@ FakeVpmapCounters fake_vpmap_counters(struct vpmap *v)
 
 std::vector<vaddr_t> fake_vpmap_take_flushes(struct vpmap *v)
 {
-    std::vector<vaddr_t> taken;
-    taken.swap(v->flushes);
-    return taken;
+    return fake_mmu_take_invalidations_in(v->root);
 }
 
 void fake_vpmap_fail_after(int allowed)
@@ -223,8 +230,8 @@ extern "C" err_t vpmap_create(struct vpmap **out)
 
 extern "C" void vpmap_destroy(struct vpmap *v)
 {
-    if (v == active) {
-        panic("vpmap_destroy: the active address space");
+    if (is_active(v)) {
+        panic("vpmap_destroy: 0x%lx is the active address space", v->root);
     }
     for (auto &[va, m] : v->pages) {
         pmem_dec_refcnt(m.paddr);
@@ -232,6 +239,7 @@ extern "C" void vpmap_destroy(struct vpmap *v)
     for (auto &[key, table] : v->tables) {
         pmem_free(table.paddr);
     }
+    fake_mmu_take_invalidations_in(v->root);  // the page may be another's root next
     pmem_free(v->root);
     live.erase(v);
     delete v;
@@ -373,17 +381,20 @@ extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t va
     return ERR_OK;
 }
 
+// Flushes go to the MMU (testing/fake_mmu), as the real tables' do, and to
+// the simulated TLB below.
 extern "C" void vpmap_flush_tlb_all(struct vpmap *v)
 {
-    for (const auto &[va, m] : v->pages) {
-        v->flushes.push_back(va);
+    if (is_active(v)) {
+        mmu_load_root(v->root);
+        tlb.clear();
     }
 }
 
 extern "C" void vpmap_flush_tlb(struct vpmap *v, vaddr_t vaddr)
 {
-    v->flushes.push_back(pg_round_down(vaddr));
-    if (v == active) {
+    if (is_active(v)) {
+        mmu_invalidate_page(vaddr);
         tlb.erase(pg_round_down(vaddr));
     }
 }
@@ -395,6 +406,7 @@ extern "C" struct vpmap *vpmap_kernel(void)
 
 extern "C" void vpmap_load(struct vpmap *v)
 {
+    mmu_load_root(v->root);
     active = v;
     tlb.clear();
 }
