@@ -1,13 +1,21 @@
 #include "testing/fake_mmu.h"
 
 extern "C" {
+#include "arch/page.h"
 #include "arch/x86_64/mmu.h"
 }
 
 namespace {
+
+struct Invalidation {
+    paddr_t root;  // loaded when it was made
+    vaddr_t page;
+};
+
 paddr_t active_root;
 int root_loads;
-std::vector<vaddr_t> invalidations;
+std::vector<Invalidation> invalidations;
+
 }  // namespace
 
 void fake_mmu_reset()
@@ -20,7 +28,25 @@ void fake_mmu_reset()
 std::vector<vaddr_t> fake_mmu_take_invalidations()
 {
     std::vector<vaddr_t> taken;
-    taken.swap(invalidations);
+    for (const Invalidation &inv : invalidations) {
+        taken.push_back(inv.page);
+    }
+    invalidations.clear();
+    return taken;
+}
+
+std::vector<vaddr_t> fake_mmu_take_invalidations_in(paddr_t root)
+{
+    std::vector<vaddr_t> taken;
+    std::vector<Invalidation> kept;
+    for (const Invalidation &inv : invalidations) {
+        if (inv.root == root) {
+            taken.push_back(inv.page);
+        } else {
+            kept.push_back(inv);
+        }
+    }
+    invalidations.swap(kept);
     return taken;
 }
 
@@ -42,5 +68,5 @@ extern "C" paddr_t mmu_active_root(void)
 
 extern "C" void mmu_invalidate_page(vaddr_t vaddr)
 {
-    invalidations.push_back(vaddr);
+    invalidations.push_back({active_root, pg_round_down(vaddr)});
 }

@@ -6,9 +6,12 @@
 extern "C" {
 #include "arch/kmap.h"
 #include "arch/page.h"
+#include "arch/x86_64/mmu.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/panic.h"
 }
+
+#include "testing/fake_mmu.h"
 
 namespace {
 
@@ -46,7 +49,6 @@ struct vpmap {
     std::map<TableKey, FakeTable> tables;  // below the root
     size_t table_pages = 1;                // the root and `tables`, counted as they come and go
     FakeVpmapCounters counters;
-    std::vector<vaddr_t> flushes;
 };
 
 namespace {
@@ -64,6 +66,20 @@ void own_flush(struct vpmap *v, vaddr_t va)
     if (!flushes_suppressed) {
         vpmap_flush_tlb(v, va);
     }
+}
+
+// Is v the vpmap whose root the (fake) MMU has loaded? The kernel's has root
+// 0, which is what the MMU starts with.
+bool is_active(struct vpmap *v)
+{
+    return mmu_active_root() == v->root;
+}
+
+// The permission as a mapping holds it, and as the x86_64 tables report it:
+// every mapping is readable (kernel/mm/memperm.h).
+memperm_t mapped_perm(memperm_t perm)
+{
+    return static_cast<memperm_t>(perm | MEMPERM_READ);
 }
 
 // Takes one unit of the allocation budget; false when it is exhausted.
@@ -170,9 +186,7 @@ FakeVpmapCounters fake_vpmap_counters(struct vpmap *v)
 
 std::vector<vaddr_t> fake_vpmap_take_flushes(struct vpmap *v)
 {
-    std::vector<vaddr_t> taken;
-    taken.swap(v->flushes);
-    return taken;
+    return fake_mmu_take_invalidations_in(v->root);
 }
 
 void fake_vpmap_fail_after(int allowed)
@@ -216,8 +230,8 @@ extern "C" err_t vpmap_create(struct vpmap **out)
 
 extern "C" void vpmap_destroy(struct vpmap *v)
 {
-    if (v == active) {
-        panic("vpmap_destroy: the active address space");
+    if (is_active(v)) {
+        panic("vpmap_destroy: 0x%lx is the active address space", v->root);
     }
     for (auto &[va, m] : v->pages) {
         pmem_dec_refcnt(m.paddr);
@@ -225,6 +239,7 @@ extern "C" void vpmap_destroy(struct vpmap *v)
     for (auto &[key, table] : v->tables) {
         pmem_free(table.paddr);
     }
+    fake_mmu_take_invalidations_in(v->root);  // the page may be another's root next
     pmem_free(v->root);
     live.erase(v);
     delete v;
@@ -246,9 +261,9 @@ extern "C" void vpmap_for_each_table(struct vpmap *v, vpmap_table_fn *fn, void *
 extern "C" err_t vpmap_map(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, size_t n, memperm_t perm)
 {
     check_range("vpmap_map", vaddr, n);
-    if (!(perm & MEMPERM_USER)) {
-        panic("vpmap_map: permission 0x%x lacks MEMPERM_USER", perm);
-    }
+    kassert(pg_aligned(paddr));
+    kassert(perm & MEMPERM_USER);
+    perm = mapped_perm(perm);
     for (size_t i = 0; i < n; i++) {
         if (v->pages.count(vaddr + i * PAGE_SIZE)) {
             panic("vpmap_map: 0x%lx is already mapped", vaddr + i * PAGE_SIZE);
@@ -288,9 +303,9 @@ extern "C" size_t vpmap_unmap(struct vpmap *v, vaddr_t vaddr, size_t n, enum vpm
 extern "C" void vpmap_replace(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, memperm_t perm)
 {
     check_range("vpmap_replace", vaddr, 1);
-    if (!(perm & MEMPERM_USER)) {
-        panic("vpmap_replace: permission 0x%x lacks MEMPERM_USER", perm);
-    }
+    kassert(pg_aligned(paddr));
+    kassert(perm & MEMPERM_USER);
+    perm = mapped_perm(perm);
     auto it = v->pages.find(vaddr);
     if (it == v->pages.end()) {
         panic("vpmap_replace: 0x%lx is not mapped", vaddr);
@@ -306,6 +321,7 @@ extern "C" void vpmap_replace(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, mem
 extern "C" void vpmap_set_perm(struct vpmap *v, vaddr_t vaddr, size_t n, memperm_t perm)
 {
     check_range("vpmap_set_perm", vaddr, n);
+    perm = mapped_perm(perm);
     for (auto it = v->pages.lower_bound(vaddr);
          it != v->pages.end() && it->first < vaddr + n * PAGE_SIZE; ++it) {
         if (it->second.perm != perm) {
@@ -340,6 +356,8 @@ extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t va
                                 memperm_t perm)
 {
     check_range("vpmap_cow_copy", vaddr, n);
+    kassert(perm & MEMPERM_USER);
+    perm = mapped_perm(perm);
     std::vector<vaddr_t> copied;
     for (auto it = src->pages.lower_bound(vaddr);
          it != src->pages.end() && it->first < vaddr + n * PAGE_SIZE; ++it) {
@@ -363,17 +381,20 @@ extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t va
     return ERR_OK;
 }
 
+// Flushes go to the MMU (testing/fake_mmu), as the real tables' do, and to
+// the simulated TLB below.
 extern "C" void vpmap_flush_tlb_all(struct vpmap *v)
 {
-    for (const auto &[va, m] : v->pages) {
-        v->flushes.push_back(va);
+    if (is_active(v)) {
+        mmu_load_root(v->root);
+        tlb.clear();
     }
 }
 
 extern "C" void vpmap_flush_tlb(struct vpmap *v, vaddr_t vaddr)
 {
-    v->flushes.push_back(pg_round_down(vaddr));
-    if (v == active) {
+    if (is_active(v)) {
+        mmu_invalidate_page(vaddr);
         tlb.erase(pg_round_down(vaddr));
     }
 }
@@ -385,6 +406,7 @@ extern "C" struct vpmap *vpmap_kernel(void)
 
 extern "C" void vpmap_load(struct vpmap *v)
 {
+    mmu_load_root(v->root);
     active = v;
     tlb.clear();
 }

@@ -7,7 +7,9 @@
 // It follows the interface's contract exactly, reference counts included
 // (pmem_inc_refcnt / pmem_dec_refcnt on the real pmem over the test arena),
 // and records what it was asked to do, so a test can assert exactly what the
-// kernel mapped, unmapped, made read-only, and which TLB entries it flushed.
+// kernel mapped, unmapped, made read-only, and which TLB entries it flushed
+// (through testing/fake_mmu, like the real tables). Permissions are held and
+// reported as x86_64 reports them: readable always (kernel/mm/memperm.h).
 // Its page-table pages are real pmem pages, as many as the real x86_64
 // tables would hold for the same mappings (a root, and a table per 512 GiB,
 // 1 GiB and 2 MiB span that maps a page), so that tables cost memory and are
@@ -45,7 +47,11 @@ const FakeMapping *fake_vpmap_find(struct vpmap *v, vaddr_t va);
 
 FakeVpmapCounters fake_vpmap_counters(struct vpmap *v);
 
-// Pages whose TLB entry v was asked to flush since the last call, in order.
+// Pages whose TLB entry was flushed while v was the active vpmap, since the
+// last call, in order. Flushes go where the real tables send theirs, to the
+// MMU (testing/fake_mmu.h: this is its record for v's root), and only v's
+// active time has any: an inactive vpmap has nothing cached, and flushing it
+// does nothing (arch/vpmap.h).
 std::vector<vaddr_t> fake_vpmap_take_flushes(struct vpmap *v);
 
 // Simulates running out of page-table pages: after `allowed` more

@@ -12,13 +12,10 @@
 //     new mapping; vpmap_load drops everything; a fault drops its entry.
 //  4. With flushes suppressed, the old translation survives: a stale read
 //     after unmap, a write through a mapping that is read-only now.
-//  5. Flushes are still recorded per vpmap, active or not (the existing API).
-//  6. vpmap_for_each_mapping visits the mappings in order.
-//  7. The contract on page-table pages (testing/vpmap_contract.h), which the
-//     real x86_64 tables' tests check too.
+//  5. arch/vpmap.h's contract (testing/vpmap_contract.h), which the real
+//     x86_64 tables' tests check too: instantiated here as Fake/VpmapContract.
 
 #include <cstring>
-#include <utility>
 #include <vector>
 
 #include "testing/fake_vpmap.h"
@@ -168,85 +165,26 @@ TEST_F(FakeTlbTest, WithoutFlushesTheOldTranslationSurvives)
     pmem_dec_refcnt(p);
 }
 
-TEST_F(FakeTlbTest, FlushesAreRecordedForInactiveVpmapsToo)
-{
-    struct vpmap *other;
-    ASSERT_EQ(vpmap_create(&other), ERR_OK);
-    paddr_t p;
-    ASSERT_EQ(pmem_alloc(&p), ERR_OK);
-    ASSERT_EQ(vpmap_map(other, kPage, p, 1, MEMPERM_URW), ERR_OK);
-    vpmap_set_perm(other, kPage, 1, MEMPERM_UR);
-    EXPECT_EQ(fake_vpmap_take_flushes(other), std::vector<vaddr_t>{kPage});
-    vpmap_destroy(other);
-}
+}  // namespace
 
-TEST_F(FakeTlbTest, ForEachMappingVisitsInOrder)
-{
-    paddr_t b = MapFilled(kPage + 3 * PAGE_SIZE, MEMPERM_UR, 0);
-    paddr_t a = MapFilled(kPage, MEMPERM_URX, 0);
-    std::vector<std::pair<vaddr_t, paddr_t>> seen;
-    vpmap_for_each_mapping(
-        v_,
-        [](void *ctx, vaddr_t va, paddr_t pa, memperm_t) {
-            static_cast<std::vector<std::pair<vaddr_t, paddr_t>> *>(ctx)->push_back({va, pa});
-        },
-        &seen);
-    EXPECT_EQ(seen,
-              (std::vector<std::pair<vaddr_t, paddr_t>>{{kPage, a}, {kPage + 3 * PAGE_SIZE, b}}));
-}
+namespace vpmap_contract {
 
-// --- Page-table pages (testing/vpmap_contract.h) ------------------------------
-
-// The fake as a page table, apart from its simulated CPU.
-class FakeVpmapTest : public PmemTest {
-  protected:
-    void SetUp() override
+// The fake: "active" is what vpmap_load made it; the kernel's vpmap is
+// active between tests.
+struct FakeVpmap {
+    static void Reset()
     {
-        PmemTest::SetUp();
         fake_vpmap_fail_after(-1);
-        ASSERT_EQ(vpmap_create(&v_), ERR_OK);
+        fake_vpmap_suppress_flushes(false);
+        vpmap_load(vpmap_kernel());
     }
-
-    void TearDown() override
+    static void Deactivate()
     {
-        vpmap_destroy(v_);
-        PmemTest::TearDown();
+        vpmap_load(vpmap_kernel());
     }
-
-    struct vpmap *v_ = nullptr;
 };
 
-TEST_F(FakeVpmapTest, TablePagesAreCountedAndComeFromPmem)
-{
-    vpmap_contract::TablePagesAreCountedAndComeFromPmem(v_);
-}
+INSTANTIATE_TYPED_TEST_SUITE_P(Fake, VpmapContract, FakeVpmap);
+INSTANTIATE_TYPED_TEST_SUITE_P(Fake, VpmapContractDeathTest, FakeVpmap);
 
-TEST_F(FakeVpmapTest, UnmappingTheLastPageUnderATableFreesIt)
-{
-    vpmap_contract::UnmappingTheLastPageUnderATableFreesIt(v_);
-}
-
-TEST_F(FakeVpmapTest, WidelySpreadPagesGiveTheirTablesBack)
-{
-    vpmap_contract::WidelySpreadPagesGiveTheirTablesBack(v_);
-}
-
-TEST_F(FakeVpmapTest, MapOutOfMemoryLeavesNoTableBehind)
-{
-    vpmap_contract::MapOutOfMemoryLeavesNoTableBehind(v_);
-}
-
-TEST_F(FakeVpmapTest, ReplaceSwapsThePageInPlace)
-{
-    vpmap_contract::ReplaceSwapsThePageInPlace(v_);
-}
-
-TEST_F(FakeVpmapTest, CowCopyOutOfMemoryLeavesNoTableBehind)
-{
-    struct vpmap *child;
-    ASSERT_EQ(vpmap_create(&child), ERR_OK);
-    vpmap_contract::CowCopyOutOfMemoryLeavesNoTableBehind(v_, child);
-    vpmap_destroy(child);
-}
-
-}  // namespace
+}  // namespace vpmap_contract

@@ -171,7 +171,7 @@ class VmFixture : public PmemTest {
         ASSERT_EQ(as_->heap->start, kHeapStart);
         ASSERT_EQ(as_->pages_mapped, kLoadedPages);
 
-        fake_set_current_as(as_);
+        Switch(as_);
         vm_global_stats = {};
         fake_vpmap_take_flushes(as_->vpmap);  // nothing a test did
     }
@@ -181,6 +181,7 @@ class VmFixture : public PmemTest {
         fake_vpmap_fail_after(-1);
         ReleasePmem();
         ExpectInvariants();
+        vpmap_load(vpmap_kernel());  // as exit does: no address space is active
         for (struct addrspace *as : spaces_) {
             as_destroy(as);
         }
@@ -310,7 +311,8 @@ class VmFixture : public PmemTest {
         return true;
     }
 
-    // The pages whose TLB entries as's page table flushed since the last call.
+    // The pages whose TLB entries as's page table flushed since the last
+    // call, while it was the active one (an inactive one needs no flush).
     static std::vector<vaddr_t> Flushes(struct addrspace *as)
     {
         return fake_vpmap_take_flushes(as->vpmap);
@@ -357,6 +359,7 @@ class VmFixture : public PmemTest {
         }
         if (as_current() == as) {
             fake_set_current_as(nullptr);
+            vpmap_load(vpmap_kernel());
         }
         if (as_ == as) {
             as_ = nullptr;
@@ -364,10 +367,12 @@ class VmFixture : public PmemTest {
         as_destroy(as);
     }
 
-    // The process owning `as` runs: faults (Touch) now happen in it.
+    // The process owning `as` runs: faults (Touch) now happen in it, and its
+    // page table is the active one (so its changes are flushed: Flushes).
     static void Switch(struct addrspace *as)
     {
         fake_set_current_as(as);
+        vpmap_load(as->vpmap);
     }
 
     // --- Memory pressure -------------------------------------------------
