@@ -71,7 +71,7 @@ void ExpectDemandZero(struct addrspace *as, vaddr_t va, memperm_t perm, size_t f
     const FakeMapping *m = fake_vpmap_find(as->vpmap, va);
     ASSERT_NE(m, nullptr) << Hex(va) << " is not mapped";
     EXPECT_EQ(m->perm, perm);
-    EXPECT_EQ(paddr_to_page(m->paddr)->refcount, 1);
+    EXPECT_EQ(pmem_refcount(m->paddr), 1);
     EXPECT_EQ(as->pages_mapped, fake_vpmap_mappings(as->vpmap).size());
     EXPECT_EQ(pmem_free_pages(), free_before - 1 - new_tables);
     EXPECT_TRUE(fake_vpmap_take_flushes(as->vpmap).empty()) << "nothing was mapped before";

@@ -132,14 +132,14 @@ TEST_F(UaccessTest, CopyoutIntoACopyOnWritePageCopiesExactlyThatPage)
     struct addrspace *child;
     ASSERT_EQ(as_copy(as_, FORK_COPY_ON_WRITE, &child), ERR_OK);
     paddr_t shared = fake_vpmap_find(as_->vpmap, kData)->paddr;
-    ASSERT_EQ(paddr_to_page(shared)->refcount, 2);
+    ASSERT_EQ(pmem_refcount(shared), 2);
 
     size_t free_before = pmem_free_pages();
     ASSERT_EQ(copyout(kData, "PARENT", 7), ERR_OK);
     EXPECT_EQ(pmem_free_pages(), free_before - 1) << "one page copied";
     EXPECT_EQ(as_->stats.cow_copies, 1u);
     EXPECT_NE(fake_vpmap_find(as_->vpmap, kData)->paddr, shared);
-    EXPECT_EQ(paddr_to_page(shared)->refcount, 1);
+    EXPECT_EQ(pmem_refcount(shared), 1);
     EXPECT_STREQ(static_cast<char *>(kmap_p2v(shared)), "parent") << "the child's copy is intact";
     EXPECT_EQ(fake_vpmap_find(as_->vpmap, kData + PAGE_SIZE)->perm, MEMPERM_UR)
         << "the other shared page was not touched";

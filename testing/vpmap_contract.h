@@ -125,7 +125,7 @@ inline paddr_t NewPage()
 
 inline int Refcount(paddr_t page)
 {
-    return paddr_to_page(page)->refcount;
+    return pmem_refcount(page);
 }
 
 // Takes every free page but `left`; returns what it took (for FreeAll).

@@ -159,7 +159,7 @@ TEST_F(VpmapTest, ReplaceFlushesTheOldTranslation)
     vpmap_replace(vpmap_, kUserBase, new_page, MEMPERM_URW);
     EXPECT_EQ(fake_mmu_take_invalidations(), std::vector<vaddr_t>{kUserBase});
     EXPECT_EQ(RawPte(kUserBase), new_page | PTE_PRESENT | PTE_USER | PTE_WRITABLE | PTE_NX);
-    EXPECT_EQ(paddr_to_page(old_page)->refcount, 0) << "its only reference was the mapping's";
+    EXPECT_EQ(pmem_refcount(old_page), 0) << "its only reference was the mapping's";
 }
 
 TEST_F(VpmapTest, CowCopyOfManyPagesFlushesTheWholeTlbOnce)

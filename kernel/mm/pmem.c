@@ -106,8 +106,6 @@ void pmem_dec_refcnt(paddr_t paddr)
 
 struct page *paddr_to_page(paddr_t paddr)
 {
-    // Pure arithmetic on what pmem_init fixed: no lock (the COW fault path
-    // calls this for every copy-on-write fault).
     return pmem_managed_page(paddr, "paddr_to_page");
 }
 

@@ -31,13 +31,6 @@
 extern "C" {
 #endif
 
-// One per physical page pmem manages. pmem's spinlock protects both fields;
-// outside pmem, read refcount only while holding a reference to the page.
-struct page {
-    int refcount;            // 0 while free; >= 1 while allocated
-    struct page *next_free;  // free-list link; meaningful only while free
-};
-
 // Allocates one page with reference count 1 and stores its physical address
 // in *paddr. The page's contents are unspecified: zero it (memset through
 // kmap_p2v) before anyone else can read it.
@@ -55,10 +48,6 @@ void pmem_inc_refcnt(paddr_t paddr);
 // Drops one reference; frees the page when the count reaches 0.
 // Panics if the page is already free.
 void pmem_dec_refcnt(paddr_t paddr);
-
-// The struct page of the page containing paddr. Panics if pmem does not
-// manage that address.
-struct page *paddr_to_page(paddr_t paddr);
 
 // The reference count of the page containing paddr: 0 when it is free.
 // Read under pmem's lock, but only a snapshot: it stays true only while

@@ -3,7 +3,7 @@
 // pmem's state, shared by the files that make up pmem: the allocator and
 // reference counts (pmem.c), the set-up from the boot memory map
 // (pmem_boot.c) and the checkers' view (pmem_census.c). Nothing outside
-// kernel/mm/pmem*.c includes this.
+// kernel/mm/pmem*.c includes this but white-box tests.
 
 #include <stddef.h>
 
@@ -24,6 +24,13 @@
 // refcount PAGE_UNMANAGED. paddr_to_page rejects them, so no caller ever sees
 // that value, and a managed page's count is never negative.
 #define PAGE_UNMANAGED (-1)
+
+// One per physical page pmem manages. pmem's spinlock protects both fields;
+// outside pmem, pmem_refcount reads the count.
+struct page {
+    int refcount;            // 0 while free; >= 1 while allocated
+    struct page *next_free;  // free-list link; meaningful only while free
+};
 
 struct pmem_state {
     // Set by pmem_init and constant afterwards: read without the lock.
@@ -48,3 +55,8 @@ struct page *pmem_managed_page(paddr_t paddr, const char *who);
 
 // Physical address of the page `page` describes.
 paddr_t pmem_page_paddr(const struct page *page);
+
+// The struct page of the page containing paddr, for white-box tests that
+// look at (or corrupt on purpose) pmem's books. Panics if pmem does not
+// manage that address.
+struct page *paddr_to_page(paddr_t paddr);

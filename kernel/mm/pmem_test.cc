@@ -48,6 +48,7 @@ extern "C" {
 #include "kernel/mm/pmem.h"
 #include "kernel/mm/pmem_boot.h"
 #include "kernel/mm/pmem_census.h"
+#include "kernel/mm/pmem_internal.h"
 }
 
 namespace {

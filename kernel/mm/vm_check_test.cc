@@ -41,6 +41,7 @@ extern "C" {
 #include "kernel/cmdline.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
+#include "kernel/mm/pmem_internal.h"
 #include "kernel/mm/vm.h"
 #include "kernel/mm/vm_check.h"
 #include "kernel/pgfault.h"
