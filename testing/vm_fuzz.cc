@@ -20,6 +20,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "testing/elf_builder.h"
 #include "testing/fake_current.h"
 #include "testing/fake_vpmap.h"
 #include "testing/pmem_arena.h"
@@ -28,6 +29,7 @@ extern "C" {
 #include "arch/kmap.h"
 #include "arch/page.h"
 #include "arch/vpmap.h"
+#include "kernel/exec.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/mm/pmem_boot.h"
@@ -568,51 +570,41 @@ class System {
         Trace("FAILURE (%s): %s", category.c_str(), message.c_str());
     }
 
-    // Builds an exec-like address space: code and loaded data mapped and
-    // filled, the rest left to demand-zero, the stack's top page mapped.
+    // The program file for a layout: its code, then its loaded data pages,
+    // each byte InitialByte's, after a page of ELF headers.
+    static std::vector<uint8_t> ProgramFile(const Layout &l)
+    {
+        uint64_t code_bytes = l.code_end - kCodeStart;
+        uint64_t loaded_bytes = l.loaded_end - l.data_start;
+        ElfImage img = ElfExecutable(kCodeStart, PAGE_SIZE + code_bytes + loaded_bytes);
+        img.SetPhdrs({
+            ElfSegment(ELF_PT_LOAD, ELF_PF_R | ELF_PF_X, kCodeStart, PAGE_SIZE, code_bytes,
+                       code_bytes),
+            ElfSegment(ELF_PT_LOAD, ELF_PF_R | ELF_PF_W, l.data_start, PAGE_SIZE + code_bytes,
+                       loaded_bytes, l.data_end - l.data_start),
+        });
+        std::vector<uint8_t> bytes = img.Bytes();
+        for (uint64_t i = 0; i < code_bytes; i++) {
+            bytes[PAGE_SIZE + i] = InitialByte(l, kCodeStart + i);
+        }
+        for (uint64_t i = 0; i < loaded_bytes; i++) {
+            bytes[PAGE_SIZE + code_bytes + i] = InitialByte(l, l.data_start + i);
+        }
+        return bytes;
+    }
+
+    // Builds the address space exec would for a layout, with exec's loader:
+    // code and loaded data mapped and filled, the rest left to demand-zero,
+    // the stack's top page mapped.
     static err_t Build(const Layout &l, struct addrspace **out)
     {
-        struct addrspace *as;
-        err_t err = as_create(&as);
-        if (err != ERR_OK) {
-            return err;
-        }
-        err = as_map_memregion(as, kCodeStart, l.code_end - kCodeStart, MEMPERM_URX, MEMREGION_CODE,
-                               nullptr);
+        std::vector<uint8_t> file = ProgramFile(l);
+        struct exec_image image;
+        err_t err = exec_load_image(file.data(), file.size(), 0, nullptr, &image);
         if (err == ERR_OK) {
-            err = as_map_memregion(as, l.data_start, l.data_end - l.data_start, MEMPERM_URW,
-                                   MEMREGION_DATA, nullptr);
+            *out = image.as;
         }
-        if (err == ERR_OK) {
-            err = as_map_heap(as, l.heap_start);
-        }
-        if (err == ERR_OK) {
-            err = as_map_stack(as);
-        }
-        for (vaddr_t va = kCodeStart; err == ERR_OK && va < l.loaded_end; va += PAGE_SIZE) {
-            if (va >= l.code_end && va < l.data_start) {
-                continue;
-            }
-            err = as_map_zero_page(as, va);
-            if (err == ERR_OK) {
-                paddr_t pa;
-                err_t found = vpmap_lookup_vaddr(as->vpmap, va, &pa, nullptr);
-                if (found != ERR_OK) {
-                    err = found;
-                    break;
-                }
-                uint8_t *bytes = static_cast<uint8_t *>(kmap_p2v(pa));
-                for (size_t i = 0; i < PAGE_SIZE; i++) {
-                    bytes[i] = InitialByte(l, va + i);
-                }
-            }
-        }
-        if (err != ERR_OK) {
-            as_destroy(as);
-            return err;
-        }
-        *out = as;
-        return ERR_OK;
+        return err;
     }
 
     // Whether running out of memory is a fair excuse for an operation that
