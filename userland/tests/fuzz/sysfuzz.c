@@ -66,7 +66,7 @@
 #define STACK_LO       (USER_TOP - 10ull * PAGE)  // USTACK_PAGES pages of stack below it
 #define HEAP_LIMIT     (STACK_LO - PAGE)          // the heap may not cover the stack's guard page
 #define OVERFLOW_REACH (256ull * 1024)            // STACK_OVERFLOW_REACH, kernel/pgfault.h
-#define CHUNK          512ull                     // SYS_FILE_CHUNK, kernel/sys_file.h
+#define CHUNK          512ull                     // SYS_FILE_CHUNK, kernel/file_io.h
 #define PIPE_CAPACITY  4096                       // PIPE_SIZE, kernel/pipe.h
 #define KERNEL_HALF    0xffff800000000000ull
 #define KERNEL_TEXT    0xffffffff80000000ull
