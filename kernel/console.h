@@ -13,10 +13,14 @@
 //  - read blocks until a line is finished (or a Ctrl-D at the start of a
 //    line) and returns at most that line: its bytes up to n, '\n' included;
 //    0 for a Ctrl-D at the start of a line (end of file). Readers share the
-//    one input: each line goes to whoever reads it first.
+//    one input: each line goes to whoever reads it first. A reader killed
+//    while it waits gets ERR_KILLED.
 //  - write sends every byte to the device (console_putc, which polls the
-//    UART) and returns n. Writes are not serialized with each other or with
-//    kprintf: concurrent writers' bytes may interleave.
+//    UART) and returns n. It never waits for anything but the device, so
+//    it takes no notice of kills: the write system call looks for one
+//    between its steps of SYS_FILE_CHUNK bytes (kernel/file_io.h). Writes
+//    are not serialized with each other or with kprintf: concurrent
+//    writers' bytes may interleave.
 //  - stat reports FILE_TYPE_CONSOLE, size 0.
 //  - every open returns a new struct file; all of them share the input.
 //

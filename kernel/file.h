@@ -24,12 +24,20 @@ extern "C" {
 
 struct file;
 
+// Kills: the system calls call read and write with at most SYS_FILE_CHUNK
+// bytes (kernel/file_io.h) and look for a kill between calls, so a kill
+// ends a long read or write within one call. An operation must therefore do
+// work bounded by n, and any wait in it must give up once the caller is
+// killed (thread_killed, kernel/sched.h): a read with ERR_KILLED, a write
+// with the count written so far, or ERR_KILLED when that is 0.
 struct file_ops {
     // Reads up to n bytes into buf. Blocks until at least one byte is there
-    // or the end is reached. Returns the count (0: end of file) or an err_t.
+    // or the end is reached. Returns the count (0: end of file) or an err_t
+    // (ERR_KILLED: killed while it waited).
     int64_t (*read)(struct file *file, void *buf, size_t n);
     // Writes up to n bytes from buf; blocks until some can be written.
-    // Returns the count or an err_t (ERR_PIPE: a pipe nobody reads).
+    // Returns the count or an err_t (ERR_PIPE: a pipe nobody reads;
+    // ERR_KILLED: killed while it waited, nothing written).
     int64_t (*write)(struct file *file, const void *buf, size_t n);
     void (*stat)(struct file *file, struct osv_stat *st);
     // The last reference is gone: free what the file holds.

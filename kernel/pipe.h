@@ -9,6 +9,9 @@
 // write end is closed. A write blocks while the pipe is full and the read end
 // is open, and returns once all n bytes are in; if the read end closes
 // first it returns the count written so far, or ERR_PIPE if that is 0.
+// A reader or writer killed while it waits gives up: a read returns
+// ERR_KILLED, a write the count written so far, or ERR_KILLED if that is 0
+// (what it wrote stays in the pipe for the reader).
 // Closing an end (its file's last reference going away) wakes whoever waits
 // at the other end. A file that dup or fork shares counts as one end: the
 // end closes when the last descriptor for it does.

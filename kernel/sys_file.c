@@ -2,13 +2,14 @@
 
 #include "kernel/sys_file.h"
 
-#include "kernel/addr.h"
 #include "kernel/err.h"
 #include "kernel/fdtable.h"
 #include "kernel/file.h"
+#include "kernel/file_io.h"
 #include "kernel/initrd_file.h"
 #include "kernel/panic.h"
 #include "kernel/pipe.h"
+#include "kernel/sched.h"
 #include "kernel/syscall_abi.h"
 #include "kernel/uaccess.h"
 
@@ -32,11 +33,6 @@ static err_t file_arg(uint64_t raw, struct file **file)
         return err;
     }
     return fdtable_get(fdtable_current(), fd, file);
-}
-
-static size_t min_size(uint64_t a, size_t b)
-{
-    return a < b ? (size_t)a : b;
 }
 
 int64_t sys_open(const struct syscall_args *args)
@@ -63,32 +59,6 @@ int64_t sys_open(const struct syscall_args *args)
     return fd;
 }
 
-// read's work once the file is known; the caller holds a reference.
-static int64_t read_to_user(struct file *file, vaddr_t buf, uint64_t count)
-{
-    size_t n = min_size(count, SYS_FILE_CHUNK);
-    char bounce[SYS_FILE_CHUNK];
-    if (!file->readable || n == 0) {
-        return file_read(file, bounce, 0);  // ERR_BADF, or 0
-    }
-    // The check of buf (see sys_file.h): in and out again, unchanged.
-    err_t err = copyin(bounce, buf, n);
-    if (err == ERR_OK) {
-        err = copyout(buf, bounce, n);
-    }
-    if (err != ERR_OK) {
-        return err;
-    }
-    int64_t got = file_read(file, bounce, n);
-    if (got > 0) {
-        err = copyout(buf, bounce, (size_t)got);
-        if (err != ERR_OK) {
-            return err;  // cannot happen after the check; the bytes are lost if it does
-        }
-    }
-    return got;
-}
-
 int64_t sys_read(const struct syscall_args *args)
 {
     struct file *file;
@@ -97,39 +67,9 @@ int64_t sys_read(const struct syscall_args *args)
         return err;
     }
     file_get(file);
-    int64_t result = read_to_user(file, args->arg[1], args->arg[2]);
+    int64_t result = file_read_to_user(file, args->arg[1], args->arg[2]);
     file_put(file);
     return result;
-}
-
-// write's work once the file is known; the caller holds a reference.
-static int64_t write_from_user(struct file *file, vaddr_t buf, uint64_t count)
-{
-    uint64_t n = count > INT64_MAX ? INT64_MAX : count;
-    char bounce[SYS_FILE_CHUNK];
-    if (!file->writable || n == 0) {
-        return file_write(file, bounce, 0);  // ERR_BADF, or 0
-    }
-    uint64_t done = 0;
-    int64_t failure = ERR_OK;
-    while (done < n) {
-        size_t chunk = min_size(n - done, SYS_FILE_CHUNK);
-        err_t err = copyin(bounce, buf + done, chunk);
-        if (err != ERR_OK) {
-            failure = err;
-            break;
-        }
-        int64_t wrote = file_write(file, bounce, chunk);
-        if (wrote < 0) {
-            failure = wrote;
-            break;
-        }
-        done += (uint64_t)wrote;
-        if ((size_t)wrote < chunk) {
-            break;  // a pipe whose reader left: the next step would be ERR_PIPE
-        }
-    }
-    return done > 0 ? (int64_t)done : failure;
 }
 
 int64_t sys_write(const struct syscall_args *args)
@@ -140,7 +80,7 @@ int64_t sys_write(const struct syscall_args *args)
         return err;
     }
     file_get(file);
-    int64_t result = write_from_user(file, args->arg[1], args->arg[2]);
+    int64_t result = file_write_from_user(file, args->arg[1], args->arg[2], thread_killed);
     file_put(file);
     return result;
 }

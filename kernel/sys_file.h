@@ -13,22 +13,24 @@
 //    (kernel/uaccess.h); a bad one is ERR_FAULT, never a kernel fault.
 //    ERR_NOMEM where serving a lazy or copy-on-write page needs memory.
 //  - Data moves through a bounce buffer of SYS_FILE_CHUNK bytes on the
-//    kernel stack: a count is never allocated, and any count is safe (it is
-//    a uint64_t; a "negative" one is just huge).
+//    kernel stack (kernel/file_io.h): a count is never allocated, and any
+//    count is safe (it is a uint64_t; a "negative" one is just huge).
+//  - Every call does a bounded amount of work once its process is killed:
+//    read is one step and its waits give up, write stops between steps
+//    (see write below), the others copy at most a fixed number of bytes.
+//    The process then ends on its way back to user mode.
 //  - The handlers act on the calling process's table (fdtable_current) and
 //    may sleep (pipes, the console). While one sleeps its file holds an
 //    extra reference, so a concurrent close cannot free it.
 
 #include <stdint.h>
 
+#include "kernel/file_io.h"
 #include "kernel/syscall.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-// Bytes one read returns at most, and one step of a write.
-#define SYS_FILE_CHUNK 512
 
 // open(const char *path, int flags): the lowest free descriptor for the
 // initrd file or directory at path (kernel/initrd_file.h). ERR_INVAL unless
@@ -40,25 +42,23 @@ int64_t sys_open(const struct syscall_args *args);
 // read(int fd, void *buf, uint64_t n): reads once from the file, at most
 // min(n, SYS_FILE_CHUNK) bytes, and returns the count (0: end of file). A
 // short count is normal: callers loop. ERR_BADF (not open, or not open for
-// reading). n == 0 returns 0 without touching buf.
-//
-// A bad buf is ERR_FAULT, and nothing is taken from the file: before
-// reading, the handler copies the first min(n, SYS_FILE_CHUNK) bytes of buf
-// in and back out unchanged, which proves them writable and makes their
-// pages present and private (lazy and copy-on-write pages are served then).
-// Bytes taken from a pipe or the console are consumed for good, so they
-// must not be read into a buffer that turns out bad; after the check
-// nothing can take buf's pages away from a process blocked in read (one
-// thread per process), so the final copy succeeds.
+// reading). n == 0 returns 0 without touching buf. A bad buf is ERR_FAULT,
+// and then nothing is taken from the file (file_read_to_user in
+// kernel/file_io.h says how). ERR_KILLED when the process is killed while
+// the read waits (only the kernel sees it: the process ends).
 int64_t sys_read(const struct syscall_args *args);
 
 // write(int fd, const void *buf, uint64_t n): writes all n bytes, in steps of
 // SYS_FILE_CHUNK, and returns n. Stops early, returning the count written so
-// far, when the file takes less than a step (a pipe whose reader has gone)
-// or fails, or buf turns bad part way through; if nothing was written it
-// returns the error instead: ERR_BADF (not open, or not open for writing),
-// ERR_FAULT, ERR_PIPE. n above INT64_MAX is taken as INT64_MAX (the count
-// must fit the result; no user buffer is that large anyway).
+// far, when the process is killed (no step starts after the kill), when the
+// file takes less than a step (a pipe whose reader has gone) or fails, or
+// when buf turns bad part way through; if nothing was written it returns
+// the reason instead: ERR_KILLED, ERR_BADF (not open, or not open for
+// writing), ERR_FAULT, ERR_PIPE. A killed writer's result is seen only by
+// the kernel (the process ends before it returns to user mode); what it
+// wrote before the kill stays written (a pipe's reader gets it). n above
+// INT64_MAX is taken as INT64_MAX (the count must fit the result; no user
+// buffer is that large anyway). See file_write_from_user (kernel/file_io.h).
 int64_t sys_write(const struct syscall_args *args);
 
 // close(int fd): 0. ERR_BADF.

@@ -8,6 +8,16 @@
 // for %rax: >= 0 on success, a negative err_t on failure. Handlers treat
 // every pointer argument as a user address (vaddr_t) and go through
 // kernel/uaccess.h; an unknown number returns ERR_NOSYS.
+//
+// Kills: kill() marks the process, and it ends on its next return to user
+// mode (kernel/proc.h), so a handler must stop soon after a kill. A wait
+// gives up when its thread is killed (the waits of kernel/sched.h that a
+// kill interrupts, pipes, the console); a loop whose length the user
+// chooses looks at thread_killed() between steps of bounded work and stops
+// (write, kernel/file_io.h). Other work needs no check when a kernel
+// constant bounds it (exec's path and arguments: PATH_MAX_BYTES,
+// EXEC_MAX_ARGS, EXEC_MAX_ARG_BYTES; read's one step) or the process's
+// own pages do (fork, exit, sbrk's shrinking, exec's loading).
 
 #include <stdint.h>
 

@@ -67,7 +67,7 @@
 #define USER_TOP      USTACK_UPPERBOUND
 #define STACK_LO      (USER_TOP - USTACK_PAGES * PAGE)
 #define HEAP_LIMIT    (STACK_LO - USTACK_GUARD_PAGES * PAGE)
-#define CHUNK         512ull  // SYS_FILE_CHUNK, kernel/sys_file.h
+#define CHUNK         512ull  // SYS_FILE_CHUNK, kernel/file_io.h
 #define PIPE_CAPACITY 4096    // PIPE_SIZE, kernel/pipe.h
 #define KERNEL_HALF   0xffff800000000000ull
 #define KERNEL_TEXT   0xffffffff80000000ull
@@ -1962,6 +1962,14 @@ static void op_transfer(void)
 // A child busy in the kernel (forking and reaping, exec, pipes), killed at
 // a random moment: whatever it was doing is cut short and undone. Its own
 // children may be left to init.
+//
+// The child first closes every descriptor it has from the worker (all but
+// DIAG_FD). It is reaped before the op ends, but what it starts could
+// otherwise reach the worker's pipes, whose contents and open ends the
+// model keeps as if the worker alone held them: the program it execs
+// (sysfuzz again, which prints its usage on fd 2, into whatever pipe that
+// is), and its children orphaned to init, which live on for a moment after
+// the op with copies of every end.
 static void op_busy(void)
 {
     int what = (int)below(3);
@@ -1969,6 +1977,7 @@ static void op_busy(void)
                                         "a child making pipes, killed"};
     int pid = fork_checked(notes[what]);
     if (pid == 0) {
+        close_all_but(-1);
         char *argv[] = {"sysfuzz", "busy", NULL};
         for (int i = 0; i < 200; i++) {
             if (what == 0) {
