@@ -14,6 +14,9 @@
 #   --memory=SIZE       guest RAM, QEMU syntax (default 128M)
 #   --timeout=SECONDS   test mode: wall-clock limit (default 60)
 #   --expect=TEXT       test mode: a line containing TEXT must appear
+#   --expect-file=FILE  test mode: every line of FILE (but empty ones and '#'
+#                       comments) is an --expect, in order, where this option
+#                       stands among the --expect options
 #                       (in the serial log, or in the symbolized backtraces
 #                       that follow it: see --elf)
 #   --expect-exit=N     test mode: QEMU's expected exit status (default 33)
@@ -54,6 +57,19 @@ die() {
     exit 2
 }
 
+# --expect-file: each line is an --expect text, in order; empty lines and
+# lines starting with '#' are left out.
+read_expect_file() {
+    [ -r "$1" ] || die "expected-lines file '$1' not found"
+    local line
+    while IFS= read -r line || [ -n "$line" ]; do
+        case "$line" in
+        '' | '#'*) ;;
+        *) expects+=("$line") ;;
+        esac
+    done <"$1"
+}
+
 image=
 initrd=
 cmdline=
@@ -76,6 +92,7 @@ while [ $# -gt 0 ]; do
     --memory=*) memory=${1#*=} ;;
     --timeout=*) timeout=${1#*=} ;;
     --expect=*) expects+=("${1#*=}") ;;
+    --expect-file=*) read_expect_file "${1#*=}" ;;
     --expect-exit=*) expect_exit=${1#*=} ;;
     --input=*) input=${1#*=} ;;
     --interactive) interactive=1 ;;
