@@ -81,7 +81,7 @@ static bool start_init(const struct boot_info *info)
     }
     const char *fork_mode = cmdline_get("fork");
     if (fork_mode != NULL && strcmp(fork_mode, "eager") == 0) {
-        proc_fork_mode = FORK_EAGER_COPY;
+        proc_fork_eagerly = true;
         kprintf("osv: fork copies every page (fork=eager)\n");
     }
     const char *argv[EXEC_MAX_ARGS];

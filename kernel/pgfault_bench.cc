@@ -79,7 +79,7 @@ void BM_CowCopyFault(benchmark::State &state)
             if (child != nullptr) {
                 as_destroy(child);
             }
-            (void)as_copy(p.as, FORK_COPY_ON_WRITE, &child);
+            (void)as_copy(p.as, &child);
             state.ResumeTiming();
         }
         vaddr_t va = kHeap + (i++ % kPages) * PAGE_SIZE;
@@ -106,7 +106,7 @@ void BM_CowReuseFault(benchmark::State &state)
         if (i % kPages == 0) {
             state.PauseTiming();
             struct addrspace *child;
-            (void)as_copy(p.as, FORK_COPY_ON_WRITE, &child);
+            (void)as_copy(p.as, &child);
             as_destroy(child);  // every page shared read-only, refcount back to 1
             state.ResumeTiming();
         }

@@ -73,12 +73,12 @@ int main()
 
     DemandZeroFaults(as);
     struct addrspace *child;
-    if (as_copy(as, FORK_COPY_ON_WRITE, &child) != ERR_OK) {
+    if (as_copy(as, &child) != ERR_OK) {
         return 1;
     }
     CowCopyFaults(as);  // the child still shares every page: each write copies
     as_destroy(child);
-    if (as_copy(as, FORK_COPY_ON_WRITE, &child) != ERR_OK) {
+    if (as_copy(as, &child) != ERR_OK) {
         return 1;
     }
     as_destroy(child);  // all pages read-only again, but nobody else shares them

@@ -339,7 +339,7 @@ TEST_F(PgfaultTest, WriteAfterTheOtherSharerCopiedReusesThePageInPlace)
 
 TEST_F(PgfaultTest, AfterEagerForkWritesNeedNoFault)
 {
-    struct addrspace *child = Fork(as_, FORK_EAGER_COPY);
+    struct addrspace *child = Fork(as_, kEager);
     Switch(child);
 
     EXPECT_EQ(Touch(kDataStart, kWrite), kNoFault);

@@ -6,12 +6,13 @@
 #include "kernel/exec.h"
 #include "kernel/kprintf.h"
 #include "kernel/lib/string.h"
+#include "kernel/mm/vm_eager.h"
 #include "kernel/panic.h"
 #include "kernel/pid.h"
 #include "kernel/sched.h"
 #include "kernel/sync/spinlock.h"
 
-enum fork_mode proc_fork_mode = FORK_COPY_ON_WRITE;
+bool proc_fork_eagerly;
 
 static struct spinlock proc_lock = SPINLOCK_INIT("proc");
 static struct proc procs[PROC_MAX];  // guarded by proc_lock
@@ -181,7 +182,8 @@ err_t proc_fork(int *child_pid)
         return err;
     }
     memcpy(child->name, parent->name, sizeof(child->name));
-    err = as_copy(parent->as, proc_fork_mode, &child->as);
+    err =
+        proc_fork_eagerly ? as_copy_eager(parent->as, &child->as) : as_copy(parent->as, &child->as);
     if (err == ERR_OK) {
         err = create_thread(child);
         if (err != ERR_OK) {

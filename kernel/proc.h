@@ -61,9 +61,10 @@ struct proc {
     struct fdtable files;
 };
 
-// How fork copies memory: copy-on-write unless the kernel command line says
-// fork=eager (for benchmarks: a fork without copy-on-write, in the same kernel).
-extern enum fork_mode proc_fork_mode;
+// Whether fork copies every page at once (kernel/mm/vm_eager.h) instead of
+// sharing them copy-on-write: the kernel command line's fork=eager sets it,
+// for benchmarks that compare the two in the same kernel.
+extern bool proc_fork_eagerly;
 
 // Starts init, pid 1, running the initrd program `path` with argv (argc
 // strings) and the console as descriptors 0, 1 and 2. ERR_NOENT, ERR_NOEXEC,

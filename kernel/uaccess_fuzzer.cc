@@ -386,7 +386,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Model child_model;
     uint64_t shape = in.Take(1);
     if (shape & 1) {
-        if (as_copy(parent, FORK_COPY_ON_WRITE, &child) != ERR_OK) {
+        if (as_copy(parent, &child) != ERR_OK) {
             std::abort();
         }
         child_model = parent_model;

@@ -130,7 +130,7 @@ TEST_F(UaccessTest, CopyoutIntoACopyOnWritePageCopiesExactlyThatPage)
 {
     ASSERT_EQ(copyout(kData, "parent", 7), ERR_OK);
     struct addrspace *child;
-    ASSERT_EQ(as_copy(as_, FORK_COPY_ON_WRITE, &child), ERR_OK);
+    ASSERT_EQ(as_copy(as_, &child), ERR_OK);
     paddr_t shared = fake_vpmap_find(as_->vpmap, kData)->paddr;
     ASSERT_EQ(pmem_refcount(shared), 2);
 

@@ -57,6 +57,7 @@ extern "C" {
 #include "kernel/mm/pmem.h"
 #include "kernel/mm/vm.h"
 #include "kernel/mm/vm_check.h"
+#include "kernel/mm/vm_eager.h"
 #include "kernel/pgfault.h"
 }
 
@@ -325,12 +326,16 @@ class VmFixture : public PmemTest {
 
     // --- Processes -------------------------------------------------------
 
+    // How Fork copies the parent.
+    enum ForkKind { kCopyOnWrite, kEager };
+
     // fork: a copy of `parent` (checked to succeed), destroyed in TearDown
     // unless the test calls Exit. The parent's flushes are left for the test.
-    struct addrspace *Fork(struct addrspace *parent, enum fork_mode mode = FORK_COPY_ON_WRITE)
+    // kEager is the fork of kernel/mm/vm_eager.h (every page copied now).
+    struct addrspace *Fork(struct addrspace *parent, ForkKind kind = kCopyOnWrite)
     {
         struct addrspace *child = nullptr;
-        EXPECT_EQ(as_copy(parent, mode, &child), ERR_OK);
+        EXPECT_EQ(kind == kEager ? as_copy_eager(parent, &child) : as_copy(parent, &child), ERR_OK);
         if (child != nullptr) {
             spaces_.push_back(child);
         }

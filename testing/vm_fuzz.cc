@@ -35,6 +35,7 @@ extern "C" {
 #include "kernel/mm/pmem_boot.h"
 #include "kernel/mm/vm.h"
 #include "kernel/mm/vm_check.h"
+#include "kernel/mm/vm_eager.h"
 #include "kernel/pgfault.h"
 }
 
@@ -790,19 +791,18 @@ class System {
         }
         SwitchTo(index);
         Proc &parent = procs_[index];
-        enum fork_mode mode = op.a % 10 == 0 ? FORK_EAGER_COPY : FORK_COPY_ON_WRITE;
+        bool eager = op.a % 10 == 0;  // kernel/mm/vm_eager.h
         size_t free_before = pmem_free_pages();
         size_t mapped = parent.as->pages_mapped;
         // The child maps the same pages, so it needs as many table pages.
         size_t tables = vpmap_table_pages(parent.as->vpmap);
         struct addrspace *child = nullptr;
-        err_t err = as_copy(parent.as, mode, &child);
+        err_t err = eager ? as_copy_eager(parent.as, &child) : as_copy(parent.as, &child);
         if (err != ERR_OK) {
-            Trace("P%u fork (%s) failed: %s", parent.id,
-                  mode == FORK_EAGER_COPY ? "eager" : "copy-on-write", err_name(err));
+            Trace("P%u fork (%s) failed: %s", parent.id, eager ? "eager" : "copy-on-write",
+                  err_name(err));
             stats_.forks_failed++;
-            if (err != ERR_NOMEM ||
-                !MayRunOut(free_before, tables + (mode == FORK_EAGER_COPY ? mapped : 0))) {
+            if (err != ERR_NOMEM || !MayRunOut(free_before, tables + (eager ? mapped : 0))) {
                 Fail("fork", Printf("P%u fork failed with %s, with %zu pages free and %s",
                                     parent.id, err_name(err), free_before,
                                     armed_ ? "page tables failing" : "page tables working"));
@@ -811,8 +811,7 @@ class System {
         }
         stats_.forks++;
         Proc p{next_id_++, child, parent.layout, parent.brk, parent.bytes, parent.written};
-        Trace("P%u forks (%s): P%u", parent.id, mode == FORK_EAGER_COPY ? "eager" : "copy-on-write",
-              p.id);
+        Trace("P%u forks (%s): P%u", parent.id, eager ? "eager" : "copy-on-write", p.id);
         procs_.push_back(std::move(p));
     }
 

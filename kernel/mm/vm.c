@@ -278,25 +278,7 @@ err_t as_sbrk(struct addrspace *as, int64_t increment, vaddr_t *old_brk)
     return ERR_OK;
 }
 
-// An eager fork's copy: a walk over src's mappings gives each page of a
-// region a private copy in dst. Walking the mappings, not the regions'
-// pages, keeps a fork of a huge sparse heap as cheap as its mapped pages.
-struct eager_copy {
-    struct addrspace *dst;
-    err_t err;  // the first error; the rest of the walk does nothing
-};
-
-static void copy_page_eagerly(void *ctx, vaddr_t va, paddr_t from, memperm_t perm)
-{
-    (void)perm;  // the copy gets its region's permission
-    struct eager_copy *c = ctx;
-    if (c->err != ERR_OK || as_find_memregion(c->dst, va) == NULL) {
-        return;
-    }
-    c->err = as_map_page(c->dst, va, kmap_p2v(from), PAGE_SIZE);
-}
-
-err_t as_copy(struct addrspace *src, enum fork_mode mode, struct addrspace **out)
+err_t as_copy_layout(struct addrspace *src, struct addrspace **out)
 {
     struct addrspace *dst;
     err_t err = as_create(&dst);
@@ -307,37 +289,38 @@ err_t as_copy(struct addrspace *src, enum fork_mode mode, struct addrspace **out
         struct memregion *copy;
         err = as_map_memregion(dst, r->start, r->end - r->start, r->perm, r->kind, &copy);
         if (err != ERR_OK) {
-            break;
+            as_destroy(dst);
+            return err;
         }
         if (r == src->heap) {
             dst->heap = copy;
         } else if (r == src->stack) {
             dst->stack = copy;
         }
-        if (mode == FORK_COPY_ON_WRITE) {
-            // Writable pages become read-only on both sides until written.
-            memperm_t shared = (r->perm & MEMPERM_WRITE) ? memperm_read_only(r->perm) : r->perm;
-            err = vpmap_cow_copy(dst->vpmap, src->vpmap, r->start, pages_in(r->start, r->end),
-                                 shared);
-            if (err != ERR_OK) {
-                break;
-            }
-        }
-    }
-    if (err == ERR_OK && mode == FORK_EAGER_COPY) {
-        struct eager_copy copy = {.dst = dst, .err = ERR_OK};
-        vpmap_for_each_mapping(src->vpmap, copy_page_eagerly, &copy);
-        err = copy.err;
-    }
-    if (err != ERR_OK) {
-        as_destroy(dst);  // drops every reference the child took
-        return err;
     }
     dst->brk = src->brk;
-    if (mode == FORK_COPY_ON_WRITE) {
-        dst->pages_mapped = src->pages_mapped;
-        vm_global_stats.pages_shared += src->pages_mapped;
+    *out = dst;
+    return ERR_OK;
+}
+
+err_t as_copy(struct addrspace *src, struct addrspace **out)
+{
+    struct addrspace *dst;
+    err_t err = as_copy_layout(src, &dst);
+    if (err != ERR_OK) {
+        return err;
     }
+    for (struct memregion *r = src->regions; r != NULL; r = r->next) {
+        // Writable pages become read-only on both sides until written.
+        memperm_t shared = (r->perm & MEMPERM_WRITE) ? memperm_read_only(r->perm) : r->perm;
+        err = vpmap_cow_copy(dst->vpmap, src->vpmap, r->start, pages_in(r->start, r->end), shared);
+        if (err != ERR_OK) {
+            as_destroy(dst);  // drops every reference the child took
+            return err;
+        }
+    }
+    dst->pages_mapped = src->pages_mapped;
+    vm_global_stats.pages_shared += src->pages_mapped;
     *out = dst;
     return ERR_OK;
 }

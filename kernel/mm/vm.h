@@ -98,12 +98,6 @@ struct addrspace {
     struct addrspace *live_next;
 };
 
-// How fork copies memory.
-enum fork_mode {
-    FORK_COPY_ON_WRITE,  // share every page; copy on the first write
-    FORK_EAGER_COPY,     // copy every mapped page now (for comparison)
-};
-
 // Counts summed over every address space since boot.
 extern struct vm_stats vm_global_stats;
 
@@ -167,15 +161,20 @@ err_t memregion_extend(struct memregion *r, vaddr_t new_end) MUST_CHECK;
 // half.
 err_t as_sbrk(struct addrspace *as, int64_t increment, vaddr_t *old_brk) MUST_CHECK;
 
-// fork: creates *out with the same regions as src. FORK_COPY_ON_WRITE shares
-// every mapped page: pages of writable regions become read-only in both
-// (copy-on-write), pages of read-only regions are shared as they are; each
-// shared page gains a reference. FORK_EAGER_COPY copies every mapped page.
-// ERR_NOMEM when memory for tables, regions or copies runs out: then
+// Creates *out with src's regions (the heap and the stack among them) and
+// break, mapping nothing: what every kind of fork starts from. ERR_NOMEM,
+// with nothing left behind.
+err_t as_copy_layout(struct addrspace *src, struct addrspace **out) MUST_CHECK;
+
+// fork: creates *out with the same regions as src, sharing every mapped
+// page: pages of writable regions become read-only in both (copy-on-write),
+// pages of read-only regions are shared as they are; each shared page gains
+// a reference. ERR_NOMEM when memory for tables or regions runs out: then
 // everything taken for the child is released, and src is unchanged except
 // that some of its writable pages may now be mapped read-only, which its
-// next write to each resolves in place.
-err_t as_copy(struct addrspace *src, enum fork_mode mode, struct addrspace **out) MUST_CHECK;
+// next write to each resolves in place. (kernel/mm/vm_eager.h has a fork
+// that copies every page at once, for comparison.)
+err_t as_copy(struct addrspace *src, struct addrspace **out) MUST_CHECK;
 
 // Maps a fresh page at the page containing addr, which must lie in a region
 // of `as` and not be mapped yet, with the region's permission. The page's

@@ -103,7 +103,7 @@ class VmCheckTest : public PmemTest {
     struct addrspace *Fork(struct addrspace *parent)
     {
         struct addrspace *child = nullptr;
-        EXPECT_EQ(as_copy(parent, FORK_COPY_ON_WRITE, &child), ERR_OK);
+        EXPECT_EQ(as_copy(parent, &child), ERR_OK);
         spaces_.push_back(child);
         return child;
     }

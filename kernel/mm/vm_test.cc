@@ -674,7 +674,7 @@ TEST_F(VmTest, EagerForkCopiesEveryPage)
 {
     size_t free_before = pmem_free_pages();
 
-    struct addrspace *child = Fork(as_, FORK_EAGER_COPY);
+    struct addrspace *child = Fork(as_, kEager);
 
     ASSERT_EQ(MappedPages(child), kLoadedPages);
     for (const auto &[va, m] : fake_vpmap_mappings(as_->vpmap)) {
@@ -704,7 +704,7 @@ TEST_F(VmTest, ForkOutOfPageTablesAtAnyPointReleasesEverything)
         SCOPED_TRACE("page-table operations allowed: " + std::to_string(allowed));
         fake_vpmap_fail_after(allowed);
         struct addrspace *child = nullptr;
-        err_t err = as_copy(as_, FORK_COPY_ON_WRITE, &child);
+        err_t err = as_copy(as_, &child);
         fake_vpmap_fail_after(-1);
         if (err == ERR_OK) {
             as_destroy(child);
@@ -729,7 +729,7 @@ TEST_F(VmTest, AfterAFailedForkTheParentWritesItsPagesInPlace)
     // Fail at the very last page: everything before it was made read-only.
     fake_vpmap_fail_after(static_cast<int>(kLoadedPages));
     struct addrspace *child = nullptr;
-    ASSERT_EQ(as_copy(as_, FORK_COPY_ON_WRITE, &child), ERR_NOMEM);
+    ASSERT_EQ(as_copy(as_, &child), ERR_NOMEM);
     fake_vpmap_fail_after(-1);
     paddr_t data = Frame(as_, kDataStart);
     size_t free_before = pmem_free_pages();
@@ -751,7 +751,7 @@ TEST_F(VmTest, EagerForkOutOfMemoryAtAnyPointReleasesEverything)
         SCOPED_TRACE("free pages left: " + std::to_string(left));
         ExhaustPmem(left);
         struct addrspace *child = nullptr;
-        err_t err = as_copy(as_, FORK_EAGER_COPY, &child);
+        err_t err = as_copy_eager(as_, &child);
         EXPECT_EQ(pmem_free_pages(),
                   err == ERR_OK ? left - kLoadedPages - vpmap_table_pages(child->vpmap) : left);
         ReleasePmem();
