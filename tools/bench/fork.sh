@@ -3,7 +3,7 @@
 # under the same QEMU command line, alternately, runs forkbench
 # (userland/bench/forkbench.c) in each and prints one table: every figure
 # for the three systems, the ratios osv/Linux and eager/COW, and whether
-# osv meets the targets of issue 8.
+# osv meets its performance targets (README, "Performance").
 #
 #   bazel run //tools/bench:fork [-- FLAGS]
 #

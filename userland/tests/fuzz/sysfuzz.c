@@ -1,4 +1,4 @@
-// sysfuzz: a seeded system call fuzzer (issue 9, item 5).
+// sysfuzz: a seeded system call fuzzer.
 //
 //   sysfuzz SEED ROUNDS [FIRST [trace]]
 //
