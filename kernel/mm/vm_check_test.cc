@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "testing/elf_builder.h"
 #include "testing/fake_console.h"
 #include "testing/fake_current.h"
 #include "testing/fake_vpmap.h"
@@ -39,6 +40,7 @@ extern "C" {
 #include "arch/kmap.h"
 #include "arch/page.h"
 #include "kernel/cmdline.h"
+#include "kernel/exec.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/mm/pmem_internal.h"
@@ -81,23 +83,25 @@ class VmCheckTest : public PmemTest {
         PmemTest::TearDown();
     }
 
-    // An address space as exec builds it: one code page and one data page
+    // A program loaded by exec's loader: one code page and one data page
     // loaded, a second data page left to demand-zero, an empty heap, the
     // stack with its top page.
     struct addrspace *Exec()
     {
-        struct addrspace *as = nullptr;
-        EXPECT_EQ(as_create(&as), ERR_OK);
-        spaces_.push_back(as);
-        EXPECT_EQ(as_map_memregion(as, kCode, PAGE_SIZE, MEMPERM_URX, MEMREGION_CODE, nullptr),
-                  ERR_OK);
-        EXPECT_EQ(as_map_memregion(as, kData, 2 * PAGE_SIZE, MEMPERM_URW, MEMREGION_DATA, nullptr),
-                  ERR_OK);
-        EXPECT_EQ(as_map_heap(as, kHeap), ERR_OK);
-        EXPECT_EQ(as_map_stack(as), ERR_OK);
-        EXPECT_EQ(as_map_zero_page(as, kCode), ERR_OK);
-        EXPECT_EQ(as_map_zero_page(as, kData), ERR_OK);
-        return as;
+        ElfImage img = ElfExecutable(kCode, 3 * PAGE_SIZE);
+        img.SetPhdrs({
+            ElfSegment(ELF_PT_LOAD, ELF_PF_R | ELF_PF_X, kCode, PAGE_SIZE, PAGE_SIZE, PAGE_SIZE),
+            ElfSegment(ELF_PT_LOAD, ELF_PF_R | ELF_PF_W, kData, 2 * PAGE_SIZE, PAGE_SIZE,
+                       2 * PAGE_SIZE),
+        });
+        std::vector<uint8_t> file = img.Bytes();
+        struct exec_image image = {};
+        EXPECT_EQ(exec_load_image(file.data(), file.size(), 0, nullptr, &image), ERR_OK);
+        if (image.as != nullptr) {
+            spaces_.push_back(image.as);
+            EXPECT_EQ(image.as->heap->start, kHeap);
+        }
+        return image.as;
     }
 
     struct addrspace *Fork(struct addrspace *parent)
