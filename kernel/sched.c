@@ -263,10 +263,12 @@ void sched_preempt(bool interrupted_kernel)
         spinlock_release(&sched_lock);
         return;
     }
+    // The idle thread is never part way through anything: it only halts.
+    bool mid_kernel = interrupted_kernel && current != idle_thread;
     current->state = THREAD_RUNNABLE;
-    preempted_in_kernel += interrupted_kernel;
+    preempted_in_kernel += mid_kernel;
     switch_away();
-    preempted_in_kernel -= interrupted_kernel;
+    preempted_in_kernel -= mid_kernel;
     unlock_and_reap();
 }
 

@@ -12,6 +12,10 @@
 //  3. Condition variables: the main thread sleeps until all workers are done.
 //  4. No leak: once every thread has exited, live threads and free pages are
 //     back at their values from before the test.
+//  5. Rest points (sched_others_at_rest, for the invariant checker): a
+//     thread the timer preempted in kernel code is not at rest until it runs
+//     again; the idle thread, preempted by the tick that wakes a sleeper,
+//     always is (it only halts).
 
 #include "kernel/sched_selftest.h"
 
@@ -35,6 +39,42 @@ static long sleep_counter;  // guarded by sleep_lock
 static int workers_done;    // guarded by state_lock
 static volatile int spinner_may_stop;
 static volatile int spinner_stopped;
+
+static volatile int kernel_spinner_may_stop;
+
+// Spins in kernel code until told to stop: only the timer takes the CPU
+// away from it.
+static void kernel_spinner(void *unused)
+{
+    (void)unused;
+    while (!kernel_spinner_may_stop) {
+    }
+}
+
+// Criterion 5. Returns whether it held.
+static bool rest_points_hold(void)
+{
+    int threads_before = thread_count();
+    if (thread_create("kernel spinner", kernel_spinner, NULL, NULL) != ERR_OK) {
+        kprintf("sched selftest: cannot create the kernel spinner\n");
+        return false;
+    }
+    sched_yield();  // the spinner runs until a tick preempts it in kernel code
+    bool spinner_seen = !sched_others_at_rest();
+    kernel_spinner_may_stop = 1;
+    while (thread_count() > threads_before) {
+        sched_yield();
+    }
+    // Nothing else runs now: idle halts until the tick that ends this sleep,
+    // and that tick preempts idle to run this thread.
+    (void)sched_sleep_ticks(2);
+    bool idle_at_rest = sched_others_at_rest();
+    kprintf("sched selftest: rest points: a thread preempted in kernel code %s, the idle thread "
+            "%s\n",
+            spinner_seen ? "is not at rest" : "WAS TAKEN FOR AT REST",
+            idle_at_rest ? "is at rest" : "WAS TAKEN FOR PART WAY THROUGH KERNEL CODE");
+    return spinner_seen && idle_at_rest;
+}
 
 static void worker(void *unused)
 {
@@ -113,6 +153,7 @@ bool sched_selftest(void)
             THREADS, ROUNDS, spin_counter, sleep_counter, expected,
             sched_switch_count() - switches_before, free_before, free_after);
     bool ok = spin_counter == expected && sleep_counter == expected && free_after == free_before;
+    ok = rest_points_hold() && ok;
     kprintf("sched selftest: %s\n", ok ? "passed" : "FAILED");
     return ok;
 }

@@ -11,6 +11,7 @@
 #include "kernel/exec.h"
 #include "kernel/kprintf.h"
 #include "kernel/mm/pmem.h"
+#include "kernel/mm/vm_check.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/syscall_abi.h"
@@ -179,5 +180,11 @@ int64_t sys_shutdown(const struct syscall_args *args)
     bool failed = args->arg[0] != 0;
     kprintf("osv: shutdown by init (%s); %lu of %lu pages free, %d processes\n",
             failed ? "failure" : "success", pmem_free_pages(), pmem_total_pages(), proc_count());
+    if (vm_check_enabled()) {
+        struct vm_check_rest_counts rest = vm_check_rest_counts();
+        kprintf("vmcheck: %zu checks at rest points, %zu skipped (another thread was part way "
+                "through kernel code)\n",
+                rest.checked, rest.skipped);
+    }
     machine_shutdown(failed ? MACHINE_EXIT_FAILURE : MACHINE_EXIT_SUCCESS);
 }
