@@ -29,6 +29,10 @@ int fstat(int fd, struct osv_stat *st);
 // Fills *info with memory and page-fault counts. ERR_FAULT.
 int sysinfo(struct osv_sysinfo *info);
 
+// Prints every field of *info on stdout, one a line, "name value", in the
+// structure's order (what the meminfo program shows).
+void sysinfo_print(const struct osv_sysinfo *info);
+
 // Timer ticks since boot (sysinfo's ticks_per_second per second).
 uint64_t ticks(void);
 

@@ -69,30 +69,8 @@ void vt_settle(struct osv_sysinfo *info)
 
 void vt_print_meminfo(const char *title, const struct osv_sysinfo *info)
 {
-    const struct {
-        const char *label;
-        uint64_t value;
-    } fields[] = {
-        {"total_pages", info->total_pages},
-        {"free_pages", info->free_pages},
-        {"page_faults", info->page_faults},
-        {"demand_zero_faults", info->demand_zero_faults},
-        {"cow_faults", info->cow_faults},
-        {"cow_copies", info->cow_copies},
-        {"cow_reused", info->cow_reused},
-        {"pages_shared", info->pages_shared},
-        {"proc_page_faults", info->proc_page_faults},
-        {"proc_demand_zero_faults", info->proc_demand_zero_faults},
-        {"proc_cow_faults", info->proc_cow_faults},
-        {"proc_cow_copies", info->proc_cow_copies},
-        {"proc_cow_reused", info->proc_cow_reused},
-        {"proc_pages_mapped", info->proc_pages_mapped},
-        {"proc_table_pages", info->proc_table_pages},
-    };
     printf("--- %s\n", title);
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        printf("%-24s %lu\n", fields[i].label, fields[i].value);
-    }
+    sysinfo_print(info);
 }
 
 uintptr_t vt_sbrk(intptr_t increment)
