@@ -35,7 +35,6 @@
 #include <vector>
 
 #include "testing/fake_current.h"
-#include "testing/fake_vpmap.h"
 #include "testing/pmem_fixture.h"
 #include "gtest/gtest.h"
 

@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "testing/fake_current.h"
-#include "testing/fake_vpmap.h"
+#include "testing/fake_mmu.h"
 #include "testing/pmem_arena.h"
 
 extern "C" {
@@ -373,7 +373,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     pmem_init(pmem_arena_boot_info());
     kmalloc_init();
-    fake_vpmap_fail_after(-1);
+    fake_mmu_reset();
     vpmap_load(vpmap_kernel());
     size_t baseline = pmem_free_pages();
     if (as_live_count() != 0 || vm_check_setup() != ERR_OK) {

@@ -1,5 +1,5 @@
-// Host tests for copyin/copyout/copyinstr (kernel/uaccess.c) against the fake
-// page table and the pmem arena.
+// Host tests for copyin/copyout/copyinstr (kernel/uaccess.c) on the pmem arena
+// and the fake page table, or the real x86_64 tables in uaccess_test_x86_64.
 //
 // Criteria checked:
 //  1. Copies move the right bytes, also across page boundaries.
@@ -18,13 +18,13 @@
 #include <vector>
 
 #include "testing/fake_current.h"
-#include "testing/fake_vpmap.h"
 #include "testing/pmem_fixture.h"
 #include "gtest/gtest.h"
 
 extern "C" {
 #include "arch/kmap.h"
 #include "arch/page.h"
+#include "arch/vpmap.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/mm/vm.h"
 #include "kernel/uaccess.h"
@@ -62,12 +62,24 @@ class UaccessTest : public PmemTest {
         PmemTest::TearDown();
     }
 
+    // The frame mapped at va, and its permission (the test fails if va is
+    // not mapped).
+    paddr_t Frame(vaddr_t va, memperm_t *perm = nullptr)
+    {
+        paddr_t frame = 0;
+        memperm_t mapped;
+        EXPECT_EQ(vpmap_lookup_vaddr(as_->vpmap, pg_round_down(va), &frame, &mapped), ERR_OK)
+            << "0x" << std::hex << va << " is not mapped";
+        if (perm != nullptr) {
+            *perm = mapped;
+        }
+        return frame;
+    }
+
     // The byte at user address va, read through the page table.
     char UserByte(vaddr_t va)
     {
-        const FakeMapping *m = fake_vpmap_find(as_->vpmap, va);
-        EXPECT_NE(m, nullptr) << "0x" << std::hex << va << " is not mapped";
-        return static_cast<char *>(kmap_p2v(m->paddr))[va % PAGE_SIZE];
+        return static_cast<char *>(kmap_p2v(Frame(va)))[va % PAGE_SIZE];
     }
 
     struct addrspace *as_ = nullptr;
@@ -131,18 +143,19 @@ TEST_F(UaccessTest, CopyoutIntoACopyOnWritePageCopiesExactlyThatPage)
     ASSERT_EQ(copyout(kData, "parent", 7), ERR_OK);
     struct addrspace *child;
     ASSERT_EQ(as_copy(as_, &child), ERR_OK);
-    paddr_t shared = fake_vpmap_find(as_->vpmap, kData)->paddr;
+    paddr_t shared = Frame(kData);
     ASSERT_EQ(pmem_refcount(shared), 2);
 
     size_t free_before = pmem_free_pages();
     ASSERT_EQ(copyout(kData, "PARENT", 7), ERR_OK);
     EXPECT_EQ(pmem_free_pages(), free_before - 1) << "one page copied";
     EXPECT_EQ(as_->stats.cow_copies, 1u);
-    EXPECT_NE(fake_vpmap_find(as_->vpmap, kData)->paddr, shared);
+    EXPECT_NE(Frame(kData), shared);
     EXPECT_EQ(pmem_refcount(shared), 1);
     EXPECT_STREQ(static_cast<char *>(kmap_p2v(shared)), "parent") << "the child's copy is intact";
-    EXPECT_EQ(fake_vpmap_find(as_->vpmap, kData + PAGE_SIZE)->perm, MEMPERM_UR)
-        << "the other shared page was not touched";
+    memperm_t perm;
+    Frame(kData + PAGE_SIZE, &perm);
+    EXPECT_EQ(perm, MEMPERM_UR) << "the other shared page was not touched";
     as_destroy(child);
 }
 

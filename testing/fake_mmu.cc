@@ -1,8 +1,11 @@
 #include "testing/fake_mmu.h"
 
 extern "C" {
+#include "arch/kmap.h"
 #include "arch/page.h"
+#include "arch/vpmap.h"
 #include "arch/x86_64/mmu.h"
+#include "arch/x86_64/pte.h"
 }
 
 namespace {
@@ -12,9 +15,79 @@ struct Invalidation {
     vaddr_t page;
 };
 
+// The x86_64 walk (Intel SDM vol. 3A, 4.5): from the PML4 down to the PT,
+// every entry present, and the access rights the AND of every level's.
+bool walk_x86_64(paddr_t root, vaddr_t page, FakeTranslation *out)
+{
+    if (root == 0) {
+        return false;
+    }
+    paddr_t table = root;
+    bool writable = true;
+    bool user = true;
+    uint64_t entry = 0;
+    for (int level = 4; level >= 1; level--) {
+        entry = static_cast<const uint64_t *>(kmap_p2v(table))[pt_index(page, level)];
+        if (!(entry & PTE_PRESENT)) {
+            return false;
+        }
+        writable = writable && (entry & PTE_WRITABLE);
+        user = user && (entry & PTE_USER);
+        table = pte_address(entry);
+    }
+    if (!user) {
+        return false;
+    }
+    int perm = MEMPERM_USER | MEMPERM_READ;
+    perm |= writable ? MEMPERM_WRITE : 0;
+    perm |= (entry & PTE_NX) ? 0 : MEMPERM_EXEC;
+    *out = FakeTranslation{pte_address(entry), static_cast<memperm_t>(perm)};
+    return true;
+}
+
 paddr_t active_root;
 int root_loads;
 std::vector<Invalidation> invalidations;
+std::map<vaddr_t, FakeTranslation> tlb;  // the CPU's cached translations (of active_root)
+FakePageWalker walker = walk_x86_64;
+bool invalidations_ignored;
+
+// The MMU: translates va for a user access, through the TLB.
+FakeUserAccess translate(vaddr_t va, bool write)
+{
+    FakeUserAccess access;
+    vaddr_t page = pg_round_down(va);
+    if (va >= VPMAP_USER_TOP) {
+        access.fault = true;
+        access.present = true;
+        return access;
+    }
+    auto allows = [write](const FakeTranslation &t) {
+        return (t.perm & MEMPERM_USER) && (!write || (t.perm & MEMPERM_WRITE));
+    };
+    auto cached = tlb.find(page);
+    if (cached != tlb.end()) {
+        if (allows(cached->second)) {
+            access.tlb_hit = true;
+            access.paddr = cached->second.paddr + (va - page);
+            return access;
+        }
+        tlb.erase(cached);  // a fault drops the entry
+        access.fault = true;
+        access.present = true;
+        return access;
+    }
+    FakeTranslation walked;
+    bool mapped = walker(active_root, page, &walked);
+    if (!mapped || !allows(walked)) {
+        access.fault = true;
+        access.present = mapped;
+        return access;
+    }
+    tlb[page] = walked;
+    access.paddr = walked.paddr + (va - page);
+    return access;
+}
 
 }  // namespace
 
@@ -23,6 +96,8 @@ void fake_mmu_reset()
     active_root = 0;
     root_loads = 0;
     invalidations.clear();
+    tlb.clear();
+    invalidations_ignored = false;
 }
 
 std::vector<vaddr_t> fake_mmu_take_invalidations()
@@ -55,10 +130,44 @@ int fake_mmu_root_loads()
     return root_loads;
 }
 
+FakeUserAccess fake_mmu_user_read(vaddr_t va, uint8_t *value)
+{
+    FakeUserAccess access = translate(va, /*write=*/false);
+    if (!access.fault) {
+        *value = *static_cast<uint8_t *>(kmap_p2v(access.paddr));
+    }
+    return access;
+}
+
+FakeUserAccess fake_mmu_user_write(vaddr_t va, uint8_t value)
+{
+    FakeUserAccess access = translate(va, /*write=*/true);
+    if (!access.fault) {
+        *static_cast<uint8_t *>(kmap_p2v(access.paddr)) = value;
+    }
+    return access;
+}
+
+const std::map<vaddr_t, FakeTranslation> &fake_mmu_tlb()
+{
+    return tlb;
+}
+
+void fake_mmu_set_walker(FakePageWalker new_walker)
+{
+    walker = new_walker != nullptr ? new_walker : walk_x86_64;
+}
+
+void fake_mmu_ignore_invalidations(bool ignore)
+{
+    invalidations_ignored = ignore;
+}
+
 extern "C" void mmu_load_root(paddr_t pml4)
 {
     active_root = pml4;
     root_loads++;
+    tlb.clear();
 }
 
 extern "C" paddr_t mmu_active_root(void)
@@ -68,5 +177,9 @@ extern "C" paddr_t mmu_active_root(void)
 
 extern "C" void mmu_invalidate_page(vaddr_t vaddr)
 {
+    if (invalidations_ignored) {
+        return;
+    }
     invalidations.push_back({active_root, pg_round_down(vaddr)});
+    tlb.erase(pg_round_down(vaddr));
 }

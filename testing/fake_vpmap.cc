@@ -1,10 +1,11 @@
 #include "testing/fake_vpmap.h"
 
+#include <map>
 #include <set>
 #include <utility>
+#include <vector>
 
 extern "C" {
-#include "arch/kmap.h"
 #include "arch/page.h"
 #include "arch/x86_64/mmu.h"
 #include "kernel/mm/pmem.h"
@@ -43,30 +44,23 @@ struct FakeTable {
 
 }  // namespace
 
+// A mapped page.
+struct FakeMapping {
+    paddr_t paddr;
+    memperm_t perm;  // as x86_64 reports it: readable always
+};
+
 struct vpmap {
     std::map<vaddr_t, FakeMapping> pages;
     paddr_t root = 0;
     std::map<TableKey, FakeTable> tables;  // below the root
     size_t table_pages = 1;                // the root and `tables`, counted as they come and go
-    FakeVpmapCounters counters;
 };
 
 namespace {
 
-int budget = -1;  // operations left before ERR_NOMEM; -1: unlimited
 std::set<struct vpmap *> live;
-struct vpmap kernel_vpmap;
-struct vpmap *active = &kernel_vpmap;
-std::map<vaddr_t, FakeMapping> tlb;  // the CPU's cached translations (of `active`)
-bool flushes_suppressed = false;
-
-// A flush the fake's own operations do (subject to fault injection).
-void own_flush(struct vpmap *v, vaddr_t va)
-{
-    if (!flushes_suppressed) {
-        vpmap_flush_tlb(v, va);
-    }
-}
+struct vpmap kernel_vpmap;  // root 0: the MMU's "nothing loaded"
 
 // Is v the vpmap whose root the (fake) MMU has loaded? The kernel's has root
 // 0, which is what the MMU starts with.
@@ -80,19 +74,6 @@ bool is_active(struct vpmap *v)
 memperm_t mapped_perm(memperm_t perm)
 {
     return static_cast<memperm_t>(perm | MEMPERM_READ);
-}
-
-// Takes one unit of the allocation budget; false when it is exhausted.
-bool may_allocate()
-{
-    if (budget < 0) {
-        return true;
-    }
-    if (budget == 0) {
-        return false;
-    }
-    budget--;
-    return true;
 }
 
 void check_range(const char *who, vaddr_t vaddr, size_t n)
@@ -162,51 +143,17 @@ bool map_page(struct vpmap *v, vaddr_t va, FakeMapping m)
     }
     add_to_tables(v, va);
     v->pages[va] = m;
-    v->counters.maps++;
     return true;
 }
 
-}  // namespace
-
-const std::map<vaddr_t, FakeMapping> &fake_vpmap_mappings(struct vpmap *v)
-{
-    return v->pages;
-}
-
-const FakeMapping *fake_vpmap_find(struct vpmap *v, vaddr_t va)
+// The mapping of the page containing va, or nullptr.
+const FakeMapping *find(struct vpmap *v, vaddr_t va)
 {
     auto it = v->pages.find(pg_round_down(va));
     return it == v->pages.end() ? nullptr : &it->second;
 }
 
-FakeVpmapCounters fake_vpmap_counters(struct vpmap *v)
-{
-    return v->counters;
-}
-
-std::vector<vaddr_t> fake_vpmap_take_flushes(struct vpmap *v)
-{
-    return fake_mmu_take_invalidations_in(v->root);
-}
-
-void fake_vpmap_fail_after(int allowed)
-{
-    budget = allowed;
-}
-
-int fake_vpmap_live_count()
-{
-    return static_cast<int>(live.size());
-}
-
-size_t fake_vpmap_tables_missing(struct vpmap *v, vaddr_t va)
-{
-    size_t missing = 0;
-    for (int level = kTableLevels; level >= 1; level--) {
-        missing += v->tables.count(table_key(level, pg_round_down(va))) == 0;
-    }
-    return missing;
-}
+}  // namespace
 
 void fake_vpmap_miscount_tables(struct vpmap *v, long delta)
 {
@@ -215,9 +162,6 @@ void fake_vpmap_miscount_tables(struct vpmap *v, long delta)
 
 extern "C" err_t vpmap_create(struct vpmap **out)
 {
-    if (!may_allocate()) {
-        return ERR_NOMEM;
-    }
     paddr_t root;
     if (pmem_alloc(&root) != ERR_OK) {
         return ERR_NOMEM;
@@ -239,7 +183,6 @@ extern "C" void vpmap_destroy(struct vpmap *v)
     for (auto &[key, table] : v->tables) {
         pmem_free(table.paddr);
     }
-    fake_mmu_take_invalidations_in(v->root);  // the page may be another's root next
     pmem_free(v->root);
     live.erase(v);
     delete v;
@@ -269,9 +212,6 @@ extern "C" err_t vpmap_map(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, size_t
             panic("vpmap_map: 0x%lx is already mapped", vaddr + i * PAGE_SIZE);
         }
     }
-    if (!may_allocate()) {
-        return ERR_NOMEM;  // as if a table page could not be had: nothing mapped
-    }
     for (size_t i = 0; i < n; i++) {
         if (!map_page(v, vaddr + i * PAGE_SIZE, FakeMapping{paddr + i * PAGE_SIZE, perm})) {
             vpmap_unmap(v, vaddr, i, VPMAP_KEEP_REFCNT);
@@ -288,10 +228,9 @@ extern "C" size_t vpmap_unmap(struct vpmap *v, vaddr_t vaddr, size_t n, enum vpm
     auto it = v->pages.lower_bound(vaddr);
     while (it != v->pages.end() && it->first < vaddr + n * PAGE_SIZE) {
         paddr_t paddr = it->second.paddr;
-        own_flush(v, it->first);
+        vpmap_flush_tlb(v, it->first);
         remove_from_tables(v, it->first);
         it = v->pages.erase(it);
-        v->counters.unmaps++;
         if (refs == VPMAP_DEC_REFCNT) {
             pmem_dec_refcnt(paddr);
         }
@@ -312,9 +251,7 @@ extern "C" void vpmap_replace(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, mem
     }
     paddr_t old = it->second.paddr;
     it->second = FakeMapping{paddr, perm};
-    v->counters.unmaps++;
-    v->counters.maps++;
-    own_flush(v, vaddr);
+    vpmap_flush_tlb(v, vaddr);
     pmem_dec_refcnt(old);
 }
 
@@ -326,15 +263,14 @@ extern "C" void vpmap_set_perm(struct vpmap *v, vaddr_t vaddr, size_t n, memperm
          it != v->pages.end() && it->first < vaddr + n * PAGE_SIZE; ++it) {
         if (it->second.perm != perm) {
             it->second.perm = perm;
-            v->counters.perm_changes++;
-            own_flush(v, it->first);
+            vpmap_flush_tlb(v, it->first);
         }
     }
 }
 
 extern "C" err_t vpmap_lookup_vaddr(struct vpmap *v, vaddr_t vaddr, paddr_t *paddr, memperm_t *perm)
 {
-    const FakeMapping *m = vaddr < VPMAP_USER_TOP ? fake_vpmap_find(v, vaddr) : nullptr;
+    const FakeMapping *m = vaddr < VPMAP_USER_TOP ? find(v, vaddr) : nullptr;
     if (m == nullptr) {
         return ERR_FAULT;
     }
@@ -364,7 +300,7 @@ extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t va
         if (dst->pages.count(it->first)) {
             panic("vpmap_cow_copy: 0x%lx is already mapped in the destination", it->first);
         }
-        if (!may_allocate() || !map_page(dst, it->first, FakeMapping{it->second.paddr, perm})) {
+        if (!map_page(dst, it->first, FakeMapping{it->second.paddr, perm})) {
             for (vaddr_t va : copied) {
                 vpmap_unmap(dst, va, 1, VPMAP_DEC_REFCNT);
             }
@@ -372,8 +308,7 @@ extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t va
         }
         if (it->second.perm != perm) {
             it->second.perm = perm;
-            src->counters.perm_changes++;
-            own_flush(src, it->first);
+            vpmap_flush_tlb(src, it->first);
         }
         pmem_inc_refcnt(it->second.paddr);
         copied.push_back(it->first);
@@ -381,13 +316,12 @@ extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t va
     return ERR_OK;
 }
 
-// Flushes go to the MMU (testing/fake_mmu), as the real tables' do, and to
-// the simulated TLB below.
+// Flushes go to the MMU (testing/fake_mmu), as the real tables' do; only the
+// loaded root has anything cached.
 extern "C" void vpmap_flush_tlb_all(struct vpmap *v)
 {
     if (is_active(v)) {
         mmu_load_root(v->root);
-        tlb.clear();
     }
 }
 
@@ -395,7 +329,6 @@ extern "C" void vpmap_flush_tlb(struct vpmap *v, vaddr_t vaddr)
 {
     if (is_active(v)) {
         mmu_invalidate_page(vaddr);
-        tlb.erase(pg_round_down(vaddr));
     }
 }
 
@@ -407,79 +340,31 @@ extern "C" struct vpmap *vpmap_kernel(void)
 extern "C" void vpmap_load(struct vpmap *v)
 {
     mmu_load_root(v->root);
-    active = v;
-    tlb.clear();
 }
 
 namespace {
 
-// The MMU: translates va for a user access, through the TLB.
-FakeUserAccess translate(vaddr_t va, bool write)
+// The MMU's walk of a fake table: its map, found by its root.
+bool walk_fake(paddr_t root, vaddr_t page, FakeTranslation *out)
 {
-    FakeUserAccess access;
-    vaddr_t page = pg_round_down(va);
-    if (va >= VPMAP_USER_TOP) {
-        access.fault = true;
-        access.present = true;
-        return access;
-    }
-    auto allows = [write](const FakeMapping &m) {
-        return (m.perm & MEMPERM_USER) && (!write || (m.perm & MEMPERM_WRITE));
-    };
-    auto cached = tlb.find(page);
-    if (cached != tlb.end()) {
-        if (allows(cached->second)) {
-            access.tlb_hit = true;
-            access.paddr = cached->second.paddr + (va - page);
-            return access;
+    for (struct vpmap *v : live) {
+        if (v->root == root) {
+            auto it = v->pages.find(page);
+            if (it == v->pages.end()) {
+                return false;
+            }
+            *out = FakeTranslation{it->second.paddr, it->second.perm};
+            return true;
         }
-        tlb.erase(cached);  // a fault drops the entry
-        access.fault = true;
-        access.present = true;
-        return access;
     }
-    auto walked = active->pages.find(page);
-    if (walked == active->pages.end() || !allows(walked->second)) {
-        access.fault = true;
-        access.present = walked != active->pages.end();
-        return access;
-    }
-    tlb[page] = walked->second;
-    access.paddr = walked->second.paddr + (va - page);
-    return access;
+    return false;  // the kernel's: no user mapping
 }
+
+// The fake's tables hold no x86_64 entries for the MMU to walk: it walks the
+// maps instead, from the first moment (before main runs).
+[[maybe_unused]] const bool walker_installed = [] {
+    fake_mmu_set_walker(walk_fake);
+    return true;
+}();
 
 }  // namespace
-
-FakeUserAccess fake_user_read(vaddr_t va, uint8_t *value)
-{
-    FakeUserAccess access = translate(va, /*write=*/false);
-    if (!access.fault) {
-        *value = *static_cast<uint8_t *>(kmap_p2v(access.paddr));
-    }
-    return access;
-}
-
-FakeUserAccess fake_user_write(vaddr_t va, uint8_t value)
-{
-    FakeUserAccess access = translate(va, /*write=*/true);
-    if (!access.fault) {
-        *static_cast<uint8_t *>(kmap_p2v(access.paddr)) = value;
-    }
-    return access;
-}
-
-struct vpmap *fake_vpmap_active()
-{
-    return active;
-}
-
-const std::map<vaddr_t, FakeMapping> &fake_tlb_entries()
-{
-    return tlb;
-}
-
-void fake_vpmap_suppress_flushes(bool suppress)
-{
-    flushes_suppressed = suppress;
-}

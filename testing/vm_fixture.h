@@ -18,6 +18,13 @@
 //
 // So 4 pages are mapped (kLoadedPages) and every fault counter is 0.
 //
+// The fixture runs on whichever page table the build links (arch/vpmap.h):
+// the fake (testing/fake_vpmap.h) by default, so that a fault handler is
+// judged against a page table known to be right, and the real x86_64 tables
+// in the tests' "_x86_64" twins (testing/BUILD.bazel, vpmap_backend). So it
+// looks at page tables through arch/vpmap.h only, and flushes through the
+// MMU that both report to (testing/fake_mmu.h).
+//
 // The helpers play the parts of the hardware and of the process code:
 //   Touch(va, kWrite)   the MMU: no fault if the current address space maps
 //                       va with enough permission, else handle_page_fault
@@ -30,9 +37,10 @@
 // wrong in any address space still alive or in pmem's books (every refcount
 // equals the mappings of its page, every mapping lies in a region with no
 // more permission, pages_mapped and the page-table count are right, ...);
-// then, after destroying them all: no fake page table is left alive, and
-// pmem's free pages are back at the baseline (PmemTest).
+// then, after destroying them all: pmem's free pages are back at the
+// baseline (PmemTest), so no page, page table or kmalloc'd struct leaked.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -45,13 +53,15 @@
 #include "testing/elf_builder.h"
 #include "testing/fake_console.h"
 #include "testing/fake_current.h"
-#include "testing/fake_vpmap.h"
+#include "testing/fake_mmu.h"
 #include "testing/pmem_fixture.h"
 #include "gtest/gtest.h"
 
 extern "C" {
 #include "arch/kmap.h"
 #include "arch/page.h"
+#include "arch/vpmap.h"
+#include "arch/x86_64/mmu.h"
 #include "kernel/exec.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
@@ -157,8 +167,7 @@ class VmFixture : public PmemTest {
     {
         PmemTest::SetUp();
         kmalloc_init();
-        fake_vpmap_fail_after(-1);
-        live_vpmaps_at_start_ = fake_vpmap_live_count();
+        fake_mmu_reset();
         // The checker's counter pages are held all test long: not a leak.
         ASSERT_EQ(vm_check_setup(), ERR_OK);
         ResetBaseline();
@@ -174,12 +183,11 @@ class VmFixture : public PmemTest {
 
         Switch(as_);
         vm_global_stats = {};
-        fake_vpmap_take_flushes(as_->vpmap);  // nothing a test did
+        Flushes(as_);  // nothing a test did
     }
 
     void TearDown() override
     {
-        fake_vpmap_fail_after(-1);
         ReleasePmem();
         ExpectInvariants();
         vpmap_load(vpmap_kernel());  // as exit does: no address space is active
@@ -189,7 +197,7 @@ class VmFixture : public PmemTest {
         spaces_.clear();
         as_ = nullptr;
         fake_set_current_as(nullptr);
-        EXPECT_EQ(fake_vpmap_live_count(), live_vpmaps_at_start_) << "a page table leaked";
+        roots_.clear();
         EXPECT_EQ(pmem_free_pages(), baseline_free_pages())
             << "free pages are not back at the baseline: a leak (fewer) or a double free (more)";
         vm_check_teardown();
@@ -221,8 +229,8 @@ class VmFixture : public PmemTest {
     // Does the current address space let the user access va without a fault?
     static bool MmuAllows(vaddr_t va, Access access)
     {
-        const FakeMapping *m = Mapping(as_current(), va);
-        if (m == nullptr) {
+        std::optional<FakeTranslation> m = Mapping(as_current(), va);
+        if (!m) {
             return false;
         }
         return access == kRead || (access == kWrite && (m->perm & MEMPERM_WRITE)) ||
@@ -241,7 +249,7 @@ class VmFixture : public PmemTest {
         if (MmuAllows(va, access)) {
             return kNoFault;
         }
-        bool present = Mapping(as_current(), va) != nullptr;
+        bool present = Mapping(as_current(), va).has_value();
         enum fault_verdict verdict =
             handle_page_fault(va, present, access == kWrite, /*user=*/true);
         if (verdict == FAULT_RESOLVED && !MmuAllows(va, access)) {
@@ -253,18 +261,38 @@ class VmFixture : public PmemTest {
 
     // --- Page tables and pages -------------------------------------------
 
-    // The mapping of the page containing va in as, or nullptr.
-    static const FakeMapping *Mapping(struct addrspace *as, vaddr_t va)
+    // The mapping of the page containing va in as (its frame and its
+    // permission as the page table reports it), or nothing.
+    static std::optional<FakeTranslation> Mapping(struct addrspace *as, vaddr_t va)
     {
-        return fake_vpmap_find(as->vpmap, va);
+        paddr_t frame;
+        memperm_t perm;
+        if (va >= VPMAP_USER_TOP ||
+            vpmap_lookup_vaddr(as->vpmap, pg_round_down(va), &frame, &perm) != ERR_OK) {
+            return std::nullopt;
+        }
+        return FakeTranslation{frame, perm};
+    }
+
+    // Every mapping of as, by virtual page.
+    static std::map<vaddr_t, FakeTranslation> Mappings(struct addrspace *as)
+    {
+        std::map<vaddr_t, FakeTranslation> mappings;
+        vpmap_for_each_mapping(
+            as->vpmap,
+            [](void *ctx, vaddr_t va, paddr_t frame, memperm_t perm) {
+                (*static_cast<std::map<vaddr_t, FakeTranslation> *>(ctx))[va] = {frame, perm};
+            },
+            &mappings);
+        return mappings;
     }
 
     // The frame mapped at va in as (the test fails if there is none).
     static paddr_t Frame(struct addrspace *as, vaddr_t va)
     {
-        const FakeMapping *m = Mapping(as, va);
-        EXPECT_NE(m, nullptr) << Hex(va) << " is not mapped";
-        return m == nullptr ? 0 : m->paddr;
+        std::optional<FakeTranslation> m = Mapping(as, va);
+        EXPECT_TRUE(m) << Hex(va) << " is not mapped";
+        return m ? m->paddr : 0;
     }
 
     static int Refcount(paddr_t frame)
@@ -313,15 +341,25 @@ class VmFixture : public PmemTest {
     }
 
     // The pages whose TLB entries as's page table flushed since the last
-    // call, while it was the active one (an inactive one needs no flush).
-    static std::vector<vaddr_t> Flushes(struct addrspace *as)
+    // call, while it was the active one (an inactive one needs no flush):
+    // the invalidations the MMU received under its root, each page once, in
+    // ascending order. (The real tables may invalidate a page twice: for its
+    // entry and again for a table freed under it.)
+    std::vector<vaddr_t> Flushes(struct addrspace *as)
     {
-        return fake_vpmap_take_flushes(as->vpmap);
+        auto root = roots_.find(as);
+        if (root == roots_.end()) {
+            return {};  // never active: nothing to flush
+        }
+        std::vector<vaddr_t> pages = fake_mmu_take_invalidations_in(root->second);
+        std::sort(pages.begin(), pages.end());
+        pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
+        return pages;
     }
 
     static size_t MappedPages(struct addrspace *as)
     {
-        return fake_vpmap_mappings(as->vpmap).size();
+        return Mappings(as).size();
     }
 
     // --- Processes -------------------------------------------------------
@@ -369,21 +407,25 @@ class VmFixture : public PmemTest {
         if (as_ == as) {
             as_ = nullptr;
         }
+        Flushes(as);  // its root may be another's next
+        roots_.erase(as);
         as_destroy(as);
     }
 
     // The process owning `as` runs: faults (Touch) now happen in it, and its
     // page table is the active one (so its changes are flushed: Flushes).
-    static void Switch(struct addrspace *as)
+    void Switch(struct addrspace *as)
     {
         fake_set_current_as(as);
         vpmap_load(as->vpmap);
+        roots_[as] = mmu_active_root();
     }
 
     // --- Memory pressure -------------------------------------------------
 
     // Takes every free page but `left`, so that the next pmem_alloc after
-    // those fails.
+    // those fails: how tests run the kernel out of memory at any point (for
+    // pages, page tables and kmalloc alike).
     void ExhaustPmem(size_t left = 0)
     {
         std::vector<paddr_t> pages = AllocateAllPages();
@@ -403,8 +445,6 @@ class VmFixture : public PmemTest {
 
     // --- Invariants ------------------------------------------------------
 
-    // Checks the invariants listed at the top of this file over every live
-    // address space.
     // The kernel's own invariant checker (kernel/mm/vm_check.h) over every
     // live address space and pmem's books; its lines name each violation.
     void ExpectInvariants() const
@@ -416,7 +456,7 @@ class VmFixture : public PmemTest {
     struct addrspace *as_ = nullptr;  // the process SetUp built; current unless switched
 
   private:
-    std::vector<struct addrspace *> spaces_;  // every live address space
-    std::vector<paddr_t> hoard_;              // pages ExhaustPmem took
-    int live_vpmaps_at_start_ = 0;
+    std::vector<struct addrspace *> spaces_;       // every live address space
+    std::vector<paddr_t> hoard_;                   // pages ExhaustPmem took
+    std::map<struct addrspace *, paddr_t> roots_;  // the root each had when Switch loaded it
 };

@@ -22,7 +22,7 @@
 
 #include "testing/elf_builder.h"
 #include "testing/fake_current.h"
-#include "testing/fake_vpmap.h"
+#include "testing/fake_mmu.h"
 #include "testing/pmem_arena.h"
 
 extern "C" {
@@ -251,7 +251,7 @@ constexpr vaddr_t kGuardStart = kStackStart - USTACK_GUARD_PAGES * PAGE_SIZE;
 
 // Page-table pages of an address space as exec builds it: the root, and a
 // PDPT, a PD and a PT for each of the two 2 MiB spans it maps a page in
-// (code and data; the stack's top page). See testing/fake_vpmap.h.
+// (code and data; the stack's top page). See arch/vpmap.h.
 constexpr size_t kExecTablePages = 1 + 3 + 3;
 
 // Where exec put things, and the salt of the loaded bytes.
@@ -376,8 +376,8 @@ class System {
         pmem_arena_create(config_.arena_pages);
         pmem_init(pmem_arena_boot_info());
         kmalloc_init();
-        fake_vpmap_fail_after(-1);
-        fake_vpmap_suppress_flushes(config_.suppress_tlb_flushes);
+        fake_mmu_reset();
+        fake_mmu_ignore_invalidations(config_.suppress_tlb_flushes);
         vpmap_load(vpmap_kernel());
         fake_set_current_as(nullptr);
         vm_global_stats = {};
@@ -390,7 +390,6 @@ class System {
             return false;
         }
         baseline_free_ = pmem_free_pages();
-        live_vpmaps_ = fake_vpmap_live_count();
         return true;
     }
 
@@ -411,14 +410,12 @@ class System {
         if (as_live_count() != 0) {
             Fail("leak", Printf("%zu address spaces still registered after every process exited",
                                 as_live_count()));
-        } else if (fake_vpmap_live_count() != live_vpmaps_) {
-            Fail("leak", "a page table outlived every process");
         } else if (pmem_free_pages() != baseline_free_) {
             Fail("leak", Printf("after every process exited, %zu pages are free instead of %zu",
                                 pmem_free_pages(), baseline_free_));
         }
         vm_check_teardown();
-        fake_vpmap_suppress_flushes(false);
+        fake_mmu_ignore_invalidations(false);
         pmem_arena_destroy();
     }
 
@@ -441,7 +438,7 @@ class System {
             armed_ =
                 op.kind == OpKind::kFork || op.kind == OpKind::kSpawn || op.kind == OpKind::kExec;
             if (armed_) {
-                fake_vpmap_fail_after(pending_fail_);
+                Hoard(static_cast<size_t>(pending_fail_));
             }
             pending_fail_ = -1;
         }
@@ -451,8 +448,7 @@ class System {
             break;
         case OpKind::kFailNext:
             pending_fail_ = static_cast<int>(op.a % 5);
-            Trace("fail the next fork, spawn or exec after %d page-table allocations",
-                  pending_fail_);
+            Trace("fail the next fork, spawn or exec after %d page allocations", pending_fail_);
             break;
         case OpKind::kKernel:
             vpmap_load(vpmap_kernel());
@@ -491,7 +487,7 @@ class System {
             }
         }
         if (armed_) {
-            fake_vpmap_fail_after(-1);
+            Unhoard();
             armed_ = false;
         }
     }
@@ -608,6 +604,48 @@ class System {
         return err;
     }
 
+    // Takes every free page but `left` away (for an operation FailNext
+    // armed: it runs out of memory after that many page allocations, for
+    // pages, page tables or kmalloc alike); Unhoard gives them back.
+    void Hoard(size_t left)
+    {
+        paddr_t page;
+        while (pmem_free_pages() > left && pmem_alloc(&page) == ERR_OK) {
+            hoard_.push_back(page);
+        }
+    }
+
+    void Unhoard()
+    {
+        for (paddr_t page : hoard_) {
+            pmem_free(page);
+        }
+        hoard_.clear();
+    }
+
+    // How many table pages a mapping of va in v would allocate now, 0 to 3:
+    // a PT, PD or PDPT for each 2 MiB, 1 GiB or 512 GiB span around va with
+    // no page mapped (every page table holds exactly the tables its mappings
+    // need: arch/vpmap.h).
+    static size_t TablesMissing(struct vpmap *v, vaddr_t va)
+    {
+        struct Spans {
+            vaddr_t va;
+            bool used[3];
+        } spans{va, {false, false, false}};
+        vpmap_for_each_mapping(
+            v,
+            [](void *ctx, vaddr_t mapped, paddr_t, memperm_t) {
+                Spans *s = static_cast<Spans *>(ctx);
+                for (int level = 0; level < 3; level++) {
+                    unsigned shift = 21 + 9 * level;
+                    s->used[level] = s->used[level] || (mapped >> shift) == (s->va >> shift);
+                }
+            },
+            &spans);
+        return !spans.used[0] + !spans.used[1] + !spans.used[2];
+    }
+
     // Whether running out of memory is a fair excuse for an operation that
     // needs about `pages` pages.
     bool MayRunOut(size_t free_before, size_t pages) const
@@ -632,7 +670,7 @@ class System {
                 Fail("exec", Printf("building an address space failed with %s, with %zu pages "
                                     "free and %s",
                                     err_name(err), free_before,
-                                    armed_ ? "page tables failing" : "page tables working"));
+                                    armed_ ? "memory made to run out" : "memory left alone"));
             }
             return;
         }
@@ -805,7 +843,7 @@ class System {
             if (err != ERR_NOMEM || !MayRunOut(free_before, tables + (eager ? mapped : 0))) {
                 Fail("fork", Printf("P%u fork failed with %s, with %zu pages free and %s",
                                     parent.id, err_name(err), free_before,
-                                    armed_ ? "page tables failing" : "page tables working"));
+                                    armed_ ? "memory made to run out" : "memory left alone"));
             }
             return;
         }
@@ -926,7 +964,8 @@ class System {
         const char *what = write ? "write" : "read";
         for (int attempt = 0;; attempt++) {
             uint8_t got = 0;
-            FakeUserAccess access = write ? fake_user_write(va, value) : fake_user_read(va, &got);
+            FakeUserAccess access =
+                write ? fake_mmu_user_write(va, value) : fake_mmu_user_read(va, &got);
             stats_.accesses++;
             stats_.tlb_hits += access.tlb_hit;
             if (!access.fault) {
@@ -975,8 +1014,7 @@ class System {
             // page tables its mapping lacks) or a shared copy-on-write one.
             size_t needed = 0;
             if (expected == FAULT_RESOLVED) {
-                needed = !access.present ? 1 + fake_vpmap_tables_missing(p.as->vpmap, va)
-                                         : refcount_before > 1;
+                needed = !access.present ? 1 + TablesMissing(p.as->vpmap, va) : refcount_before > 1;
             }
             enum fault_verdict v = handle_page_fault(va, access.present, write, /*user=*/true);
             Trace("P%u %s fault at %s (%s): %s", p.id, what, Hex(va).c_str(),
@@ -1105,11 +1143,11 @@ class System {
     std::vector<Proc> procs_;
     int current_ = -1;  // index of the process whose page table is loaded
     uint32_t next_id_ = 1;
-    int pending_fail_ = -1;  // a FailNext waiting for its operation
-    bool armed_ = false;     // page-table allocations are failing for this operation
+    int pending_fail_ = -1;       // a FailNext waiting for its operation
+    bool armed_ = false;          // this operation runs with the pages left that FailNext said
+    std::vector<paddr_t> hoard_;  // the pages taken away for it
     size_t step_ = 0;
     size_t baseline_free_ = 0;
-    int live_vpmaps_ = 0;
     Failure failure_;
     Stats stats_;
 };

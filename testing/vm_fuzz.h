@@ -17,12 +17,14 @@
 //   exit    the process ends (as_destroy)
 //   switch  another process runs (vpmap_load: the TLB is flushed), or the
 //           kernel's page table is loaded
-//   fail    the next fork, spawn or exec runs out of page-table memory
-//           (fake_vpmap_fail_after)
+//   fail    the next fork, spawn or exec runs out of memory after 0 to 4
+//           page allocations (pmem is emptied but for those pages)
 //
-// all through the real vm.c, pgfault.c, pmem.c and kmalloc.c on the fake page
-// table. User accesses go through the fake's simulated CPU and TLB
-// (testing/fake_vpmap.h): a fault happens only where the MMU would fault, and
+// all through the real vm.c, pgfault.c, pmem.c and kmalloc.c on the page table
+// the build links: the fake (testing/fake_vpmap.h) in vm_fuzz_test, the real
+// x86_64 tables in vm_fuzz_test_x86_64. User accesses go through the simulated
+// CPU and TLB (testing/fake_mmu.h): a fault happens only where the MMU would
+// fault, and
 // then handle_page_fault runs as the trap code would call it; a process whose
 // fault is not resolved dies. A resolved access is retried and must not
 // fault again.
@@ -43,7 +45,8 @@
 //    only when pmem is empty and a page was needed; sbrk's result and old
 //    break, fork's and exec's success whenever memory allows;
 // and at the end of each sequence, with every process gone: pmem's free
-// pages back at the baseline, no address space or fake page table left.
+// pages back at the baseline (so no page table or kmalloc'd struct leaked)
+// and no address space registered.
 //
 // Operations are generated while they run (the generator looks at the live
 // processes), but each is a plain record interpreted against whatever state
@@ -108,7 +111,7 @@ struct Config {
     size_t max_procs = 6;
     size_t arena_pages = 160;           // the host "physical memory" of a sequence
     size_t verify_every = 64;           // steps between full-memory comparisons
-    bool suppress_tlb_flushes = false;  // inject a page-table bug (fake_vpmap_suppress_flushes)
+    bool suppress_tlb_flushes = false;  // inject a page-table bug (fake_mmu_ignore_invalidations)
     bool trace = false;                 // print each step as it is interpreted (stderr)
 };
 

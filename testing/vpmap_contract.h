@@ -5,11 +5,9 @@
 // fake (testing/fake_vpmap_test.cc), so that the fake cannot drift from the
 // real one. Each promise of the header is checked here, in one place.
 //
-// A backend's test file instantiates the suites with a type that has
-//   static void Reset();       // fresh state: no fault injection, and no
-//                              // vpmap of the test's is the active one
-//   static void Deactivate();  // makes none of the test's vpmaps active
-// (see the two test files). Both backends report TLB flushes to the same
+// A backend's test file instantiates the three suites (VpmapContract,
+// VpmapContractDeathTest, VpmapThroughTheMmu) with a type that names the
+// backend (see the two test files). Both backends report TLB flushes to the same
 // recorder, testing/fake_mmu (invlpg: mmu_invalidate_page; a whole flush:
 // mmu_load_root), so a missing flush shows the same way in either.
 //
@@ -42,6 +40,12 @@
 //            call returns; an inactive vpmap gets no flush at all;
 //            vpmap_flush_tlb(_all) flush only the active one.
 //  Destroy   drops every reference still mapped and frees every table.
+//  Mmu       (VpmapThroughTheMmu) the same, as the simulated CPU sees it
+//            (testing/fake_mmu.h): after each change of the active vpmap
+//            (set_perm, cow_copy, replace, unmap, a load) the next user access
+//            sees the new mapping; the first access walks the tables and later
+//            ones hit the TLB; without single-page flushes a stale
+//            translation survives, so the MMU model can tell.
 //  Panics    (death tests) bad ranges (unaligned, kernel half, past the
 //            top) in every call, an unaligned frame, a permission without
 //            MEMPERM_USER, replacing an absent page, copying onto a mapped
@@ -49,6 +53,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <set>
 #include <vector>
 
@@ -57,6 +62,7 @@
 #include "gtest/gtest.h"
 
 extern "C" {
+#include "arch/kmap.h"
 #include "arch/page.h"
 #include "arch/vpmap.h"
 #include "kernel/mm/pmem.h"
@@ -73,8 +79,7 @@ constexpr vaddr_t kPdptSpan = 512ull << 30;
 inline size_t TablesWalked(struct vpmap *v)
 {
     size_t walked = 0;
-    vpmap_for_each_table(
-        v, [](void *ctx, paddr_t) { ++*static_cast<size_t *>(ctx); }, &walked);
+    vpmap_for_each_table(v, [](void *ctx, paddr_t) { ++*static_cast<size_t *>(ctx); }, &walked);
     return walked;
 }
 
@@ -176,14 +181,14 @@ template <typename Backend> class VpmapContract : public PmemTest {
     void SetUp() override
     {
         PmemTest::SetUp();
-        Backend::Reset();
+        fake_mmu_reset();  // no vpmap of the test's is active, nothing injected
         ASSERT_EQ(vpmap_create(&v_), ERR_OK);
         TakeFlushes();
     }
 
     void TearDown() override
     {
-        Backend::Deactivate();
+        fake_mmu_reset();  // destroying the active vpmap is a bug
         for (struct vpmap *v : {v_, other_}) {
             if (v != nullptr) {
                 vpmap_destroy(v);
@@ -858,5 +863,143 @@ REGISTER_TYPED_TEST_SUITE_P(VpmapContractDeathTest, BadRangesPanicInEveryCall,
                             AnUnalignedFramePanics, APermissionWithoutUserPanics,
                             MappingAMappedPagePanics, ReplacingAnAbsentPagePanics,
                             DestroyingTheActiveVpmapPanics);
+
+// --- Through the CPU: user accesses see each change once it is flushed ---------
+//
+// The same flushes, as the CPU's TLB (testing/fake_mmu.h) experiences them:
+// after every change of the active vpmap, the next user access sees the new
+// mapping; without the single-page flushes (the MMU ignores them, as if the
+// page-table code had left them out), the old translation survives.
+
+template <typename Backend> class VpmapThroughTheMmu : public VpmapContract<Backend> {
+  protected:
+    // Maps a fresh page filled with `fill` at va in the active vpmap.
+    paddr_t MapFilled(vaddr_t va, memperm_t perm, uint8_t fill)
+    {
+        paddr_t page = this->MapNew(this->v_, va, perm);
+        std::memset(kmap_p2v(page), fill, PAGE_SIZE);
+        return page;
+    }
+};
+
+TYPED_TEST_SUITE_P(VpmapThroughTheMmu);
+
+TYPED_TEST_P(VpmapThroughTheMmu, AbsentKernelAndReadOnlyAccessesFaultWithTheRightPresentBit)
+{
+    this->Activate();
+    uint8_t value = 0;
+    FakeUserAccess a = fake_mmu_user_read(kBase, &value);
+    EXPECT_TRUE(a.fault);
+    EXPECT_FALSE(a.present);
+    a = fake_mmu_user_read(VPMAP_USER_TOP + 5, &value);
+    EXPECT_TRUE(a.fault);
+    EXPECT_TRUE(a.present);
+    this->MapFilled(kBase, MEMPERM_UR, 7);
+    a = fake_mmu_user_write(kBase, 1);
+    EXPECT_TRUE(a.fault);
+    EXPECT_TRUE(a.present);
+    EXPECT_TRUE(fake_mmu_tlb().empty()) << "a fault leaves no entry";
+}
+
+TYPED_TEST_P(VpmapThroughTheMmu, FirstAccessWalksAndCachesLaterOnesHit)
+{
+    this->Activate();
+    paddr_t p = this->MapFilled(kBase, MEMPERM_URW, 7);
+    uint8_t value = 0;
+    FakeUserAccess a = fake_mmu_user_read(kBase + 9, &value);
+    ASSERT_FALSE(a.fault);
+    EXPECT_FALSE(a.tlb_hit);
+    EXPECT_EQ(a.paddr, p + 9);
+    EXPECT_EQ(value, 7);
+    EXPECT_EQ(fake_mmu_tlb().count(kBase), 1u);
+
+    a = fake_mmu_user_write(kBase + 10, 42);
+    ASSERT_FALSE(a.fault);
+    EXPECT_TRUE(a.tlb_hit);
+    EXPECT_EQ(static_cast<uint8_t *>(kmap_p2v(p))[10], 42);
+    a = fake_mmu_user_read(kBase + 10, &value);
+    EXPECT_TRUE(a.tlb_hit);
+    EXPECT_EQ(value, 42);
+}
+
+TYPED_TEST_P(VpmapThroughTheMmu, EveryChangeIsSeenByTheNextAccess)
+{
+    this->Activate();
+    this->MapFilled(kBase, MEMPERM_URW, 1);
+    ASSERT_FALSE(fake_mmu_user_write(kBase, 2).fault);
+
+    vpmap_set_perm(this->v_, kBase, 1, MEMPERM_UR);
+    EXPECT_TRUE(fake_mmu_user_write(kBase, 3).fault) << "read-only now: the write must fault";
+    uint8_t value = 0;
+    EXPECT_FALSE(fake_mmu_user_read(kBase, &value).fault);
+    EXPECT_EQ(value, 2);
+
+    // Fork's sharing step makes the parent's writable page read-only.
+    vpmap_set_perm(this->v_, kBase, 1, MEMPERM_URW);
+    ASSERT_FALSE(fake_mmu_user_write(kBase, 4).fault);
+    ASSERT_EQ(vpmap_cow_copy(this->Other(), this->v_, kBase, 1, MEMPERM_UR), ERR_OK);
+    EXPECT_TRUE(fake_mmu_user_write(kBase, 5).fault);
+
+    // The copy-on-write fault's step: a private copy replaces the frame.
+    paddr_t copy = NewPage();
+    std::memset(kmap_p2v(copy), 9, PAGE_SIZE);
+    vpmap_replace(this->v_, kBase, copy, MEMPERM_URW);
+    FakeUserAccess a = fake_mmu_user_read(kBase, &value);
+    EXPECT_EQ(a.paddr, copy);
+    EXPECT_EQ(value, 9);
+
+    vpmap_unmap(this->v_, kBase, 1, VPMAP_DEC_REFCNT);
+    a = fake_mmu_user_read(kBase, &value);
+    EXPECT_TRUE(a.fault);
+    EXPECT_FALSE(a.present);
+}
+
+TYPED_TEST_P(VpmapThroughTheMmu, LoadDropsEveryEntry)
+{
+    this->Activate();
+    this->MapFilled(kBase, MEMPERM_URW, 1);
+    this->MapFilled(kBase + PAGE_SIZE, MEMPERM_URW, 1);
+    uint8_t value;
+    ASSERT_FALSE(fake_mmu_user_read(kBase, &value).fault);
+    ASSERT_FALSE(fake_mmu_user_read(kBase + PAGE_SIZE, &value).fault);
+    EXPECT_EQ(fake_mmu_tlb().size(), 2u);
+    vpmap_load(this->Other());
+    EXPECT_TRUE(fake_mmu_tlb().empty());
+    EXPECT_TRUE(fake_mmu_user_read(kBase, &value).fault) << "another address space's page";
+    vpmap_load(this->v_);
+    EXPECT_FALSE(fake_mmu_user_read(kBase, &value).fault);
+}
+
+TYPED_TEST_P(VpmapThroughTheMmu, WithoutFlushesTheOldTranslationSurvives)
+{
+    this->Activate();
+    paddr_t p = this->MapFilled(kBase, MEMPERM_URW, 1);
+    ASSERT_FALSE(fake_mmu_user_write(kBase, 2).fault);
+    fake_mmu_ignore_invalidations(true);
+
+    vpmap_set_perm(this->v_, kBase, 1, MEMPERM_UR);
+    FakeUserAccess a = fake_mmu_user_write(kBase, 3);
+    EXPECT_FALSE(a.fault) << "the stale writable entry lets the write through";
+    EXPECT_TRUE(a.tlb_hit);
+
+    pmem_inc_refcnt(p);  // keep the frame, to look at it after the unmap
+    vpmap_unmap(this->v_, kBase, 1, VPMAP_DEC_REFCNT);
+    uint8_t value = 0;
+    a = fake_mmu_user_read(kBase, &value);
+    EXPECT_FALSE(a.fault) << "a stale read of the unmapped frame";
+    EXPECT_EQ(a.paddr, p);
+    EXPECT_EQ(value, 3);
+    EXPECT_TRUE(fake_mmu_take_invalidations().empty()) << "ignored, so none recorded";
+
+    fake_mmu_ignore_invalidations(false);
+    vpmap_load(this->v_);
+    EXPECT_TRUE(fake_mmu_user_read(kBase, &value).fault);
+    pmem_dec_refcnt(p);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(VpmapThroughTheMmu,
+                            AbsentKernelAndReadOnlyAccessesFaultWithTheRightPresentBit,
+                            FirstAccessWalksAndCachesLaterOnesHit, EveryChangeIsSeenByTheNextAccess,
+                            LoadDropsEveryEntry, WithoutFlushesTheOldTranslationSurvives);
 
 }  // namespace vpmap_contract

@@ -12,7 +12,8 @@ extern "C" {
 #endif
 
 // Loads CR3 with the physical address of a PML4: switches address space and
-// drops every non-global TLB entry.
+// drops every non-global TLB entry. Never 0 on the machine (it panics); the
+// host's MMU takes 0 for a table that maps nothing.
 void mmu_load_root(paddr_t pml4);
 
 // The PML4 CR3 points to now.

@@ -226,19 +226,10 @@ TEST_F(VpmapTest, FreeingTablesOfTheActiveAddressSpaceFlushesThem)
 
 namespace vpmap_contract {
 
-// The real tables: "active" is whatever root the fake MMU holds.
-struct X86Vpmap {
-    static void Reset()
-    {
-        fake_mmu_reset();
-    }
-    static void Deactivate()
-    {
-        fake_mmu_reset();
-    }
-};
+struct X86Vpmap {};
 
 INSTANTIATE_TYPED_TEST_SUITE_P(X86_64, VpmapContract, X86Vpmap);
 INSTANTIATE_TYPED_TEST_SUITE_P(X86_64, VpmapContractDeathTest, X86Vpmap);
+INSTANTIATE_TYPED_TEST_SUITE_P(X86_64, VpmapThroughTheMmu, X86Vpmap);
 
 }  // namespace vpmap_contract

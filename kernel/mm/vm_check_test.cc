@@ -65,7 +65,6 @@ class VmCheckTest : public PmemTest {
     {
         PmemTest::SetUp();
         kmalloc_init();
-        fake_vpmap_fail_after(-1);
         ASSERT_EQ(as_live_count(), 0u) << "an earlier test left an address space behind";
         ASSERT_EQ(vm_check_setup(), ERR_OK);
         fake_console_take_output();

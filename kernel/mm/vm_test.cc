@@ -1,5 +1,6 @@
-// Host tests for address spaces and memory regions (kernel/mm/vm.c), on the
-// fake page table (testing/fake_vpmap) and a host arena of physical memory.
+// Host tests for address spaces and memory regions (kernel/mm/vm.c), on a
+// host arena of physical memory and the fake page table (testing/fake_vpmap),
+// or the real x86_64 tables in vm_test_x86_64.
 // Most tests start from the process VmFixture builds (testing/vm_fixture.h):
 // code, data, an empty heap and a stack with its top page mapped.
 //
@@ -48,7 +49,6 @@
 #include <string>
 #include <vector>
 
-#include "testing/fake_vpmap.h"
 #include "testing/vm_fixture.h"
 #include "gtest/gtest.h"
 
@@ -334,8 +334,8 @@ TEST_F(VmTest, MapStackMapsExactlyTheTopPageZeroed)
     EXPECT_EQ(as->stack->perm, MEMPERM_URW);
     EXPECT_EQ(as->stack->kind, MEMREGION_STACK);
     ASSERT_EQ(MappedPages(as), 1u);
-    const FakeMapping *top = Mapping(as, kStackTopPage);
-    ASSERT_NE(top, nullptr);
+    std::optional<FakeTranslation> top = Mapping(as, kStackTopPage);
+    ASSERT_TRUE(top);
     EXPECT_EQ(top->perm, MEMPERM_URW);
     EXPECT_TRUE(PageHolds(as, kStackTopPage, 0));
     EXPECT_EQ(Refcount(top->paddr), 1);
@@ -390,10 +390,10 @@ TEST_F(VmTest, SbrkDecrementFreesExactlyThePagesWhollyAboveTheNewBreak)
     // The new break, kHeapStart + kPage - 100, lies in the first page: it stays.
     EXPECT_EQ(as_->brk, kHeapStart + kPage - 100);
     EXPECT_EQ(as_->heap->end, kHeapStart + kPage);
-    EXPECT_NE(Mapping(as_, kHeapStart), nullptr);
+    EXPECT_TRUE(Mapping(as_, kHeapStart));
     EXPECT_EQ(Refcount(frames[0]), 1);
     for (int i = 1; i < 4; i++) {
-        EXPECT_EQ(Mapping(as_, kHeapStart + i * kPage), nullptr) << "page " << i;
+        EXPECT_FALSE(Mapping(as_, kHeapStart + i * kPage)) << "page " << i;
         EXPECT_EQ(Refcount(frames[i]), 0) << "page " << i << " is not freed";
     }
     EXPECT_EQ(pmem_free_pages(), free_before + 3);
@@ -412,8 +412,8 @@ TEST_F(VmTest, SbrkDecrementToAPageBoundaryFreesThePageAtTheBreak)
     EXPECT_EQ(Sbrk(-static_cast<int64_t>(kPage)), kHeapStart + 2 * kPage);
 
     EXPECT_EQ(as_->brk, kHeapStart + kPage);
-    EXPECT_NE(Mapping(as_, kHeapStart), nullptr);
-    EXPECT_EQ(Mapping(as_, kHeapStart + kPage), nullptr);
+    EXPECT_TRUE(Mapping(as_, kHeapStart));
+    EXPECT_FALSE(Mapping(as_, kHeapStart + kPage));
     EXPECT_EQ(pmem_free_pages(), free_before + 1);
     EXPECT_EQ(Flushes(as_), std::vector<vaddr_t>{kHeapStart + kPage});
 }
@@ -430,8 +430,8 @@ TEST_F(VmTest, SbrkDecrementOfSharedPagesDropsOneReferenceEach)
 
     Sbrk(-static_cast<int64_t>(2 * kPage));
 
-    EXPECT_EQ(Mapping(as_, kHeapStart), nullptr);
-    EXPECT_EQ(Mapping(as_, kHeapStart + kPage), nullptr);
+    EXPECT_FALSE(Mapping(as_, kHeapStart));
+    EXPECT_FALSE(Mapping(as_, kHeapStart + kPage));
     EXPECT_EQ(Refcount(frame0), 1) << "the child still maps it";
     EXPECT_EQ(Refcount(frame1), 1) << "the child still maps it";
     EXPECT_EQ(Frame(child, kHeapStart), frame0);
@@ -581,8 +581,8 @@ TEST_F(VmTest, MemregionExtendShrinkingUnmapsFreesAndFlushes)
 
     EXPECT_EQ(memregion_extend(Region(kDataStart), kBss), ERR_OK);
 
-    EXPECT_EQ(Mapping(as_, kBss), nullptr);
-    EXPECT_NE(Mapping(as_, kDataStart), nullptr);
+    EXPECT_FALSE(Mapping(as_, kBss));
+    EXPECT_TRUE(Mapping(as_, kDataStart));
     EXPECT_EQ(Refcount(bss), 0);
     EXPECT_EQ(pmem_free_pages(), free_before + 1);
     EXPECT_EQ(as_->pages_mapped, kLoadedPages);
@@ -628,7 +628,7 @@ TEST_F(VmTest, CowForkSharesEveryMappedPageWithOneMoreReference)
     struct addrspace *child = Fork(as_);
 
     ASSERT_EQ(MappedPages(child), kLoadedPages);
-    for (const auto &[va, m] : fake_vpmap_mappings(as_->vpmap)) {
+    for (const auto &[va, m] : Mappings(as_)) {
         EXPECT_EQ(Frame(child, va), m.paddr) << Hex(va);
         EXPECT_EQ(Refcount(m.paddr), 2) << Hex(va);
     }
@@ -677,9 +677,9 @@ TEST_F(VmTest, EagerForkCopiesEveryPage)
     struct addrspace *child = Fork(as_, kEager);
 
     ASSERT_EQ(MappedPages(child), kLoadedPages);
-    for (const auto &[va, m] : fake_vpmap_mappings(as_->vpmap)) {
-        const FakeMapping *copy = Mapping(child, va);
-        ASSERT_NE(copy, nullptr) << Hex(va);
+    for (const auto &[va, m] : Mappings(as_)) {
+        std::optional<FakeTranslation> copy = Mapping(child, va);
+        ASSERT_TRUE(copy) << Hex(va);
         EXPECT_NE(copy->paddr, m.paddr) << Hex(va);
         EXPECT_EQ(std::memcmp(kmap_p2v(copy->paddr), kmap_p2v(m.paddr), PAGE_SIZE), 0) << Hex(va);
         EXPECT_EQ(copy->perm, as_find_memregion(child, va)->perm) << Hex(va);
@@ -693,44 +693,58 @@ TEST_F(VmTest, EagerForkCopiesEveryPage)
     EXPECT_EQ(vm_global_stats.pages_shared, 0u);
 }
 
-TEST_F(VmTest, ForkOutOfPageTablesAtAnyPointReleasesEverything)
+TEST_F(VmTest, ForkOutOfMemoryAtAnyPointReleasesEverything)
 {
-    const size_t free_before = pmem_free_pages();
-    const int vpmaps_before = fake_vpmap_live_count();
     const size_t regions_before = RegionCount(as_);
     int failures = 0;
 
-    for (int allowed = 0;; allowed++) {
-        SCOPED_TRACE("page-table operations allowed: " + std::to_string(allowed));
-        fake_vpmap_fail_after(allowed);
+    for (size_t left = 0;; left++) {
+        SCOPED_TRACE("free pages left: " + std::to_string(left));
+        ExhaustPmem(left);
         struct addrspace *child = nullptr;
         err_t err = as_copy(as_, &child);
-        fake_vpmap_fail_after(-1);
+        size_t free_after = pmem_free_pages();
+        ReleasePmem();
         if (err == ERR_OK) {
             as_destroy(child);
             break;
         }
         failures++;
         EXPECT_EQ(err, ERR_NOMEM);
+        EXPECT_EQ(free_after, left) << "every page the failed fork took is back";
         EXPECT_EQ(child, nullptr);
-        EXPECT_EQ(pmem_free_pages(), free_before);
-        EXPECT_EQ(fake_vpmap_live_count(), vpmaps_before);
         EXPECT_EQ(RegionCount(as_), regions_before);
         EXPECT_EQ(as_->pages_mapped, kLoadedPages);
         ExpectInvariants();  // refcounts are back at 1
-        ASSERT_LT(allowed, 100) << "as_copy never succeeds";
+        ASSERT_LT(left, 100u) << "as_copy never succeeds";
     }
     EXPECT_GT(failures, 0);
     EXPECT_EQ(vm_global_stats.pages_shared, kLoadedPages) << "only the fork that worked counts";
 }
 
+// A fork that fails after sharing the parent's writable pages (made
+// read-only) leaves them to the parent alone: its writes are in place.
 TEST_F(VmTest, AfterAFailedForkTheParentWritesItsPagesInPlace)
 {
-    // Fail at the very last page: everything before it was made read-only.
-    fake_vpmap_fail_after(static_cast<int>(kLoadedPages));
+    // The most memory with which the fork still fails: it failed on its very
+    // last allocation, the stack's page table, after sharing everything else.
+    size_t last_failing = 0;
+    for (size_t left = 0; left < 100; left++) {
+        ExhaustPmem(left);
+        struct addrspace *child = nullptr;
+        err_t err = as_copy(as_, &child);
+        ReleasePmem();
+        if (err == ERR_OK) {
+            as_destroy(child);
+            break;
+        }
+        last_failing = left;
+    }
+    ExhaustPmem(last_failing);
     struct addrspace *child = nullptr;
     ASSERT_EQ(as_copy(as_, &child), ERR_NOMEM);
-    fake_vpmap_fail_after(-1);
+    ReleasePmem();
+    ASSERT_EQ(Mapping(as_, kDataStart)->perm, MEMPERM_UR) << "the fork got past the data page";
     paddr_t data = Frame(as_, kDataStart);
     size_t free_before = pmem_free_pages();
 
@@ -744,7 +758,6 @@ TEST_F(VmTest, AfterAFailedForkTheParentWritesItsPagesInPlace)
 
 TEST_F(VmTest, EagerForkOutOfMemoryAtAnyPointReleasesEverything)
 {
-    const int vpmaps_before = fake_vpmap_live_count();
     int failures = 0;
 
     for (size_t left = 0;; left++) {
@@ -762,8 +775,7 @@ TEST_F(VmTest, EagerForkOutOfMemoryAtAnyPointReleasesEverything)
         failures++;
         EXPECT_EQ(err, ERR_NOMEM);
         EXPECT_EQ(child, nullptr);
-        EXPECT_EQ(fake_vpmap_live_count(), vpmaps_before);
-        for (const auto &[va, m] : fake_vpmap_mappings(as_->vpmap)) {
+        for (const auto &[va, m] : Mappings(as_)) {
             EXPECT_EQ(m.perm, as_find_memregion(as_, va)->perm) << "the parent is untouched";
         }
         ExpectInvariants();
@@ -778,7 +790,6 @@ TEST_F(VmTest, DestroyingAChildReleasesEverythingItHeld)
 {
     Sbrk(kPage);
     const size_t free_before = pmem_free_pages();
-    const int vpmaps_before = fake_vpmap_live_count();
     struct addrspace *child = Fork(as_);
     Switch(child);
     // The child copies its data page and gets heap and bss pages of its own.
@@ -788,8 +799,7 @@ TEST_F(VmTest, DestroyingAChildReleasesEverythingItHeld)
     Exit(child);
 
     EXPECT_EQ(pmem_free_pages(), free_before);
-    EXPECT_EQ(fake_vpmap_live_count(), vpmaps_before);
-    for (const auto &[va, m] : fake_vpmap_mappings(as_->vpmap)) {
+    for (const auto &[va, m] : Mappings(as_)) {
         EXPECT_EQ(Refcount(m.paddr), 1) << Hex(va);
     }
     EXPECT_TRUE(PageHolds(as_, kDataStart, kDataByte));
