@@ -22,7 +22,8 @@
 //            panics; out of memory (first page or part way) maps nothing
 //            and leaves no table behind.
 //  Perm      lookup and for_each_mapping report permissions as x86_64 does:
-//            every mapping readable (kernel/mm/memperm.h).
+//            every mapping readable (kernel/mm/memperm.h), whichever call
+//            made it or changed it (map, set_perm, replace, cow_copy).
 //  Unmap     skips holes and returns the count; KEEP leaves the reference,
 //            DEC drops it; tables that empty are freed (never the root).
 //  SetPerm   changes every mapped page in the range, skips holes.
@@ -309,6 +310,28 @@ TYPED_TEST_P(VpmapContract, PermissionsAreReportedAsX86HoldsThem)
     vpmap_set_perm(this->v_, kBase + 4 * PAGE_SIZE, 1, MEMPERM_URW);
     vpmap_set_perm(this->v_, kBase + 5 * PAGE_SIZE, 1, MEMPERM_UR);
     EXPECT_TRUE(this->TakeFlushes().None()) << this->TakeFlushes();
+
+    // So do the calls that change a permission or make a mapping: set_perm,
+    // replace, and cow_copy (its destination and its source).
+    auto reported_at = [](struct vpmap *v, vaddr_t at) {
+        paddr_t frame;
+        memperm_t perm{};
+        EXPECT_EQ(vpmap_lookup_vaddr(v, at, &frame, &perm), ERR_OK);
+        return perm;
+    };
+    va = kBase;
+    for (memperm_t perm : asked) {
+        SCOPED_TRACE(testing::Message() << "asked for 0x" << std::hex << perm);
+        memperm_t reported = static_cast<memperm_t>(perm | MEMPERM_READ);
+        vpmap_set_perm(this->v_, kBase, 1, perm);
+        EXPECT_EQ(reported_at(this->v_, kBase), reported) << "set_perm";
+        vpmap_replace(this->v_, kBase + PAGE_SIZE, NewPage(), perm);
+        EXPECT_EQ(reported_at(this->v_, kBase + PAGE_SIZE), reported) << "replace";
+        ASSERT_EQ(vpmap_cow_copy(this->Other(), this->v_, va, 1, perm), ERR_OK);
+        EXPECT_EQ(reported_at(this->Other(), va), reported) << "cow_copy's destination";
+        EXPECT_EQ(reported_at(this->v_, va), reported) << "cow_copy's source";
+        va += PAGE_SIZE;
+    }
 }
 
 TYPED_TEST_P(VpmapContract, MapOutOfMemoryMapsNothingAndLeavesNoTableBehind)
