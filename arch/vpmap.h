@@ -12,9 +12,12 @@
 // permission changes, or a mapping goes away, the stale translation is flushed
 // (vpmap_flush_tlb) before the function returns. Callers never flush by hand.
 //
-// Reference counts: vpmap never allocates the pages it maps; the caller owns
-// them. Functions that drop a mapping say whether they also drop the page's
-// reference count (pmem_dec_refcnt).
+// Reference counts: vpmap never allocates the pages it maps, and never
+// changes their reference counts (pmem_inc_refcnt / pmem_dec_refcnt): which
+// mapping holds which reference is the address space's business
+// (kernel/mm/vm.h). So the calls that take a mapping away tell the caller
+// which page it was: vpmap_unmap calls back for each, vpmap_replace returns
+// the page it replaced.
 //
 // Page-table pages: a vpmap's tables are pmem pages it allocates itself
 // (refcount 1, never mapped into the user half): the root, from vpmap_create,
@@ -30,7 +33,9 @@
 //
 // Implementations: arch/x86_64/vpmap.c (4-level x86_64 page tables; runs on
 // the bare machine and, against a host arena, in host tests) and
-// testing/fake_vpmap.cc (a map with counters, for fault-handler tests).
+// testing/fake_vpmap.cc (a map, for judging the code above it against a page
+// table known to be right). Both keep the same contract, checked by one test
+// suite (testing/vpmap_contract.h).
 //
 // Locking: a vpmap is not locked internally. Its owner (the address space,
 // kernel/mm/vm.h) serializes all calls on one vpmap.
@@ -57,8 +62,9 @@ struct vpmap;  // opaque
 // ERR_OK and sets *out, or ERR_NOMEM (nothing allocated).
 err_t vpmap_create(struct vpmap **out) MUST_CHECK;
 
-// Drops every user mapping still present (dropping each page's reference
-// count) and frees all page-table pages. `vpmap` must not be the active one.
+// Frees all page-table pages, the root included. The pages still mapped are
+// left alone: their references are the caller's to drop first
+// (vpmap_for_each_mapping). `vpmap` must not be the active one.
 void vpmap_destroy(struct vpmap *vpmap);
 
 // How many page-table pages `vpmap` holds now, the root included (so at
@@ -67,34 +73,34 @@ size_t vpmap_table_pages(struct vpmap *vpmap);
 
 // Maps the n pages at vaddr to the n physical pages at paddr, with `perm`
 // (which must include MEMPERM_USER). Allocates page-table pages as needed. The
-// pages must not be mapped already (a kernel bug otherwise). Reference counts
-// are not changed: the caller hands over one reference per page.
+// pages must not be mapped already (a kernel bug otherwise).
 // Returns ERR_OK, or ERR_NOMEM when a page-table page cannot be allocated; then
 // none of the n pages is mapped, and the table pages this call allocated are
 // freed again: the tables are as they were.
 err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n,
                 memperm_t perm) MUST_CHECK;
 
-// What vpmap_unmap does with the reference count of each page it unmaps.
-enum vpmap_unmap_refs {
-    VPMAP_KEEP_REFCNT,  // the caller keeps the reference (e.g. to map it elsewhere)
-    VPMAP_DEC_REFCNT,   // drop the mapping's reference (pmem_dec_refcnt)
-};
+// What vpmap_for_each_mapping calls for each mapped page, and vpmap_unmap
+// for each page it unmapped: its virtual address, the physical page it
+// maps (mapped) to, and the mapping's permission.
+typedef void vpmap_mapping_fn(void *ctx, vaddr_t vaddr, paddr_t paddr, memperm_t perm);
 
 // Unmaps every mapped page among the n pages at vaddr; unmapped pages in the
-// range are skipped. Flushes the TLB for each page unmapped. Frees each
-// page-table page this leaves empty (never the root). Returns how many pages
-// were unmapped.
-size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unmap_refs refs);
+// range are skipped. Flushes the TLB for each page unmapped, then, unless
+// `unmapped_fn` is NULL, calls unmapped_fn(ctx, vaddr, paddr, perm) for it
+// (where the caller drops the mapping's reference). Frees each page-table
+// page this leaves empty (never the root). Returns how many pages were
+// unmapped.
+size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, vpmap_mapping_fn *unmapped_fn,
+                   void *ctx);
 
 // Copy-on-write's last step: makes the page at vaddr, which must be mapped
 // (a kernel bug otherwise), map `paddr` instead, with `perm` (which must
-// include MEMPERM_USER), drops the old page's reference (pmem_dec_refcnt)
-// and flushes the TLB entry. The caller hands over one reference to paddr.
-// Allocates nothing and cannot fail: the page tables stay as they are.
-// (vpmap_unmap then vpmap_map could fail: the unmap frees a table that held
-// only this page, and the map needs one again.)
-void vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm_t perm);
+// include MEMPERM_USER), and flushes the TLB entry. Returns the page it
+// mapped before. Allocates nothing and cannot fail: the page tables stay as
+// they are. (vpmap_unmap then vpmap_map could fail: the unmap frees a table
+// that held only this page, and the map needs one again.)
+paddr_t vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm_t perm);
 
 // Sets the permission of every mapped page among the n pages at vaddr to
 // `perm`; unmapped pages are skipped. Flushes the TLB for each page changed.
@@ -106,10 +112,6 @@ void vpmap_set_perm(struct vpmap *vpmap, vaddr_t vaddr, size_t n, memperm_t perm
 // mapped (or not in the user half).
 err_t vpmap_lookup_vaddr(struct vpmap *vpmap, vaddr_t vaddr, paddr_t *paddr,
                          memperm_t *perm) MUST_CHECK;
-
-// What vpmap_for_each_mapping calls for each mapped page: its virtual
-// address, the physical page it maps to, and the mapping's permission.
-typedef void vpmap_mapping_fn(void *ctx, vaddr_t vaddr, paddr_t paddr, memperm_t perm);
 
 // Calls fn(ctx, vaddr, paddr, perm) for every page mapped in the user half of
 // `vpmap`, in ascending vaddr order. fn must not change `vpmap`. Visits every
@@ -131,14 +133,15 @@ typedef void vpmap_table_fn(void *ctx, paddr_t table);
 void vpmap_for_each_table(struct vpmap *vpmap, vpmap_table_fn *fn, void *ctx);
 
 // Fork's sharing step: for every page mapped in `src` among the n pages at
-// vaddr, maps the same physical page at the same address in `dst`, sets the
-// mapping in both to `perm`, and adds one reference to the page. With a
+// vaddr, maps the same physical page at the same address in `dst` and sets
+// the mapping in both to `perm` (the new mappings' references are the
+// caller's to take: vpmap_for_each_mapping over dst). With a
 // read-only `perm` over a writable region this is copy-on-write sharing; with
 // the region's own read-only permission it is plain sharing. Flushes src's TLB
 // for every page whose permission changed.
 // Returns ERR_OK, or ERR_NOMEM when a page-table page for dst cannot be
 // allocated; then everything mapped into dst by this call is unmapped again
-// (references dropped) and the table pages it allocated for dst are freed,
+// and the table pages it allocated for dst are freed,
 // and src keeps the (possibly reduced) permissions,
 // which is harmless: a write fault on such a page finds it unshared and makes
 // it writable again in place. When many pages change, src's TLB is flushed

@@ -66,7 +66,7 @@ static enum fault_verdict resolve_cow(struct addrspace *as, struct memregion *r,
     memcpy(kmap_p2v(copy), kmap_p2v(shared), PAGE_SIZE);
     // In place, so that nothing can fail now: unmapping first could free the
     // page table that mapping the copy would then need again.
-    vpmap_replace(as->vpmap, va, copy, r->perm);
+    as_replace_page(as, va, copy, r->perm);
     COUNT(as, cow_copies);
     return FAULT_RESOLVED;
 }

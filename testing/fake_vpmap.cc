@@ -177,9 +177,6 @@ extern "C" void vpmap_destroy(struct vpmap *v)
     if (is_active(v)) {
         panic("vpmap_destroy: 0x%lx is the active address space", v->root);
     }
-    for (auto &[va, m] : v->pages) {
-        pmem_dec_refcnt(m.paddr);
-    }
     for (auto &[key, table] : v->tables) {
         pmem_free(table.paddr);
     }
@@ -214,32 +211,34 @@ extern "C" err_t vpmap_map(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, size_t
     }
     for (size_t i = 0; i < n; i++) {
         if (!map_page(v, vaddr + i * PAGE_SIZE, FakeMapping{paddr + i * PAGE_SIZE, perm})) {
-            vpmap_unmap(v, vaddr, i, VPMAP_KEEP_REFCNT);
+            vpmap_unmap(v, vaddr, i, nullptr, nullptr);
             return ERR_NOMEM;
         }
     }
     return ERR_OK;
 }
 
-extern "C" size_t vpmap_unmap(struct vpmap *v, vaddr_t vaddr, size_t n, enum vpmap_unmap_refs refs)
+extern "C" size_t vpmap_unmap(struct vpmap *v, vaddr_t vaddr, size_t n,
+                              vpmap_mapping_fn *unmapped_fn, void *ctx)
 {
     check_range("vpmap_unmap", vaddr, n);
     size_t unmapped = 0;
     auto it = v->pages.lower_bound(vaddr);
     while (it != v->pages.end() && it->first < vaddr + n * PAGE_SIZE) {
-        paddr_t paddr = it->second.paddr;
-        vpmap_flush_tlb(v, it->first);
-        remove_from_tables(v, it->first);
+        vaddr_t va = it->first;
+        FakeMapping m = it->second;
+        vpmap_flush_tlb(v, va);
+        remove_from_tables(v, va);
         it = v->pages.erase(it);
-        if (refs == VPMAP_DEC_REFCNT) {
-            pmem_dec_refcnt(paddr);
+        if (unmapped_fn != nullptr) {
+            unmapped_fn(ctx, va, m.paddr, m.perm);
         }
         unmapped++;
     }
     return unmapped;
 }
 
-extern "C" void vpmap_replace(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, memperm_t perm)
+extern "C" paddr_t vpmap_replace(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, memperm_t perm)
 {
     check_range("vpmap_replace", vaddr, 1);
     kassert(pg_aligned(paddr));
@@ -252,7 +251,7 @@ extern "C" void vpmap_replace(struct vpmap *v, vaddr_t vaddr, paddr_t paddr, mem
     paddr_t old = it->second.paddr;
     it->second = FakeMapping{paddr, perm};
     vpmap_flush_tlb(v, vaddr);
-    pmem_dec_refcnt(old);
+    return old;
 }
 
 extern "C" void vpmap_set_perm(struct vpmap *v, vaddr_t vaddr, size_t n, memperm_t perm)
@@ -302,7 +301,7 @@ extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t va
         }
         if (!map_page(dst, it->first, FakeMapping{it->second.paddr, perm})) {
             for (vaddr_t va : copied) {
-                vpmap_unmap(dst, va, 1, VPMAP_DEC_REFCNT);
+                vpmap_unmap(dst, va, 1, nullptr, nullptr);
             }
             return ERR_NOMEM;
         }
@@ -310,7 +309,6 @@ extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t va
             it->second.perm = perm;
             vpmap_flush_tlb(src, it->first);
         }
-        pmem_inc_refcnt(it->second.paddr);
         copied.push_back(it->first);
     }
     return ERR_OK;

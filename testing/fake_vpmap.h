@@ -8,10 +8,9 @@
 // vpmap_backend).
 //
 // Each fake vpmap is a map from virtual page to (physical page, permission).
-// It keeps the interface's contract exactly, reference counts included
-// (pmem_inc_refcnt / pmem_dec_refcnt on the real pmem over the test arena);
-// testing/vpmap_contract.h checks it against the same suite as the real
-// tables. Permissions are held and reported as x86_64 reports them: readable
+// It keeps the interface's contract exactly (testing/vpmap_contract.h checks
+// it against the same suite as the real tables), so it changes no reference
+// count either. Permissions are held and reported as x86_64 reports them: readable
 // always (kernel/mm/memperm.h). Its page-table pages are real pmem pages, as
 // many as the real x86_64 tables would hold for the same mappings (a root,
 // and a table per 512 GiB, 1 GiB and 2 MiB span that maps a page), so that

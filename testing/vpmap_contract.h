@@ -134,6 +134,13 @@ inline int Refcount(paddr_t page)
     return pmem_refcount(page);
 }
 
+// The owner's part when pages leave a page table (kernel/mm/vm.h): each
+// mapping held a reference, which goes with it. For vpmap_unmap.
+inline void DropReference(void *, vaddr_t, paddr_t page, memperm_t)
+{
+    pmem_dec_refcnt(page);
+}
+
 // Takes every free page but `left`; returns what it took (for FreeAll).
 inline std::vector<paddr_t> ExhaustBut(size_t left)
 {
@@ -187,15 +194,44 @@ template <typename Backend> class VpmapContract : public PmemTest {
         TakeFlushes();
     }
 
+    // The tests play the owner of the pages (kernel/mm/vm.h): every mapping
+    // holds one reference. So what is still mapped at the end is dropped
+    // here, once per mapping, and every page goes back.
     void TearDown() override
     {
         fake_mmu_reset();  // destroying the active vpmap is a bug
         for (struct vpmap *v : {v_, other_}) {
             if (v != nullptr) {
+                vpmap_unmap(v, 0, VPMAP_USER_TOP / PAGE_SIZE, DropReference, nullptr);
                 vpmap_destroy(v);
             }
         }
         PmemTest::TearDown();
+    }
+
+    // The owner's part after a vpmap_cow_copy into dst: each page mapped in
+    // dst among the n at va holds a reference too.
+    static void TakeReferences(struct vpmap *dst, vaddr_t va, size_t n)
+    {
+        for (const Mapping &m : MappingsOf(dst)) {
+            if (m.vaddr >= va && m.vaddr < va + n * PAGE_SIZE) {
+                pmem_inc_refcnt(m.paddr);
+            }
+        }
+    }
+
+    // vpmap_cow_copy, and the owner's part.
+    static err_t CowCopy(struct vpmap *dst, struct vpmap *src, vaddr_t va, size_t n, memperm_t perm)
+    {
+        err_t err = vpmap_cow_copy(dst, src, va, n, perm);
+        TakeReferences(dst, va, n);
+        return err;
+    }
+
+    // vpmap_replace, and the owner's part: the old mapping's reference goes.
+    static void Replace(struct vpmap *v, vaddr_t va, paddr_t page, memperm_t perm)
+    {
+        pmem_dec_refcnt(vpmap_replace(v, va, page, perm));
     }
 
     // A second vpmap (cow_copy's destination), destroyed in TearDown.
@@ -274,7 +310,7 @@ TYPED_TEST_P(VpmapContract, MapOfManyPagesMapsConsecutiveFrames)
     EXPECT_EQ(MappingsOf(this->v_),
               (std::vector<Mapping>{{va, first, MEMPERM_URW},
                                     {va + PAGE_SIZE, first + PAGE_SIZE, MEMPERM_URW}}));
-    EXPECT_EQ(vpmap_unmap(this->v_, va, 2, VPMAP_KEEP_REFCNT), 2u);
+    EXPECT_EQ(vpmap_unmap(this->v_, va, 2, nullptr, nullptr), 2u);
     pmem_free(first);
 }
 
@@ -325,9 +361,9 @@ TYPED_TEST_P(VpmapContract, PermissionsAreReportedAsX86HoldsThem)
         memperm_t reported = static_cast<memperm_t>(perm | MEMPERM_READ);
         vpmap_set_perm(this->v_, kBase, 1, perm);
         EXPECT_EQ(reported_at(this->v_, kBase), reported) << "set_perm";
-        vpmap_replace(this->v_, kBase + PAGE_SIZE, NewPage(), perm);
+        this->Replace(this->v_, kBase + PAGE_SIZE, NewPage(), perm);
         EXPECT_EQ(reported_at(this->v_, kBase + PAGE_SIZE), reported) << "replace";
-        ASSERT_EQ(vpmap_cow_copy(this->Other(), this->v_, va, 1, perm), ERR_OK);
+        ASSERT_EQ(this->CowCopy(this->Other(), this->v_, va, 1, perm), ERR_OK);
         EXPECT_EQ(reported_at(this->Other(), va), reported) << "cow_copy's destination";
         EXPECT_EQ(reported_at(this->v_, va), reported) << "cow_copy's source";
         va += PAGE_SIZE;
@@ -357,7 +393,7 @@ TYPED_TEST_P(VpmapContract, MapOutOfMemoryMapsNothingAndLeavesNoTableBehind)
     err_t err = vpmap_map(this->v_, va, page, 2, MEMPERM_URW);
     EXPECT_EQ(err, ERR_NOMEM);
     if (err == ERR_OK) {
-        vpmap_unmap(this->v_, va, 2, VPMAP_KEEP_REFCNT);
+        vpmap_unmap(this->v_, va, 2, nullptr, nullptr);
     }
     paddr_t found;
     EXPECT_EQ(vpmap_lookup_vaddr(this->v_, va, &found, nullptr), ERR_FAULT);
@@ -404,7 +440,7 @@ TYPED_TEST_P(VpmapContract, TablePagesAreCountedAndComeFromPmem)
             << "the page, and the table pages from pmem";
     }
     for (const Step &step : steps) {
-        vpmap_unmap(v, step.va, 1, VPMAP_DEC_REFCNT);
+        vpmap_unmap(v, step.va, 1, DropReference, nullptr);
     }
 }
 
@@ -421,23 +457,23 @@ TYPED_TEST_P(VpmapContract, UnmappingTheLastPageUnderATableFreesIt)
     ASSERT_EQ(vpmap_table_pages(v), 1u + 3 + 1 + 3);
 
     size_t free_before = pmem_free_pages();
-    vpmap_unmap(v, a, 1, VPMAP_DEC_REFCNT);
+    vpmap_unmap(v, a, 1, DropReference, nullptr);
     EXPECT_EQ(vpmap_table_pages(v), 8u) << "a's PT still maps b";
     EXPECT_EQ(pmem_free_pages(), free_before + 1) << "a's page only";
 
     free_before = pmem_free_pages();
-    vpmap_unmap(v, b, 1, VPMAP_DEC_REFCNT);
+    vpmap_unmap(v, b, 1, DropReference, nullptr);
     EXPECT_EQ(vpmap_table_pages(v), 7u) << "the PT is empty now; its PD still holds c's PT";
     EXPECT_EQ(pmem_free_pages(), free_before + 1 + 1) << "b's page and its PT";
     EXPECT_EQ(TablesWalked(v), 7u);
 
     free_before = pmem_free_pages();
-    vpmap_unmap(v, d, 1, VPMAP_DEC_REFCNT);
+    vpmap_unmap(v, d, 1, DropReference, nullptr);
     EXPECT_EQ(vpmap_table_pages(v), 4u) << "d's PT, PD and PDPT all emptied";
     EXPECT_EQ(pmem_free_pages(), free_before + 1 + 3);
 
     free_before = pmem_free_pages();
-    vpmap_unmap(v, c, 1, VPMAP_DEC_REFCNT);
+    vpmap_unmap(v, c, 1, DropReference, nullptr);
     EXPECT_EQ(vpmap_table_pages(v), 1u) << "only the root is left";
     EXPECT_EQ(TablesWalked(v), 1u);
     EXPECT_EQ(pmem_free_pages(), free_before + 1 + 3);
@@ -445,7 +481,7 @@ TYPED_TEST_P(VpmapContract, UnmappingTheLastPageUnderATableFreesIt)
     // The root still works.
     ASSERT_EQ(vpmap_map(v, a, NewPage(), 1, MEMPERM_URW), ERR_OK);
     EXPECT_EQ(vpmap_table_pages(v), 4u);
-    vpmap_unmap(v, a, 1, VPMAP_DEC_REFCNT);
+    vpmap_unmap(v, a, 1, DropReference, nullptr);
     EXPECT_EQ(vpmap_table_pages(v), 1u);
 }
 
@@ -464,7 +500,7 @@ TYPED_TEST_P(VpmapContract, WidelySpreadPagesGiveTheirTablesBack)
     EXPECT_EQ(vpmap_table_pages(v), tables_before + pages + 2 + 2);
     EXPECT_EQ(pmem_free_pages(), free_before - pages - (pages + 2 + 2));
 
-    EXPECT_EQ(vpmap_unmap(v, start, pages * kPtSpan / PAGE_SIZE, VPMAP_DEC_REFCNT), pages);
+    EXPECT_EQ(vpmap_unmap(v, start, pages * kPtSpan / PAGE_SIZE, DropReference, nullptr), pages);
     EXPECT_EQ(vpmap_table_pages(v), tables_before);
     EXPECT_EQ(TablesWalked(v), tables_before);
     EXPECT_EQ(pmem_free_pages(), free_before) << "every page and every table page is back";
@@ -500,24 +536,43 @@ TYPED_TEST_P(VpmapContract, UnmapSkipsHolesAndCountsWhatItUnmapped)
         this->MapNew(this->v_, kBase + i * PAGE_SIZE);
     }
     paddr_t outside = this->MapNew(this->v_, kBase + 8 * PAGE_SIZE);
-    EXPECT_EQ(vpmap_unmap(this->v_, kBase, 8, VPMAP_DEC_REFCNT), 3u);
-    EXPECT_EQ(vpmap_unmap(this->v_, kBase, 8, VPMAP_DEC_REFCNT), 0u) << "nothing left there";
+    EXPECT_EQ(vpmap_unmap(this->v_, kBase, 8, DropReference, nullptr), 3u);
+    EXPECT_EQ(vpmap_unmap(this->v_, kBase, 8, DropReference, nullptr), 0u) << "nothing left there";
     EXPECT_EQ(MappingsOf(this->v_),
               (std::vector<Mapping>{{kBase + 8 * PAGE_SIZE, outside, MEMPERM_URW}}));
 }
 
-TYPED_TEST_P(VpmapContract, UnmapKeepsOrDropsTheReferenceAsAsked)
+TYPED_TEST_P(VpmapContract, UnmapReportsEachPageAfterItsFlushAndChangesNoReference)
 {
-    paddr_t kept = this->MapNew(this->v_, kBase);
-    paddr_t dropped = this->MapNew(this->v_, kBase + PAGE_SIZE);
-    pmem_inc_refcnt(dropped);  // a second owner, to see the drop
+    paddr_t a = this->MapNew(this->v_, kBase, MEMPERM_URW);
+    paddr_t b = this->MapNew(this->v_, kBase + 2 * PAGE_SIZE, MEMPERM_URX);
+    paddr_t outside = this->MapNew(this->v_, kBase + 4 * PAGE_SIZE);
+    this->Activate();
 
-    EXPECT_EQ(vpmap_unmap(this->v_, kBase, 1, VPMAP_KEEP_REFCNT), 1u);
-    EXPECT_EQ(Refcount(kept), 1) << "KEEP: the caller has the mapping's reference now";
-    EXPECT_EQ(vpmap_unmap(this->v_, kBase + PAGE_SIZE, 1, VPMAP_DEC_REFCNT), 1u);
-    EXPECT_EQ(Refcount(dropped), 1) << "DEC: the mapping's reference is dropped";
-    pmem_free(kept);
-    pmem_dec_refcnt(dropped);
+    struct Reported {
+        std::vector<Mapping> pages;
+        std::vector<int> refcounts;  // as each was reported
+        std::vector<bool> flushed;   // its flush came before its report
+    } reported;
+    vpmap_unmap(
+        this->v_, kBase, 4,
+        [](void *ctx, vaddr_t va, paddr_t page, memperm_t perm) {
+            auto *r = static_cast<Reported *>(ctx);
+            r->pages.push_back({va, page, perm});
+            r->refcounts.push_back(Refcount(page));
+            std::vector<vaddr_t> inv = fake_mmu_take_invalidations();
+            r->flushed.push_back(std::count(inv.begin(), inv.end(), va) > 0);
+        },
+        &reported);
+    EXPECT_EQ(reported.pages, (std::vector<Mapping>{{kBase, a, MEMPERM_URW},
+                                                    {kBase + 2 * PAGE_SIZE, b, MEMPERM_URX}}))
+        << "each page unmapped, in order, holes skipped";
+    EXPECT_EQ(reported.refcounts, (std::vector<int>{1, 1})) << "unmap changes no reference count";
+    EXPECT_EQ(reported.flushed, (std::vector<bool>{true, true}))
+        << "a page is reported only when no TLB can reach it any more";
+    EXPECT_EQ(Refcount(outside), 1);
+    pmem_free(a);  // the owner's part
+    pmem_free(b);
 }
 
 // --- vpmap_set_perm -----------------------------------------------------------
@@ -576,7 +631,7 @@ TYPED_TEST_P(VpmapContract, ForEachMappingVisitsExactlyTheMappedPagesInOrder)
         ASSERT_EQ(vpmap_map(this->v_, expected[i].vaddr, expected[i].paddr, 1, expected[i].perm),
                   ERR_OK);
     }
-    vpmap_unmap(this->v_, kBase + 7 * PAGE_SIZE, 1, VPMAP_DEC_REFCNT);
+    vpmap_unmap(this->v_, kBase + 7 * PAGE_SIZE, 1, DropReference, nullptr);
     EXPECT_EQ(MappingsOf(this->v_), expected);
 }
 
@@ -590,21 +645,20 @@ TYPED_TEST_P(VpmapContract, CowCopySharesEachPageWithThePermissionInBoth)
     struct vpmap *dst = this->Other();
 
     ASSERT_EQ(vpmap_cow_copy(dst, this->v_, kBase, 8, MEMPERM_UR), ERR_OK);
+    EXPECT_EQ(Refcount(a), 1) << "cow_copy changes no reference count";
+    EXPECT_EQ(Refcount(b), 1);
+    this->TakeReferences(dst, kBase, 8);
     const std::vector<Mapping> shared = {{kBase, a, MEMPERM_UR},
                                          {kBase + 3 * PAGE_SIZE, b, MEMPERM_UR}};
     EXPECT_EQ(MappingsOf(dst), shared) << "the range's mapped pages, holes skipped";
     std::vector<Mapping> src = shared;
     src.push_back({kBase + 8 * PAGE_SIZE, outside, MEMPERM_URW});
     EXPECT_EQ(MappingsOf(this->v_), src) << "the same permission in the source";
-    EXPECT_EQ(Refcount(a), 2);
-    EXPECT_EQ(Refcount(b), 2);
-    EXPECT_EQ(Refcount(outside), 1);
     EXPECT_EQ(vpmap_table_pages(dst), 4u);
 
     // Plain sharing: the pages' own permission.
-    ASSERT_EQ(vpmap_cow_copy(this->Other(), this->v_, kBase + 8 * PAGE_SIZE, 1, MEMPERM_URW),
+    ASSERT_EQ(this->CowCopy(this->Other(), this->v_, kBase + 8 * PAGE_SIZE, 1, MEMPERM_URW),
               ERR_OK);
-    EXPECT_EQ(Refcount(outside), 2);
     paddr_t found;
     memperm_t perm{};
     ASSERT_EQ(vpmap_lookup_vaddr(dst, kBase + 8 * PAGE_SIZE + 5, &found, &perm), ERR_OK);
@@ -629,7 +683,7 @@ TYPED_TEST_P(VpmapContract, CowCopyOutOfMemoryUndoesTheDestination)
     EXPECT_EQ(vpmap_table_pages(dst), 1u);
     EXPECT_EQ(TablesWalked(dst), 1u);
     EXPECT_EQ(pmem_free_pages(), 3u) << "the destination's tables went back";
-    EXPECT_EQ(Refcount(a), 1) << "the undo drops the destination's reference";
+    EXPECT_EQ(Refcount(a), 1) << "no reference count changed";
     EXPECT_EQ(Refcount(b), 1);
     EXPECT_EQ(vpmap_table_pages(src), src_tables) << "the source keeps its tables";
     std::vector<Mapping> left = MappingsOf(src);
@@ -647,11 +701,10 @@ TYPED_TEST_P(VpmapContract, ReplaceSwapsThePageInPlace)
     paddr_t old_page = NewPage();
     paddr_t new_page = NewPage();
     ASSERT_EQ(vpmap_map(v, kBase, old_page, 1, MEMPERM_UR), ERR_OK);
-    pmem_inc_refcnt(old_page);  // a second sharer, as after fork
     const size_t tables = vpmap_table_pages(v);
 
     std::vector<paddr_t> hoard = ExhaustBut(0);
-    vpmap_replace(v, kBase, new_page, MEMPERM_URW);
+    EXPECT_EQ(vpmap_replace(v, kBase, new_page, MEMPERM_URW), old_page) << "the page it replaced";
     FreeAll(hoard);
 
     paddr_t found;
@@ -659,12 +712,10 @@ TYPED_TEST_P(VpmapContract, ReplaceSwapsThePageInPlace)
     ASSERT_EQ(vpmap_lookup_vaddr(v, kBase + 8, &found, &perm), ERR_OK);
     EXPECT_EQ(found, new_page + 8);
     EXPECT_EQ(perm, MEMPERM_URW);
-    EXPECT_EQ(Refcount(old_page), 1) << "the mapping's reference is dropped";
-    EXPECT_EQ(Refcount(new_page), 1) << "the caller's reference is handed over";
+    EXPECT_EQ(Refcount(old_page), 1) << "replace changes no reference count";
+    EXPECT_EQ(Refcount(new_page), 1);
     EXPECT_EQ(vpmap_table_pages(v), tables);
-
-    vpmap_unmap(v, kBase, 1, VPMAP_DEC_REFCNT);
-    pmem_dec_refcnt(old_page);
+    pmem_free(old_page);  // the owner's part
 }
 
 // --- TLB flushes: "callers never flush by hand" -------------------------------
@@ -675,7 +726,7 @@ TYPED_TEST_P(VpmapContract, UnmapOfTheActiveVpmapFlushesEachPage)
         this->MapNew(this->v_, kBase + i * PAGE_SIZE);
     }
     this->Activate();
-    EXPECT_EQ(vpmap_unmap(this->v_, kBase, 4, VPMAP_DEC_REFCNT), 2u);
+    EXPECT_EQ(vpmap_unmap(this->v_, kBase, 4, DropReference, nullptr), 2u);
     Flushes f = this->TakeFlushes();
     EXPECT_TRUE(f.Covers(kBase) && f.Covers(kBase + 2 * PAGE_SIZE)) << f;
     for (vaddr_t va : f.pages) {
@@ -683,7 +734,7 @@ TYPED_TEST_P(VpmapContract, UnmapOfTheActiveVpmapFlushesEachPage)
             << "a flush outside the range: 0x" << std::hex << va;
     }
     // The last pages: their tables go too.
-    vpmap_unmap(this->v_, kBase, 8, VPMAP_DEC_REFCNT);
+    vpmap_unmap(this->v_, kBase, 8, DropReference, nullptr);
     f = this->TakeFlushes();
     EXPECT_TRUE(f.Covers(kBase + 4 * PAGE_SIZE) && f.Covers(kBase + 6 * PAGE_SIZE)) << f;
 }
@@ -705,7 +756,7 @@ TYPED_TEST_P(VpmapContract, ReplaceInTheActiveVpmapFlushesThePage)
 {
     this->MapNew(this->v_, kBase, MEMPERM_UR);
     this->Activate();
-    vpmap_replace(this->v_, kBase, NewPage(), MEMPERM_URW);
+    this->Replace(this->v_, kBase, NewPage(), MEMPERM_URW);
     Flushes f = this->TakeFlushes();
     EXPECT_TRUE(f.Covers(kBase)) << f;
 }
@@ -716,7 +767,7 @@ TYPED_TEST_P(VpmapContract, CowCopyFlushesTheActiveSourcesChangedPages)
     this->MapNew(this->v_, kBase + PAGE_SIZE, MEMPERM_UR);  // unchanged
     this->MapNew(this->v_, kBase + 2 * PAGE_SIZE, MEMPERM_URW);
     this->Activate();
-    ASSERT_EQ(vpmap_cow_copy(this->Other(), this->v_, kBase, 3, MEMPERM_UR), ERR_OK);
+    ASSERT_EQ(this->CowCopy(this->Other(), this->v_, kBase, 3, MEMPERM_UR), ERR_OK);
     Flushes f = this->TakeFlushes();
     EXPECT_TRUE(f.Covers(kBase) && f.Covers(kBase + 2 * PAGE_SIZE)) << f;
     EXPECT_EQ(std::count(f.pages.begin(), f.pages.end(), kBase + PAGE_SIZE), 0) << f;
@@ -731,7 +782,7 @@ TYPED_TEST_P(VpmapContract, CowCopyOfManyPagesFlushesThemAll)
         this->MapNew(this->v_, kBase + i * PAGE_SIZE, MEMPERM_URW);
     }
     this->Activate();
-    ASSERT_EQ(vpmap_cow_copy(this->Other(), this->v_, kBase, pages, MEMPERM_UR), ERR_OK);
+    ASSERT_EQ(this->CowCopy(this->Other(), this->v_, kBase, pages, MEMPERM_UR), ERR_OK);
     Flushes f = this->TakeFlushes();
     for (size_t i = 0; i < pages; i++) {
         EXPECT_TRUE(f.Covers(kBase + i * PAGE_SIZE)) << "page " << i << ": " << f;
@@ -745,9 +796,9 @@ TYPED_TEST_P(VpmapContract, AnInactiveVpmapGetsNoFlush)
     paddr_t page = this->MapNew(v, kBase, MEMPERM_URW);
     this->MapNew(v, kBase + PAGE_SIZE, MEMPERM_URW);
     vpmap_set_perm(v, kBase, 2, MEMPERM_UR);
-    ASSERT_EQ(vpmap_cow_copy(this->Other(), v, kBase, 2, MEMPERM_URX), ERR_OK);
-    vpmap_replace(v, kBase, NewPage(), MEMPERM_URW);
-    vpmap_unmap(v, kBase, 2, VPMAP_DEC_REFCNT);
+    ASSERT_EQ(this->CowCopy(this->Other(), v, kBase, 2, MEMPERM_URX), ERR_OK);
+    this->Replace(v, kBase, NewPage(), MEMPERM_URW);
+    vpmap_unmap(v, kBase, 2, DropReference, nullptr);
     vpmap_flush_tlb(v, kBase);
     vpmap_flush_tlb_all(v);
     EXPECT_TRUE(this->TakeFlushes().None()) << this->TakeFlushes();
@@ -770,23 +821,26 @@ TYPED_TEST_P(VpmapContract, ExplicitFlushesReachTheActiveVpmapOnly)
 
 // --- vpmap_destroy ------------------------------------------------------------
 
-TYPED_TEST_P(VpmapContract, DestroyDropsEveryReferenceAndFreesEveryTable)
+TYPED_TEST_P(VpmapContract, DestroyFreesEveryTableAndLeavesThePages)
 {
+    std::vector<paddr_t> pages;
+    for (int i = 0; i < 4; i++) {
+        pages.push_back(NewPage());
+    }
     size_t before = pmem_free_pages();
     struct vpmap *v;
     ASSERT_EQ(vpmap_create(&v), ERR_OK);
-    std::vector<paddr_t> pages;
+    int i = 0;
     for (vaddr_t va : std::vector<vaddr_t>{kBase, kBase + PAGE_SIZE, kBase + kPdSpan,
                                            VPMAP_USER_TOP - PAGE_SIZE}) {
-        pages.push_back(this->MapNew(v, va));
-        pmem_inc_refcnt(pages.back());  // ours, to see the mapping's go
+        ASSERT_EQ(vpmap_map(v, va, pages[i++], 1, MEMPERM_URW), ERR_OK);
     }
     vpmap_destroy(v);
-    for (paddr_t p : pages) {
-        EXPECT_EQ(Refcount(p), 1) << "the mapping's reference is dropped";
-        pmem_dec_refcnt(p);
-    }
     EXPECT_EQ(pmem_free_pages(), before) << "every table page went back";
+    for (paddr_t p : pages) {
+        EXPECT_EQ(Refcount(p), 1) << "destroy changes no reference count";
+        pmem_free(p);  // the owner's part
+    }
 }
 
 REGISTER_TYPED_TEST_SUITE_P(
@@ -795,14 +849,14 @@ REGISTER_TYPED_TEST_SUITE_P(
     MapOutOfMemoryMapsNothingAndLeavesNoTableBehind, TablePagesAreCountedAndComeFromPmem,
     UnmappingTheLastPageUnderATableFreesIt, WidelySpreadPagesGiveTheirTablesBack,
     ForEachTableVisitsTheRootFirstThenEachTableOnce, UnmapSkipsHolesAndCountsWhatItUnmapped,
-    UnmapKeepsOrDropsTheReferenceAsAsked, SetPermChangesMappedPagesAndSkipsHoles,
+    UnmapReportsEachPageAfterItsFlushAndChangesNoReference, SetPermChangesMappedPagesAndSkipsHoles,
     LookupFaultsOnHolesAndAboveTheUserHalf, ForEachMappingVisitsExactlyTheMappedPagesInOrder,
     CowCopySharesEachPageWithThePermissionInBoth, CowCopyOutOfMemoryUndoesTheDestination,
     ReplaceSwapsThePageInPlace, UnmapOfTheActiveVpmapFlushesEachPage,
     SetPermOfTheActiveVpmapFlushesEachChangedPage, ReplaceInTheActiveVpmapFlushesThePage,
     CowCopyFlushesTheActiveSourcesChangedPages, CowCopyOfManyPagesFlushesThemAll,
     AnInactiveVpmapGetsNoFlush, ExplicitFlushesReachTheActiveVpmapOnly,
-    DestroyDropsEveryReferenceAndFreesEveryTable);
+    DestroyFreesEveryTableAndLeavesThePages);
 
 // --- Kernel bugs panic --------------------------------------------------------
 
@@ -821,16 +875,16 @@ TYPED_TEST_P(VpmapContractDeathTest, BadRangesPanicInEveryCall)
     for (vaddr_t va : std::vector<vaddr_t>{unaligned, VPMAP_USER_TOP, kernel}) {
         SCOPED_TRACE(testing::Message() << "at 0x" << std::hex << va);
         EXPECT_DEATH((void)vpmap_map(v, va, page, 1, MEMPERM_URW), "bad range");
-        EXPECT_DEATH(vpmap_unmap(v, va, 1, VPMAP_KEEP_REFCNT), "bad range");
+        EXPECT_DEATH(vpmap_unmap(v, va, 1, nullptr, nullptr), "bad range");
         EXPECT_DEATH(vpmap_set_perm(v, va, 1, MEMPERM_UR), "bad range");
         EXPECT_DEATH(vpmap_replace(v, va, page, MEMPERM_URW), "bad range");
         EXPECT_DEATH((void)vpmap_cow_copy(dst, v, va, 1, MEMPERM_UR), "bad range");
     }
     EXPECT_DEATH((void)vpmap_map(v, last, page, 2, MEMPERM_URW), "bad range");
-    EXPECT_DEATH(vpmap_unmap(v, last, 2, VPMAP_KEEP_REFCNT), "bad range");
+    EXPECT_DEATH(vpmap_unmap(v, last, 2, nullptr, nullptr), "bad range");
     EXPECT_DEATH(vpmap_set_perm(v, last, 2, MEMPERM_UR), "bad range");
     EXPECT_DEATH((void)vpmap_cow_copy(dst, v, last, 2, MEMPERM_UR), "bad range");
-    EXPECT_DEATH(vpmap_unmap(v, kBase, ~size_t{0} / PAGE_SIZE, VPMAP_KEEP_REFCNT), "bad range")
+    EXPECT_DEATH(vpmap_unmap(v, kBase, ~size_t{0} / PAGE_SIZE, nullptr, nullptr), "bad range")
         << "a count that wraps";
 }
 
@@ -960,18 +1014,18 @@ TYPED_TEST_P(VpmapThroughTheMmu, EveryChangeIsSeenByTheNextAccess)
     // Fork's sharing step makes the parent's writable page read-only.
     vpmap_set_perm(this->v_, kBase, 1, MEMPERM_URW);
     ASSERT_FALSE(fake_mmu_user_write(kBase, 4).fault);
-    ASSERT_EQ(vpmap_cow_copy(this->Other(), this->v_, kBase, 1, MEMPERM_UR), ERR_OK);
+    ASSERT_EQ(this->CowCopy(this->Other(), this->v_, kBase, 1, MEMPERM_UR), ERR_OK);
     EXPECT_TRUE(fake_mmu_user_write(kBase, 5).fault);
 
     // The copy-on-write fault's step: a private copy replaces the frame.
     paddr_t copy = NewPage();
     std::memset(kmap_p2v(copy), 9, PAGE_SIZE);
-    vpmap_replace(this->v_, kBase, copy, MEMPERM_URW);
+    this->Replace(this->v_, kBase, copy, MEMPERM_URW);
     FakeUserAccess a = fake_mmu_user_read(kBase, &value);
     EXPECT_EQ(a.paddr, copy);
     EXPECT_EQ(value, 9);
 
-    vpmap_unmap(this->v_, kBase, 1, VPMAP_DEC_REFCNT);
+    vpmap_unmap(this->v_, kBase, 1, DropReference, nullptr);
     a = fake_mmu_user_read(kBase, &value);
     EXPECT_TRUE(a.fault);
     EXPECT_FALSE(a.present);
@@ -1005,8 +1059,7 @@ TYPED_TEST_P(VpmapThroughTheMmu, WithoutFlushesTheOldTranslationSurvives)
     EXPECT_FALSE(a.fault) << "the stale writable entry lets the write through";
     EXPECT_TRUE(a.tlb_hit);
 
-    pmem_inc_refcnt(p);  // keep the frame, to look at it after the unmap
-    vpmap_unmap(this->v_, kBase, 1, VPMAP_DEC_REFCNT);
+    vpmap_unmap(this->v_, kBase, 1, nullptr, nullptr);  // the frame is kept, to look at
     uint8_t value = 0;
     a = fake_mmu_user_read(kBase, &value);
     EXPECT_FALSE(a.fault) << "a stale read of the unmapped frame";
@@ -1017,7 +1070,7 @@ TYPED_TEST_P(VpmapThroughTheMmu, WithoutFlushesTheOldTranslationSurvives)
     fake_mmu_ignore_invalidations(false);
     vpmap_load(this->v_);
     EXPECT_TRUE(fake_mmu_user_read(kBase, &value).fault);
-    pmem_dec_refcnt(p);
+    pmem_free(p);
 }
 
 REGISTER_TYPED_TEST_SUITE_P(VpmapThroughTheMmu,

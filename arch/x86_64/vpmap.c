@@ -264,19 +264,16 @@ err_t vpmap_create(struct vpmap **out)
     return ERR_OK;
 }
 
-// Frees a user-half table at `level` and everything below it, dropping the
-// reference of every page still mapped.
+// Frees a user-half table at `level` and every table below it (the pages a
+// PT maps are not the vpmap's: they are left alone).
 static void free_table(struct vpmap *vpmap, paddr_t table_paddr, int level)
 {
-    uint64_t *table = table_at(table_paddr);
-    for (unsigned i = 0; i < PT_ENTRIES; i++) {
-        if (!(table[i] & PTE_PRESENT)) {
-            continue;
-        }
-        if (level == 1) {
-            pmem_dec_refcnt(pte_address(table[i]));
-        } else {
-            free_table(vpmap, pte_address(table[i]), level - 1);
+    if (level > 1) {
+        uint64_t *table = table_at(table_paddr);
+        for (unsigned i = 0; i < PT_ENTRIES; i++) {
+            if (table[i] & PTE_PRESENT) {
+                free_table(vpmap, pte_address(table[i]), level - 1);
+            }
         }
     }
     free_table_page(vpmap, table_paddr);
@@ -315,7 +312,7 @@ err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n, mem
         if (pte == NULL) {
             // Unmaps the i pages mapped so far, and frees every table that
             // leaves empty: also those the failed walk made for page i.
-            vpmap_unmap(vpmap, vaddr, i + 1, VPMAP_KEEP_REFCNT);
+            vpmap_unmap(vpmap, vaddr, i + 1, NULL, NULL);
             return ERR_NOMEM;
         }
         if (*pte & PTE_PRESENT) {
@@ -327,17 +324,18 @@ err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n, mem
     return ERR_OK;
 }
 
-size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unmap_refs refs)
+size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, vpmap_mapping_fn *unmapped_fn,
+                   void *ctx)
 {
     vaddr_t end = check_range("vpmap_unmap", vaddr, n);
     size_t unmapped = 0;
     uint64_t *pte;
     for (vaddr_t va = vaddr; (pte = next_mapped(vpmap, &va, end)) != NULL; va += PAGE_SIZE) {
-        paddr_t page = pte_address(*pte);
+        uint64_t old = *pte;
         *pte = 0;
         vpmap_flush_tlb(vpmap, va);
-        if (refs == VPMAP_DEC_REFCNT) {
-            pmem_dec_refcnt(page);
+        if (unmapped_fn != NULL) {
+            unmapped_fn(ctx, va, pte_address(old), leaf_perm(old));
         }
         unmapped++;
     }
@@ -346,7 +344,7 @@ size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, enum vpmap_unma
     return unmapped;
 }
 
-void vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm_t perm)
+paddr_t vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm_t perm)
 {
     check_range("vpmap_replace", vaddr, 1);
     kassert(pg_aligned(paddr));
@@ -358,7 +356,7 @@ void vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm_t 
     paddr_t old = pte_address(*pte);
     *pte = paddr | leaf_bits(perm);
     vpmap_flush_tlb(vpmap, vaddr);
-    pmem_dec_refcnt(old);
+    return old;
 }
 
 void vpmap_set_perm(struct vpmap *vpmap, vaddr_t vaddr, size_t n, memperm_t perm)
@@ -433,7 +431,7 @@ err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t
         if (dst_pte == NULL) {
             // Up to and including va, so that the tables the failed walk
             // made for va go too.
-            vpmap_unmap(dst, vaddr, (va - vaddr) / PAGE_SIZE + 1, VPMAP_DEC_REFCNT);
+            vpmap_unmap(dst, vaddr, (va - vaddr) / PAGE_SIZE + 1, NULL, NULL);
             result = ERR_NOMEM;
             break;
         }
@@ -448,7 +446,6 @@ err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t
             }
         }
         *dst_pte = page | bits;
-        pmem_inc_refcnt(page);
     }
     if (changed > FLUSH_ALL_THRESHOLD) {
         vpmap_flush_tlb_all(src);

@@ -50,7 +50,7 @@ void BM_VpmapMapUnmapOnePage(benchmark::State &state)
             state.SkipWithError("vpmap_map");
             break;
         }
-        vpmap_unmap(v, kBase, 1, VPMAP_KEEP_REFCNT);
+        vpmap_unmap(v, kBase, 1, nullptr, nullptr);
     }
     pmem_free(page);
     vpmap_destroy(v);
@@ -81,7 +81,7 @@ void BM_VpmapCowCopy(benchmark::State &state)
             break;
         }
         state.PauseTiming();
-        vpmap_destroy(child);  // drops the child's references again
+        vpmap_destroy(child);  // its tables (the pages are the parent's)
         state.ResumeTiming();
     }
     state.counters["pages"] = static_cast<double>(pages);

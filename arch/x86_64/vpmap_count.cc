@@ -7,10 +7,11 @@
 // much as the rest of the page's work.
 //
 //   CowCopyPages   vpmap_cow_copy of a writable region into a new child
-//                  table, the parent active (as in fork): every page turns
+//                  table, the parent active, and a reference for each page
+//                  the child maps (as as_copy does in fork): every page turns
 //                  read-only in the parent and gains a reference;
-//   DestroyPages   vpmap_destroy of that child (as in its exit): every page
-//                  loses the reference again.
+//   DestroyPages   every page's reference dropped, and vpmap_destroy of the
+//                  child (as as_destroy does in its exit).
 
 #include <cstdio>
 #include <cstdlib>
@@ -42,10 +43,14 @@ void Check(bool ok, const char *what)
 __attribute__((noinline)) void CowCopyPages(struct vpmap *child, struct vpmap *parent)
 {
     Check(vpmap_cow_copy(child, parent, kBase, kPages, MEMPERM_UR) == ERR_OK, "vpmap_cow_copy");
+    vpmap_for_each_mapping(
+        child, [](void *, vaddr_t, paddr_t page, memperm_t) { pmem_inc_refcnt(page); }, nullptr);
 }
 
 __attribute__((noinline)) void DestroyPages(struct vpmap *child)
 {
+    vpmap_for_each_mapping(
+        child, [](void *, vaddr_t, paddr_t page, memperm_t) { pmem_dec_refcnt(page); }, nullptr);
     vpmap_destroy(child);
 }
 

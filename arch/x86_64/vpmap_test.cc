@@ -49,6 +49,9 @@ class VpmapTest : public PmemTest {
     {
         if (vpmap_ != nullptr) {
             fake_mmu_reset();  // destroying the active vpmap is a bug
+            // Each mapping's reference is the test's, as an address space's.
+            vpmap_unmap(vpmap_, 0, VPMAP_USER_TOP / PAGE_SIZE, vpmap_contract::DropReference,
+                        nullptr);
             vpmap_destroy(vpmap_);
         }
         PmemTest::TearDown();
@@ -156,10 +159,10 @@ TEST_F(VpmapTest, ReplaceFlushesTheOldTranslation)
     paddr_t new_page = AllocPage();
     ASSERT_EQ(vpmap_map(vpmap_, kUserBase, old_page, 1, MEMPERM_UR), ERR_OK);
     vpmap_load(vpmap_);
-    vpmap_replace(vpmap_, kUserBase, new_page, MEMPERM_URW);
+    EXPECT_EQ(vpmap_replace(vpmap_, kUserBase, new_page, MEMPERM_URW), old_page);
     EXPECT_EQ(fake_mmu_take_invalidations(), std::vector<vaddr_t>{kUserBase});
     EXPECT_EQ(RawPte(kUserBase), new_page | PTE_PRESENT | PTE_USER | PTE_WRITABLE | PTE_NX);
-    EXPECT_EQ(pmem_refcount(old_page), 0) << "its only reference was the mapping's";
+    pmem_free(old_page);
 }
 
 TEST_F(VpmapTest, CowCopyOfManyPagesFlushesTheWholeTlbOnce)
@@ -176,7 +179,7 @@ TEST_F(VpmapTest, CowCopyOfManyPagesFlushesTheWholeTlbOnce)
     ASSERT_EQ(vpmap_cow_copy(child, vpmap_, kUserBase, pages, MEMPERM_UR), ERR_OK);
     EXPECT_EQ(fake_mmu_root_loads(), loads + 1) << "one reload of the root flushes everything";
     EXPECT_LE(fake_mmu_take_invalidations().size(), 32u);
-    vpmap_destroy(child);
+    vpmap_destroy(child);  // its pages are the parent's too: nothing to drop
 }
 
 TEST_F(VpmapTest, CreateOutOfMemoryFails)
@@ -196,12 +199,12 @@ TEST_F(VpmapTest, FreedTablesAreUnlinkedFromTheTableAbove)
     ASSERT_EQ(vpmap_map(vpmap_, gone, AllocPage(), 1, MEMPERM_URW), ERR_OK);
     ASSERT_NE(RawPte(gone, 3), 0u) << "the PDPT entry for gone's PD";
 
-    vpmap_unmap(vpmap_, gone, 1, VPMAP_DEC_REFCNT);
+    vpmap_unmap(vpmap_, gone, 1, vpmap_contract::DropReference, nullptr);
     EXPECT_EQ(RawPte(gone, 3), 0u) << "its PD is freed and unlinked";
     EXPECT_NE(RawPte(kept, 3), 0u) << "kept's PD stays";
     EXPECT_NE(RawPte(kept, 4), 0u) << "the PDPT still holds kept's PD";
 
-    vpmap_unmap(vpmap_, kept, 1, VPMAP_DEC_REFCNT);
+    vpmap_unmap(vpmap_, kept, 1, vpmap_contract::DropReference, nullptr);
     EXPECT_EQ(RawPte(kept, 4), 0u) << "the root's entry is cleared: the PDPT is freed";
     EXPECT_EQ(vpmap_table_pages(vpmap_), 1u);
 }
@@ -212,12 +215,12 @@ TEST_F(VpmapTest, FreedTablesAreUnlinkedFromTheTableAbove)
 TEST_F(VpmapTest, FreeingTablesOfTheActiveAddressSpaceFlushesThem)
 {
     ASSERT_EQ(vpmap_map(vpmap_, kUserBase, AllocPage(), 1, MEMPERM_URW), ERR_OK);
-    vpmap_unmap(vpmap_, kUserBase, 1, VPMAP_DEC_REFCNT);
+    vpmap_unmap(vpmap_, kUserBase, 1, vpmap_contract::DropReference, nullptr);
     EXPECT_TRUE(fake_mmu_take_invalidations().empty()) << "inactive: nothing cached";
 
     ASSERT_EQ(vpmap_map(vpmap_, kUserBase, AllocPage(), 1, MEMPERM_URW), ERR_OK);
     vpmap_load(vpmap_);
-    vpmap_unmap(vpmap_, kUserBase, 1, VPMAP_DEC_REFCNT);
+    vpmap_unmap(vpmap_, kUserBase, 1, vpmap_contract::DropReference, nullptr);
     EXPECT_EQ(fake_mmu_take_invalidations().size(), 1u + 3) << "the page, its PT, PD and PDPT";
     EXPECT_EQ(vpmap_table_pages(vpmap_), 1u);
 }

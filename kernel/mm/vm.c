@@ -93,6 +93,20 @@ static bool collides(const struct memregion *r, vaddr_t start, vaddr_t end, vadd
     return start - guard < r->end && reserved_start(r) < end;
 }
 
+// The reference each mapping holds (see vm.h), as vpmap calls back with the
+// mappings it made or removed.
+static void take_reference(void *ctx, vaddr_t va, paddr_t page, memperm_t perm)
+{
+    (void)ctx, (void)va, (void)perm;
+    pmem_inc_refcnt(page);
+}
+
+static void drop_reference(void *ctx, vaddr_t va, paddr_t page, memperm_t perm)
+{
+    (void)ctx, (void)va, (void)perm;
+    pmem_dec_refcnt(page);
+}
+
 err_t as_create(struct addrspace **out)
 {
     void *memory;
@@ -121,7 +135,7 @@ void as_destroy(struct addrspace *as)
         kfree(r);
         r = next;
     }
-    // Drops the reference of every page still mapped, then frees the tables.
+    vpmap_for_each_mapping(as->vpmap, drop_reference, NULL);
     vpmap_destroy(as->vpmap);
     kfree(as);
 }
@@ -205,6 +219,11 @@ err_t as_map_zero_page(struct addrspace *as, vaddr_t addr)
     return as_map_page(as, addr, NULL, 0);
 }
 
+void as_replace_page(struct addrspace *as, vaddr_t addr, paddr_t page, memperm_t perm)
+{
+    pmem_dec_refcnt(vpmap_replace(as->vpmap, pg_round_down(addr), page, perm));
+}
+
 err_t as_map_stack(struct addrspace *as)
 {
     kassert(as->stack == NULL);
@@ -243,7 +262,7 @@ err_t memregion_extend(struct memregion *r, vaddr_t new_end)
         }
     } else if (new_end < r->end) {
         r->as->pages_mapped -=
-            vpmap_unmap(r->as->vpmap, new_end, pages_in(new_end, r->end), VPMAP_DEC_REFCNT);
+            vpmap_unmap(r->as->vpmap, new_end, pages_in(new_end, r->end), drop_reference, NULL);
     }
     r->end = new_end;
     return ERR_OK;
@@ -315,9 +334,15 @@ err_t as_copy(struct addrspace *src, struct addrspace **out)
         memperm_t shared = (r->perm & MEMPERM_WRITE) ? memperm_read_only(r->perm) : r->perm;
         err = vpmap_cow_copy(dst->vpmap, src->vpmap, r->start, pages_in(r->start, r->end), shared);
         if (err != ERR_OK) {
-            as_destroy(dst);  // drops every reference the child took
-            return err;
+            break;
         }
+    }
+    // The child's mappings hold references like any others, also when the
+    // copy stopped part way (as_destroy then drops them again).
+    vpmap_for_each_mapping(dst->vpmap, take_reference, NULL);
+    if (err != ERR_OK) {
+        as_destroy(dst);
+        return err;
     }
     dst->pages_mapped = src->pages_mapped;
     vm_global_stats.pages_shared += src->pages_mapped;

@@ -25,7 +25,13 @@
 // after fork: mapped read-only in a writable region). The page-fault handler
 // (kernel/pgfault.h) reconciles the two.
 //
-// Every page a region maps holds one reference (pmem refcount) per mapping.
+// Reference counts: every mapping of a page holds one reference to it (pmem
+// refcount), so a page shared by k address spaces has refcount k. The page
+// tables (arch/vpmap.h) never change a reference count; the functions here
+// do, each where it makes or removes mappings: as_map_page (a fresh page,
+// refcount 1), as_copy (one more per shared page), as_replace_page (the old
+// page's dropped), and sbrk's shrink and as_destroy (each unmapped page's
+// dropped).
 //
 // Locking: an address space belongs to one process, which has one thread;
 // only that thread changes it (faults, sbrk, exec), except fork, where the
@@ -185,6 +191,12 @@ err_t as_map_page(struct addrspace *as, vaddr_t addr, const void *src, size_t le
 // as_map_page of a page of zeros: what a first touch of the heap, the stack
 // or bss gets.
 err_t as_map_zero_page(struct addrspace *as, vaddr_t addr) MUST_CHECK;
+
+// Copy-on-write's last step: maps `page` at the page containing addr, which
+// must be mapped, in place of the page there, with `perm`, and drops the
+// reference the old mapping held. The caller hands over one reference to
+// `page` (a fresh copy's). Cannot fail (arch/vpmap.h, vpmap_replace).
+void as_replace_page(struct addrspace *as, vaddr_t addr, paddr_t page, memperm_t perm);
 
 #ifdef __cplusplus
 }

@@ -242,7 +242,7 @@ TEST_F(VmCheckTest, RefcountBelowTheMappingCountIsReportedOncePerPage)
     EXPECT_EQ(Check(), 1u);
     EXPECT_NE(printed_.find("refcount 1, but 2 mappings"), std::string::npos) << printed_;
     EXPECT_EQ(summary_.shared_pages, 1u);
-    vpmap_unmap(b->vpmap, kData + PAGE_SIZE, 1, VPMAP_KEEP_REFCNT);
+    vpmap_unmap(b->vpmap, kData + PAGE_SIZE, 1, nullptr, nullptr);
     b->pages_mapped--;
 }
 
