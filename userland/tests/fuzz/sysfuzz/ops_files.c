@@ -112,10 +112,13 @@ void op_fstat(void)
 {
     uint64_t raw = gen_fd();
     int fd = fd_of(raw);
-    struct uptr p = chance(60) ? at((uint64_t)(uintptr_t)scratch + below(64), "data") : gen_ptr(16);
+    struct uptr p = chance(60) ? at((uint64_t)(uintptr_t)scratch + below(64), "data")
+                               : gen_ptr(sizeof(struct osv_stat));
     struct call c = {
         .nr = SYS_FSTAT, .a = {raw, p.addr, junk(), junk(), junk(), junk()}, .note = p.kind};
-    struct expect want = fd < 0 ? ex_err(ERR_BADF) : p.wr < 16 ? ex_err(ERR_FAULT) : ex_val(0);
+    struct expect want = fd < 0                           ? ex_err(ERR_BADF)
+                         : p.wr < sizeof(struct osv_stat) ? ex_err(ERR_FAULT)
+                                                          : ex_val(0);
     if (verify(&c, issue(&c), want) && want.lo == 0) {
         struct osv_stat st;
         memcpy(&st, (const void *)(uintptr_t)p.addr, sizeof st);
