@@ -265,6 +265,30 @@ _Noreturn void proc_kill_current(const char *reason, vaddr_t addr)
     proc_exit(EXIT_STATUS_KILLED);
 }
 
+err_t proc_with_addrspace(int pid, void (*fn)(struct addrspace *as, void *ctx), void *ctx)
+{
+    spinlock_acquire(&proc_lock);
+    for (int i = 0; i < PROC_MAX; i++) {
+        struct proc *p = &procs[i];
+        if (p->state != PROC_ALIVE || p->pid != pid) {
+            continue;
+        }
+        // proc_exit moves the thread to the kernel's page table before it
+        // destroys the address space, and clears p->as only after: from
+        // that first step on, p->as may be freed memory. exec, in
+        // contrast, points p->as at the complete new space before it
+        // destroys the old one.
+        if (p->as == NULL || p->thread->vpmap == vpmap_kernel()) {
+            break;
+        }
+        fn(p->as, ctx);
+        spinlock_release(&proc_lock);
+        return ERR_OK;
+    }
+    spinlock_release(&proc_lock);
+    return ERR_SRCH;
+}
+
 int64_t proc_wait(int pid, int *status)
 {
     struct proc *self = proc_current();

@@ -61,6 +61,8 @@ enum syscall_number {
     SYS_SYSINFO = 17,   // sysinfo(struct osv_sysinfo *info)
     SYS_GETPPID = 18,   // getppid()
     SYS_SHUTDOWN = 19,  // shutdown(int failed): stops the machine; init (pid 1) only
+    SYS_VMMAP = 20,     // vmmap(int pid, uint32_t flags, struct osv_vmmap_entry *buf,
+                        //       uint64_t capacity): a process's address space (below)
     SYS_COUNT,          // one past the last number
 };
 

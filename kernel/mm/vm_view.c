@@ -14,6 +14,9 @@
 #include "kernel/kprintf.h"
 #include "kernel/mm/memperm.h"
 #include "kernel/mm/pmem.h"
+#include "kernel/user_layout.h"
+
+_Static_assert(PAGE_SIZE == USER_PAGE_SIZE, "user programs count pages in USER_PAGE_SIZE");
 
 static uint32_t abi_perm(memperm_t perm)
 {
