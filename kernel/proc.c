@@ -258,11 +258,20 @@ _Noreturn void proc_exit(int status)
     thread_exit_releasing(&proc_lock);
 }
 
-_Noreturn void proc_kill_current(const char *reason, vaddr_t addr)
+_Noreturn void proc_kill_current_explained(const char *reason, vaddr_t addr,
+                                           void (*explain)(struct addrspace *as, vaddr_t addr))
 {
     struct proc *p = proc_current();
     kprintf("pid %d (%s): killed: %s at 0x%lx\n", p->pid, p->name, reason, addr);
+    if (explain != NULL) {
+        explain(p->as, addr);
+    }
     proc_exit(EXIT_STATUS_KILLED);
+}
+
+_Noreturn void proc_kill_current(const char *reason, vaddr_t addr)
+{
+    proc_kill_current_explained(reason, addr, NULL);
 }
 
 err_t proc_with_addrspace(int pid, void (*fn)(struct addrspace *as, void *ctx), void *ctx)

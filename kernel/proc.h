@@ -90,6 +90,13 @@ _Noreturn void proc_exit(int status);
 // EXIT_STATUS_KILLED. Never returns.
 _Noreturn void proc_kill_current(const char *reason, vaddr_t addr);
 
+// proc_kill_current with more on the console: after the kill line, and
+// before the process exits, calls explain(as, addr) with the process's
+// address space, for lines that say more about the cause (vm_view's report
+// of the address space around a faulting address). explain must not sleep.
+_Noreturn void proc_kill_current_explained(const char *reason, vaddr_t addr,
+                                           void (*explain)(struct addrspace *as, vaddr_t addr));
+
 // Calls fn(as, ctx) with the address space of the live process pid (any
 // process, not only the caller's children), holding proc_lock: the process
 // can then neither exec nor exit until fn returns (osv has one CPU, and the

@@ -27,7 +27,8 @@
 //      described.
 //   7. The vmmap program prints the table (the .expected checks its lines)
 //      and fails with status 1 for a missing process.
-//   8. A child writing just past the break is killed.
+//   8. A child writing just past the break is killed, and the kernel's
+//      lines after the kill line show the heap pages around the address.
 
 #include <osv.h>
 #include <stdio.h>
