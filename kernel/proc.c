@@ -258,11 +258,44 @@ _Noreturn void proc_exit(int status)
     thread_exit_releasing(&proc_lock);
 }
 
-_Noreturn void proc_kill_current(const char *reason, vaddr_t addr)
+_Noreturn void proc_kill_current_explained(const char *reason, vaddr_t addr,
+                                           void (*explain)(struct addrspace *as, vaddr_t addr))
 {
     struct proc *p = proc_current();
     kprintf("pid %d (%s): killed: %s at 0x%lx\n", p->pid, p->name, reason, addr);
+    if (explain != NULL) {
+        explain(p->as, addr);
+    }
     proc_exit(EXIT_STATUS_KILLED);
+}
+
+_Noreturn void proc_kill_current(const char *reason, vaddr_t addr)
+{
+    proc_kill_current_explained(reason, addr, NULL);
+}
+
+err_t proc_with_addrspace(int pid, void (*fn)(struct addrspace *as, void *ctx), void *ctx)
+{
+    spinlock_acquire(&proc_lock);
+    for (int i = 0; i < PROC_MAX; i++) {
+        struct proc *p = &procs[i];
+        if (p->state != PROC_ALIVE || p->pid != pid) {
+            continue;
+        }
+        // proc_exit moves the thread to the kernel's page table before it
+        // destroys the address space, and clears p->as only after: from
+        // that first step on, p->as may be freed memory. exec, in
+        // contrast, points p->as at the complete new space before it
+        // destroys the old one.
+        if (p->as == NULL || p->thread->vpmap == vpmap_kernel()) {
+            break;
+        }
+        fn(p->as, ctx);
+        spinlock_release(&proc_lock);
+        return ERR_OK;
+    }
+    spinlock_release(&proc_lock);
+    return ERR_SRCH;
 }
 
 int64_t proc_wait(int pid, int *status)

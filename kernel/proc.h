@@ -90,6 +90,25 @@ _Noreturn void proc_exit(int status);
 // EXIT_STATUS_KILLED. Never returns.
 _Noreturn void proc_kill_current(const char *reason, vaddr_t addr);
 
+// proc_kill_current with more on the console: after the kill line, and
+// before the process exits, calls explain(as, addr) with the process's
+// address space, for lines that say more about the cause (vm_view's report
+// of the address space around a faulting address). explain must not sleep.
+_Noreturn void proc_kill_current_explained(const char *reason, vaddr_t addr,
+                                           void (*explain)(struct addrspace *as, vaddr_t addr));
+
+// Calls fn(as, ctx) with the address space of the live process pid (any
+// process, not only the caller's children), holding proc_lock: the process
+// can then neither exec nor exit until fn returns (osv has one CPU, and the
+// lock keeps interrupts off, so nothing else runs). fn must not sleep or
+// call anything that takes proc_lock. What fn reads is as the process left
+// it: exact unless it was preempted part way through changing its address
+// space (see kernel/mm/vm_check.h). Returns ERR_SRCH, without calling fn,
+// when there is no live process pid: none, a zombie, one fork is still
+// building, or one that is exiting (its address space going or gone).
+err_t proc_with_addrspace(int pid, void (*fn)(struct addrspace *as, void *ctx),
+                          void *ctx) MUST_CHECK;
+
 // Waits for a child (pid, or any child for -1) to exit, reaps it and returns
 // its pid, storing its status in *status. ERR_NOCHILD if there is no such
 // child.

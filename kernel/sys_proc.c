@@ -7,11 +7,14 @@
 
 #include "arch/cycles.h"
 #include "arch/machine.h"
+#include "arch/page.h"
 #include "arch/vpmap.h"
 #include "kernel/exec.h"
 #include "kernel/kprintf.h"
+#include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/mm/vm_check.h"
+#include "kernel/mm/vm_view.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/syscall_abi.h"
@@ -170,6 +173,135 @@ int64_t sys_sysinfo(const struct syscall_args *args)
         .proc_table_pages = vpmap_table_pages(as->vpmap),
     };
     return copyout(args->arg[0], &info, sizeof(info));
+}
+
+// vmmap's snapshot of an address space: its records, in page-sized blocks
+// (kmalloc's largest) linked in order. It is taken while the process cannot
+// run (proc_with_addrspace), where nothing may sleep or allocate, and copied
+// out after: so the blocks are allocated first, from a count taken the same
+// way.
+#define VMMAP_BLOCK_RECORDS ((PAGE_SIZE - sizeof(void *)) / sizeof(struct osv_vmmap_entry))
+
+struct vmmap_block {
+    struct vmmap_block *next;
+    struct osv_vmmap_entry records[VMMAP_BLOCK_RECORDS];
+};
+_Static_assert(sizeof(struct vmmap_block) <= KMALLOC_MAX_SIZE, "a block is one kmalloc");
+
+struct vmmap_snapshot {
+    uint32_t flags;
+    struct vmmap_block *first;
+    struct vmmap_block *last;
+    size_t room;                  // records the blocks hold
+    size_t total;                 // records in the description, at the last take
+    struct vmmap_block *filling;  // during a take: the block of the next record
+};
+
+// vm_view's slot: records go to the blocks in order while there is room.
+static struct osv_vmmap_entry *vmmap_slot(void *ctx, size_t index)
+{
+    struct vmmap_snapshot *s = ctx;
+    if (index >= s->room) {
+        return NULL;
+    }
+    size_t in_block = index % VMMAP_BLOCK_RECORDS;
+    if (index > 0 && in_block == 0) {
+        s->filling = s->filling->next;
+    }
+    return &s->filling->records[in_block];
+}
+
+static void vmmap_take(struct addrspace *as, void *ctx)
+{
+    struct vmmap_snapshot *s = ctx;
+    s->filling = s->first;
+    s->total = vm_view_describe(as, s->flags, vmmap_slot, s);
+}
+
+// Adds blocks until they hold `records`. ERR_NOMEM (the blocks added so far
+// stay, for vmmap_free).
+static err_t vmmap_grow(struct vmmap_snapshot *s, size_t records)
+{
+    while (s->room < records) {
+        void *memory;
+        err_t err = kmalloc(sizeof(struct vmmap_block), &memory);
+        if (err != ERR_OK) {
+            return err;
+        }
+        struct vmmap_block *block = memory;
+        block->next = NULL;
+        if (s->last != NULL) {
+            s->last->next = block;
+        } else {
+            s->first = block;
+        }
+        s->last = block;
+        s->room += VMMAP_BLOCK_RECORDS;
+    }
+    return ERR_OK;
+}
+
+static void vmmap_free(struct vmmap_snapshot *s)
+{
+    while (s->first != NULL) {
+        struct vmmap_block *next = s->first->next;
+        kfree(s->first);
+        s->first = next;
+    }
+}
+
+// Copies the first n records of the snapshot to user address buf.
+static err_t vmmap_copyout(const struct vmmap_snapshot *s, vaddr_t buf, size_t n)
+{
+    size_t done = 0;
+    for (const struct vmmap_block *b = s->first; done < n; b = b->next) {
+        size_t count = n - done < VMMAP_BLOCK_RECORDS ? n - done : VMMAP_BLOCK_RECORDS;
+        err_t err = copyout(buf + done * sizeof(struct osv_vmmap_entry), b->records,
+                            count * sizeof(struct osv_vmmap_entry));
+        if (err != ERR_OK) {
+            return err;
+        }
+        done += count;
+    }
+    return ERR_OK;
+}
+
+int64_t sys_vmmap(const struct syscall_args *args)
+{
+    int pid;
+    if (!pid_arg(args->arg[0], &pid)) {
+        return ERR_SRCH;
+    }
+    if (pid == 0) {
+        pid = proc_current()->pid;
+    }
+    if ((args->arg[1] & ~(uint64_t)OSV_VMMAP_PAGES) != 0) {
+        return ERR_INVAL;
+    }
+    vaddr_t buf = args->arg[2];
+    uint64_t capacity = args->arg[3];
+
+    // Count, make room, take the snapshot; again if the process grew in
+    // between (only another process can: the caller is in this call).
+    struct vmmap_snapshot s = {.flags = (uint32_t)args->arg[1]};
+    err_t err;
+    for (;;) {
+        err = proc_with_addrspace(pid, vmmap_take, &s);
+        if (err != ERR_OK) {
+            break;
+        }
+        size_t wanted = s.total < capacity ? s.total : capacity;
+        if (wanted <= s.room) {
+            err = vmmap_copyout(&s, buf, wanted);
+            break;
+        }
+        err = vmmap_grow(&s, wanted);
+        if (err != ERR_OK) {
+            break;
+        }
+    }
+    vmmap_free(&s);
+    return err != ERR_OK ? err : (int64_t)s.total;
 }
 
 int64_t sys_shutdown(const struct syscall_args *args)

@@ -17,3 +17,4 @@ int64_t sys_sbrk(const struct syscall_args *args);
 int64_t sys_exec(const struct syscall_args *args);
 int64_t sys_sysinfo(const struct syscall_args *args);
 int64_t sys_shutdown(const struct syscall_args *args);
+int64_t sys_vmmap(const struct syscall_args *args);

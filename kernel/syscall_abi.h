@@ -61,6 +61,8 @@ enum syscall_number {
     SYS_SYSINFO = 17,   // sysinfo(struct osv_sysinfo *info)
     SYS_GETPPID = 18,   // getppid()
     SYS_SHUTDOWN = 19,  // shutdown(int failed): stops the machine; init (pid 1) only
+    SYS_VMMAP = 20,     // vmmap(int pid, uint32_t flags, struct osv_vmmap_entry *buf,
+                        //       uint64_t capacity): a process's address space (below)
     SYS_COUNT,          // one past the last number
 };
 
@@ -132,6 +134,128 @@ struct osv_sysinfo {
     uint64_t proc_table_pages;  // page-table pages the calling process's page table
                                 // holds now, its root included (not in proc_pages_mapped)
 };
+
+// vmmap: what a process's address space holds, as an array of records.
+//
+// vmmap(pid, flags, buf, capacity) describes process pid (0: the caller;
+// any live process may be described, not only the caller's children). The
+// description is a sequence of struct osv_vmmap_entry records in ascending
+// address order:
+//   - one OSV_VMMAP_REGION record per memory region;
+//   - with OSV_VMMAP_PAGES in flags, also one OSV_VMMAP_PAGE record per
+//     mapped page, right after the record of its region. (A page mapped
+//     outside every region, which the kernel's checker reports as a bug, is
+//     listed in address order with kind OSV_VMMAP_NOKIND.)
+//
+// Truncation rule: the call returns the number of records in the whole
+// description and writes the first min(that number, capacity) of them to
+// buf. So vmmap(pid, flags, NULL, 0) only counts, and a result larger than
+// capacity means that buf was too small (call again with a larger one; the
+// process may have changed meanwhile).
+//
+// The description is one snapshot, taken before anything is written to buf:
+// writing the records can itself fault in pages of buf (lazy or
+// copy-on-write ones), which the snapshot does not show. It is exact when
+// the process described is at rest (running user code, or sleeping); one
+// preempted part way through changing its own address space may show half
+// of that one change (a page mapped whose refcount is not raised yet).
+//
+// Errors:
+//   ERR_SRCH   no live process pid (none, a zombie, one that fork is still
+//              building, or one that is exiting);
+//   ERR_INVAL  a bit in flags other than OSV_VMMAP_PAGES;
+//   ERR_FAULT  the records to write do not fit in writable user memory at
+//              buf (NULL, kernel or unmapped addresses, read-only memory);
+//              buf may then hold some of them;
+//   ERR_NOMEM  no kernel memory to hold the snapshot.
+#define OSV_VMMAP_PAGES 1u  // flags: list each mapped page too
+
+enum osv_vmmap_type {
+    OSV_VMMAP_REGION = 1,
+    OSV_VMMAP_PAGE = 2,
+};
+
+// What a region is for (a page's record carries its region's kind).
+enum osv_vmmap_kind {
+    OSV_VMMAP_NOKIND = 0,  // a page in no region
+    OSV_VMMAP_CODE = 1,
+    OSV_VMMAP_DATA = 2,
+    OSV_VMMAP_HEAP = 3,
+    OSV_VMMAP_STACK = 4,
+};
+
+// How a mapped page's frame is held, from its mapped permission, its
+// region's permission and its reference count (the number of mappings of
+// the frame, in every process).
+enum osv_vmmap_sharing {
+    OSV_VMMAP_PRIVATE = 0,     // refcount 1, mapped with its region's permission
+    OSV_VMMAP_SHARED = 1,      // refcount > 1 and not copy-on-write: a read-only
+                               // region's page shared by fork (code). (Writable and
+                               // shared would be a kernel bug.)
+    OSV_VMMAP_COW_SHARED = 2,  // read-only in a writable region, refcount > 1:
+                               // a write copies the frame
+    OSV_VMMAP_COW_LAST = 3,    // read-only in a writable region, refcount 1: the
+                               // last sharer, whose write makes it writable in place
+};
+
+// Permission bits of a region or a mapping (always user-accessible).
+#define OSV_VMMAP_READ  1u
+#define OSV_VMMAP_WRITE 2u
+#define OSV_VMMAP_EXEC  4u
+
+struct osv_vmmap_entry {
+    uint32_t type;     // enum osv_vmmap_type
+    uint32_t kind;     // enum osv_vmmap_kind: the region's, or the page's region's
+    uint32_t perm;     // OSV_VMMAP_READ | ...: the region's, or the page's as mapped
+    uint32_t sharing;  // page: enum osv_vmmap_sharing; region: 0
+    uint64_t start;    // region: its first address; page: the page's address
+    uint64_t end;      // region: its end (exclusive; == start for an empty heap);
+                       // page: start + the page size
+    uint64_t pages;    // region: how many of its pages are mapped; page: 1
+    uint64_t frame;    // page: physical address of the frame it maps; region: 0
+    uint64_t refs;     // page: the frame's reference count; region: 0
+};
+
+// Names for printing: "code", "data", "heap", "stack", "none".
+static inline const char *osv_vmmap_kind_name(uint32_t kind)
+{
+    switch (kind) {
+    case OSV_VMMAP_CODE:
+        return "code";
+    case OSV_VMMAP_DATA:
+        return "data";
+    case OSV_VMMAP_HEAP:
+        return "heap";
+    case OSV_VMMAP_STACK:
+        return "stack";
+    default:
+        return "none";
+    }
+}
+
+// "private", "shared", "cow-shared", "cow-last".
+static inline const char *osv_vmmap_sharing_name(uint32_t sharing)
+{
+    switch (sharing) {
+    case OSV_VMMAP_SHARED:
+        return "shared";
+    case OSV_VMMAP_COW_SHARED:
+        return "cow-shared";
+    case OSV_VMMAP_COW_LAST:
+        return "cow-last";
+    default:
+        return "private";
+    }
+}
+
+// perm as "rwx", "r-x", "r--": three characters and a NUL in out.
+static inline void osv_vmmap_perm_string(uint32_t perm, char out[4])
+{
+    out[0] = (perm & OSV_VMMAP_READ) ? 'r' : '-';
+    out[1] = (perm & OSV_VMMAP_WRITE) ? 'w' : '-';
+    out[2] = (perm & OSV_VMMAP_EXEC) ? 'x' : '-';
+    out[3] = '\0';
+}
 
 #ifdef __cplusplus
 }

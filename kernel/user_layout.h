@@ -8,6 +8,10 @@
 // it. Only constants, nothing that could clash with a host C library, so
 // host tests include it too.
 
+// The size of a page of user memory: regions and the pages vmmap lists are
+// multiples of it.
+#define USER_PAGE_SIZE 4096ull
+
 // Lowest address a region may start at: the first 4 MiB stay unmapped, so
 // that NULL and small offsets from it always fault.
 #define USER_REGION_MIN 0x400000ull

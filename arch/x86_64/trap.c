@@ -13,6 +13,7 @@
 #include "kernel/addr.h"
 #include "kernel/kprintf.h"
 #include "kernel/mm/vm_check.h"
+#include "kernel/mm/vm_view.h"
 #include "kernel/panic.h"
 #include "kernel/pgfault.h"
 #include "kernel/proc.h"
@@ -189,7 +190,9 @@ static void page_fault(struct trap_frame *tf)
     if (verdict == FAULT_KERNEL_BUG) {
         kernel_exception(tf, fault_addr);
     }
-    user_exception(fault_reason(verdict), fault_addr);
+    // After the one-line reason, the address space around the address, so
+    // that the console shows why (the regions, the pages next to it).
+    proc_kill_current_explained(fault_reason(verdict), fault_addr, vm_view_report_fault);
 }
 
 static void dispatch(struct trap_frame *tf)

@@ -9,7 +9,7 @@
 
 // A new system call number needs a wrapper here (and a line in the header
 // that declares it).
-_Static_assert(SYS_COUNT == SYS_SHUTDOWN + 1, "a system call without a wrapper");
+_Static_assert(SYS_COUNT == SYS_VMMAP + 1, "a system call without a wrapper");
 
 #define U(x) ((uint64_t)(x))
 
@@ -114,6 +114,11 @@ int shutdown(int failed)
 {
     fflush(NULL);
     return (int)syscall1(SYS_SHUTDOWN, U(failed));
+}
+
+int64_t vmmap(int pid, uint32_t flags, struct osv_vmmap_entry *buf, uint64_t capacity)
+{
+    return syscall6(SYS_VMMAP, U(pid), flags, U(buf), capacity, 0, 0);
 }
 
 int64_t osv_syscall(uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,

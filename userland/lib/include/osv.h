@@ -2,12 +2,13 @@
 
 // osv's own system calls and the definitions they share with the kernel
 // (kernel/syscall_abi.h: struct osv_stat, struct osv_sysinfo, struct
-// osv_dirent, EXIT_STATUS_KILLED, O_RDONLY, limits; kernel/err.h: the err_t
+// osv_dirent, struct osv_vmmap_entry, EXIT_STATUS_KILLED, O_RDONLY, limits; kernel/err.h: the err_t
 // codes and err_name).
 //
 // As in <unistd.h>, every call returns what the kernel returns: >= 0 on
 // success, a negative err_t on failure.
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kernel/err.h"
@@ -32,6 +33,29 @@ int sysinfo(struct osv_sysinfo *info);
 // Prints every field of *info on stdout, one a line, "name value", in the
 // structure's order (what the meminfo program shows).
 void sysinfo_print(const struct osv_sysinfo *info);
+
+// Describes the address space of process pid (0: the caller; any live
+// process) as records: one per region and, with OSV_VMMAP_PAGES in flags,
+// one per mapped page after its region's (kernel/syscall_abi.h has the
+// records and the rules). Returns the number of records in the whole
+// description and writes the first min(that, capacity) to buf: vmmap(pid,
+// flags, NULL, 0) counts. ERR_SRCH (no live process pid), ERR_INVAL (flags),
+// ERR_FAULT (buf), ERR_NOMEM.
+int64_t vmmap(int pid, uint32_t flags, struct osv_vmmap_entry *buf, uint64_t capacity);
+
+// Prints n records on stdout, one a line, as the vmmap program shows them:
+//
+//   region 0x400000-0x403000 r-x code 3/3 pages
+//     page 0x400000 r-x refs 2 shared -> frame 0x1d4000
+//     page 0x401000 r-x refs 2 shared -> frame 0x1d5000
+//     ...
+//   region 0x405000-0x802000 rw- heap 2/1021 pages
+//     page 0x800000 r-- refs 2 cow-shared -> frame 0x1f0000
+//
+// A region's pages are mapped/all; a page shows its permission as mapped,
+// its frame's refcount and sharing (enum osv_vmmap_sharing), and "in no
+// region" if it lies outside every region.
+void vmmap_print(const struct osv_vmmap_entry *records, size_t n);
 
 // Timer ticks since boot (sysinfo's ticks_per_second per second).
 uint64_t ticks(void);
