@@ -85,7 +85,7 @@ static void reader(void *unused)
 static bool done_within_yields(void)
 {
     for (int i = 0; i < BLOCK_YIELDS && !reader_done; i++) {
-        sched_yield();
+        sched_yield_cpu();
     }
     return reader_done != 0;
 }
@@ -100,13 +100,13 @@ static bool test_blocked_reader(struct file *file)
         return false;
     }
     while (!reader_started) {
-        sched_yield();
+        sched_yield_cpu();
     }
     type("wai");
     bool blocked = !done_within_yields();
     type("t\r");
     while (!reader_done) {
-        sched_yield();
+        sched_yield_cpu();
     }
     kprintf("console selftest: a reader %s while \"wai\" was typed; after \"t\\r\" it "
             "returned %ld: ",
@@ -149,7 +149,7 @@ bool console_selftest(void)
 
     file_put(file);
     while (thread_count() > threads_before) {
-        sched_yield();
+        sched_yield_cpu();
     }
     size_t free_after = pmem_free_pages();
     kprintf("console selftest: free pages %lu -> %lu\n", free_before, free_after);

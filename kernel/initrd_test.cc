@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "testing/cpio_builder.h"
 #include "gtest/gtest.h"
 
 extern "C" {
@@ -29,59 +30,6 @@ extern "C" {
 }
 
 namespace {
-
-struct Entry {
-    std::string name;
-    std::string data;
-    uint32_t mode = CPIO_MODE_REGULAR | 0555;
-};
-
-std::string Hex8(uint32_t v)
-{
-    char buf[9];
-    std::snprintf(buf, sizeof(buf), "%08X", v);
-    return buf;
-}
-
-void Pad(std::string &out)
-{
-    while (out.size() % CPIO_NEWC_ALIGN != 0) {
-        out.push_back('\0');
-    }
-}
-
-// Appends one entry as mkinitrd writes it.
-void Append(std::string &out, const Entry &e, uint32_t ino)
-{
-    uint32_t fields[CPIO_NUM_FIELDS] = {};
-    fields[CPIO_FIELD_INO] = ino;
-    fields[CPIO_FIELD_MODE] = e.mode;
-    fields[CPIO_FIELD_NLINK] = 1;
-    fields[CPIO_FIELD_FILESIZE] = static_cast<uint32_t>(e.data.size());
-    fields[CPIO_FIELD_NAMESIZE] = static_cast<uint32_t>(e.name.size() + 1);
-    out += CPIO_NEWC_MAGIC;
-    for (uint32_t f : fields) {
-        out += Hex8(f);
-    }
-    out += e.name;
-    out.push_back('\0');
-    Pad(out);
-    out += e.data;
-    Pad(out);
-}
-
-std::string Archive(const std::vector<Entry> &entries, bool trailer = true)
-{
-    std::string out;
-    uint32_t ino = 1;
-    for (const Entry &e : entries) {
-        Append(out, e, ino++);
-    }
-    if (trailer) {
-        Append(out, Entry{CPIO_TRAILER_NAME, "", 0}, 0);
-    }
-    return out;
-}
 
 // Offset of field `field` in the header at `header`.
 size_t FieldAt(size_t header, int field)
@@ -95,7 +43,7 @@ void SetField(std::string &archive, size_t header, int field, const std::string 
     archive.replace(FieldAt(header, field), CPIO_NEWC_FIELD_DIGITS, digits);
 }
 
-const std::vector<Entry> kFiles = {
+const std::vector<CpioEntry> kFiles = {
     {"init", std::string("\x7f"
                          "ELF\0\0init program",
                          18)},  // NULs inside the data
@@ -126,7 +74,7 @@ class InitrdTest : public testing::Test {
     void ExpectRefused(const std::string &archive, err_t expected = ERR_INVAL)
     {
         std::vector<uint64_t> good_buffer;
-        ASSERT_EQ(Init(Archive(kFiles)), ERR_OK);
+        ASSERT_EQ(Init(CpioArchive(kFiles)), ERR_OK);
         good_buffer.swap(buffer_);  // keep the good archive alive meanwhile
         EXPECT_EQ(Init(archive), expected);
         initrd_file f;
@@ -141,9 +89,9 @@ class InitrdTest : public testing::Test {
 
 TEST_F(InitrdTest, GoodArchiveIndexesEveryFile)
 {
-    std::string archive = Archive(kFiles);
+    std::string archive = CpioArchive(kFiles);
     ASSERT_EQ(Init(archive), ERR_OK);
-    for (const Entry &e : kFiles) {
+    for (const CpioEntry &e : kFiles) {
         initrd_file f;
         ASSERT_EQ(initrd_find(e.name.c_str(), &f), ERR_OK) << e.name;
         EXPECT_STREQ(f.name, e.name.c_str());
@@ -158,7 +106,7 @@ TEST_F(InitrdTest, GoodArchiveIndexesEveryFile)
 
 TEST_F(InitrdTest, LookupIgnoresOneLeadingSlash)
 {
-    ASSERT_EQ(Init(Archive(kFiles)), ERR_OK);
+    ASSERT_EQ(Init(CpioArchive(kFiles)), ERR_OK);
     initrd_file f;
     ASSERT_EQ(initrd_find("sh", &f), ERR_OK);
     EXPECT_STREQ(f.name, "sh");
@@ -170,7 +118,7 @@ TEST_F(InitrdTest, LookupIgnoresOneLeadingSlash)
 
 TEST_F(InitrdTest, LookupFindsOnlyExactNames)
 {
-    ASSERT_EQ(Init(Archive(kFiles)), ERR_OK);
+    ASSERT_EQ(Init(CpioArchive(kFiles)), ERR_OK);
     initrd_file f;
     for (const char *name : {"//sh", "sh/", "s", "shh", "SH", "/", "", "lorem", "nothere"}) {
         EXPECT_EQ(initrd_find(name, &f), ERR_NOENT) << '"' << name << '"';
@@ -179,7 +127,7 @@ TEST_F(InitrdTest, LookupFindsOnlyExactNames)
 
 TEST_F(InitrdTest, IterationFollowsArchiveOrder)
 {
-    ASSERT_EQ(Init(Archive(kFiles)), ERR_OK);
+    ASSERT_EQ(Init(CpioArchive(kFiles)), ERR_OK);
     for (size_t i = 0; i < kFiles.size(); i++) {
         initrd_file f;
         ASSERT_EQ(initrd_file_at(i, &f), ERR_OK);
@@ -193,7 +141,7 @@ TEST_F(InitrdTest, IterationFollowsArchiveOrder)
 
 TEST_F(InitrdTest, TrailerAloneIsAnEmptyArchive)
 {
-    ASSERT_EQ(Init(Archive({})), ERR_OK);
+    ASSERT_EQ(Init(CpioArchive({})), ERR_OK);
     initrd_file f;
     EXPECT_EQ(initrd_file_at(0, &f), ERR_NOENT);
     EXPECT_EQ(initrd_find("sh", &f), ERR_NOENT);
@@ -201,7 +149,7 @@ TEST_F(InitrdTest, TrailerAloneIsAnEmptyArchive)
 
 TEST_F(InitrdTest, BytesAfterTheTrailerAreIgnored)
 {
-    std::string archive = Archive(kFiles);
+    std::string archive = CpioArchive(kFiles);
     archive.append(512 - archive.size() % 512, '\0');  // GNU cpio's block padding
     archive += "garbage that is no header";
     ASSERT_EQ(Init(archive), ERR_OK);
@@ -212,7 +160,7 @@ TEST_F(InitrdTest, BytesAfterTheTrailerAreIgnored)
 
 TEST_F(InitrdTest, LowerCaseHexIsAccepted)
 {
-    std::string archive = Archive({{"big", std::string(0xab, 'b')}});
+    std::string archive = CpioArchive({{"big", std::string(0xab, 'b')}});
     SetField(archive, 0, CPIO_FIELD_FILESIZE, "000000ab");
     SetField(archive, 0, CPIO_FIELD_MODE, "000081ed");  // regular, 0755
     ASSERT_EQ(Init(archive), ERR_OK);
@@ -223,8 +171,8 @@ TEST_F(InitrdTest, LowerCaseHexIsAccepted)
 
 TEST_F(InitrdTest, InitReplacesTheIndex)
 {
-    ASSERT_EQ(Init(Archive(kFiles)), ERR_OK);
-    ASSERT_EQ(Init(Archive({{"other", "o"}})), ERR_OK);
+    ASSERT_EQ(Init(CpioArchive(kFiles)), ERR_OK);
+    ASSERT_EQ(Init(CpioArchive({{"other", "o"}})), ERR_OK);
     initrd_file f;
     EXPECT_EQ(initrd_find("sh", &f), ERR_NOENT);
     EXPECT_EQ(initrd_find("other", &f), ERR_OK);
@@ -239,7 +187,7 @@ TEST_F(InitrdTest, EmptyBufferIsRefused)
 
 TEST_F(InitrdTest, EveryTruncationIsRefused)
 {
-    std::string archive = Archive(kFiles);
+    std::string archive = CpioArchive(kFiles);
     for (size_t len = 0; len < archive.size(); len++) {
         SCOPED_TRACE(len);
         ExpectRefused(archive.substr(0, len));
@@ -250,7 +198,7 @@ TEST_F(InitrdTest, OtherMagicIsRefused)
 {
     for (const char *magic : {"070707", "070702", "070700", "x70701"}) {
         SCOPED_TRACE(magic);
-        std::string archive = Archive(kFiles);
+        std::string archive = CpioArchive(kFiles);
         archive.replace(0, CPIO_NEWC_MAGIC_LEN, magic);
         ExpectRefused(archive);
     }
@@ -261,7 +209,7 @@ TEST_F(InitrdTest, NonHexDigitInAnyFieldIsRefused)
     for (int field = 0; field < CPIO_NUM_FIELDS; field++) {
         for (char bad : {'g', ' ', 'x', '\0', '-'}) {
             SCOPED_TRACE(testing::Message() << "field " << field << " char " << int{bad});
-            std::string archive = Archive(kFiles);
+            std::string archive = CpioArchive(kFiles);
             archive[FieldAt(0, field) + 3] = bad;
             ExpectRefused(archive);
         }
@@ -270,22 +218,22 @@ TEST_F(InitrdTest, NonHexDigitInAnyFieldIsRefused)
 
 TEST_F(InitrdTest, NonzeroCheckIsRefused)
 {
-    std::string archive = Archive(kFiles);
+    std::string archive = CpioArchive(kFiles);
     SetField(archive, 0, CPIO_FIELD_CHECK, "00000001");
     ExpectRefused(archive);
 }
 
 TEST_F(InitrdTest, ZeroNameSizeIsRefused)
 {
-    std::string archive = Archive(kFiles);
+    std::string archive = CpioArchive(kFiles);
     SetField(archive, 0, CPIO_FIELD_NAMESIZE, "00000000");
     ExpectRefused(archive);
 }
 
 TEST_F(InitrdTest, NamePastTheEndIsRefused)
 {
-    std::string archive = Archive(kFiles);
-    SetField(archive, 0, CPIO_FIELD_NAMESIZE, Hex8(static_cast<uint32_t>(archive.size())));
+    std::string archive = CpioArchive(kFiles);
+    SetField(archive, 0, CPIO_FIELD_NAMESIZE, CpioHex8(static_cast<uint32_t>(archive.size())));
     ExpectRefused(archive);
     SetField(archive, 0, CPIO_FIELD_NAMESIZE, "FFFFFFFF");
     ExpectRefused(archive);
@@ -293,14 +241,14 @@ TEST_F(InitrdTest, NamePastTheEndIsRefused)
 
 TEST_F(InitrdTest, NameWithoutItsNulIsRefused)
 {
-    std::string archive = Archive({{"init", "data"}});
+    std::string archive = CpioArchive({{"init", "data"}});
     SetField(archive, 0, CPIO_FIELD_NAMESIZE, "00000004");  // "init" without the NUL
     ExpectRefused(archive);
 }
 
 TEST_F(InitrdTest, NulInsideTheNameIsRefused)
 {
-    std::string archive = Archive({{"in", "data"}});
+    std::string archive = CpioArchive({{"in", "data"}});
     // "in\0" padded to "in\0\0\0" (110 + 3 -> 116): claim 5 bytes of name.
     SetField(archive, 0, CPIO_FIELD_NAMESIZE, "00000005");
     ExpectRefused(archive);
@@ -308,8 +256,8 @@ TEST_F(InitrdTest, NulInsideTheNameIsRefused)
 
 TEST_F(InitrdTest, DataPastTheEndIsRefused)
 {
-    std::string archive = Archive(kFiles);
-    SetField(archive, 0, CPIO_FIELD_FILESIZE, Hex8(static_cast<uint32_t>(archive.size())));
+    std::string archive = CpioArchive(kFiles);
+    SetField(archive, 0, CPIO_FIELD_FILESIZE, CpioHex8(static_cast<uint32_t>(archive.size())));
     ExpectRefused(archive);
     SetField(archive, 0, CPIO_FIELD_FILESIZE, "FFFFFFFF");
     ExpectRefused(archive);
@@ -320,71 +268,71 @@ TEST_F(InitrdTest, DataPastTheEndIsRefused)
 TEST_F(InitrdTest, WrongDataSizeIsRefused)
 {
     // Four bytes more than the file has: the next header is then misplaced.
-    std::string archive = Archive(kFiles);
+    std::string archive = CpioArchive(kFiles);
     SetField(archive, 0, CPIO_FIELD_FILESIZE,
-             Hex8(static_cast<uint32_t>(kFiles[0].data.size() + 4)));
+             CpioHex8(static_cast<uint32_t>(kFiles[0].data.size() + 4)));
     ExpectRefused(archive);
 }
 
 TEST_F(InitrdTest, DirectoryIsRefused)
 {
-    ExpectRefused(Archive({{"init", "x"}, {"bin", "", 040755}}));
+    ExpectRefused(CpioArchive({{"init", "x"}, {"bin", "", 040755}}));
 }
 
 TEST_F(InitrdTest, SymlinkIsRefused)
 {
-    ExpectRefused(Archive({{"init", "x"}, {"sh", "init", 0120777}}));
+    ExpectRefused(CpioArchive({{"init", "x"}, {"sh", "init", 0120777}}));
 }
 
 TEST_F(InitrdTest, EmptyNameIsRefused)
 {
-    ExpectRefused(Archive({{"", "x"}}));
+    ExpectRefused(CpioArchive({{"", "x"}}));
 }
 
 TEST_F(InitrdTest, OverlongNameIsRefused)
 {
     std::string longest(INITRD_NAME_MAX, 'n');
-    ASSERT_EQ(Init(Archive({{longest, "x"}})), ERR_OK);
+    ASSERT_EQ(Init(CpioArchive({{longest, "x"}})), ERR_OK);
     initrd_file f;
     EXPECT_EQ(initrd_find(longest.c_str(), &f), ERR_OK);
-    ExpectRefused(Archive({{longest + "n", "x"}}));
+    ExpectRefused(CpioArchive({{longest + "n", "x"}}));
 }
 
 TEST_F(InitrdTest, NameWithSlashIsRefused)
 {
-    ExpectRefused(Archive({{"bin/sh", "x"}}));
-    ExpectRefused(Archive({{"/sh", "x"}}));
-    ExpectRefused(Archive({{"sh/", "x"}}));
+    ExpectRefused(CpioArchive({{"bin/sh", "x"}}));
+    ExpectRefused(CpioArchive({{"/sh", "x"}}));
+    ExpectRefused(CpioArchive({{"sh/", "x"}}));
 }
 
 TEST_F(InitrdTest, DotNamesAreRefused)
 {
-    ExpectRefused(Archive({{".", "x"}}));
-    ExpectRefused(Archive({{"..", "x"}}));
+    ExpectRefused(CpioArchive({{".", "x"}}));
+    ExpectRefused(CpioArchive({{"..", "x"}}));
 }
 
 TEST_F(InitrdTest, DuplicateNameIsRefused)
 {
-    ExpectRefused(Archive({{"sh", "one"}, {"init", "x"}, {"sh", "two"}}));
+    ExpectRefused(CpioArchive({{"sh", "one"}, {"init", "x"}, {"sh", "two"}}));
 }
 
 TEST_F(InitrdTest, MissingTrailerIsRefused)
 {
-    ExpectRefused(Archive(kFiles, /*trailer=*/false));
+    ExpectRefused(CpioArchive(kFiles, /*trailer=*/false));
 }
 
 TEST_F(InitrdTest, TrailerWithDataIsRefused)
 {
-    std::string archive = Archive(kFiles, /*trailer=*/false);
-    Append(archive, Entry{CPIO_TRAILER_NAME, "data", 0}, 0);
+    std::string archive = CpioArchive(kFiles, /*trailer=*/false);
+    CpioAppend(archive, CpioEntry{CPIO_TRAILER_NAME, "data", 0}, 0);
     ExpectRefused(archive);
 }
 
 // 6: the index's limit.
 
-std::vector<Entry> ManyFiles(size_t n)
+std::vector<CpioEntry> ManyFiles(size_t n)
 {
-    std::vector<Entry> entries;
+    std::vector<CpioEntry> entries;
     for (size_t i = 0; i < n; i++) {
         entries.push_back({"f" + std::to_string(i), std::to_string(i)});
     }
@@ -393,7 +341,7 @@ std::vector<Entry> ManyFiles(size_t n)
 
 TEST_F(InitrdTest, MaxFilesAreIndexed)
 {
-    ASSERT_EQ(Init(Archive(ManyFiles(INITRD_MAX_FILES))), ERR_OK);
+    ASSERT_EQ(Init(CpioArchive(ManyFiles(INITRD_MAX_FILES))), ERR_OK);
     initrd_file f;
     ASSERT_EQ(initrd_file_at(INITRD_MAX_FILES - 1, &f), ERR_OK);
     EXPECT_STREQ(f.name, ("f" + std::to_string(INITRD_MAX_FILES - 1)).c_str());
@@ -401,7 +349,7 @@ TEST_F(InitrdTest, MaxFilesAreIndexed)
 
 TEST_F(InitrdTest, OneFileTooManyIsRefused)
 {
-    ExpectRefused(Archive(ManyFiles(INITRD_MAX_FILES + 1)), ERR_NOSPACE);
+    ExpectRefused(CpioArchive(ManyFiles(INITRD_MAX_FILES + 1)), ERR_NOSPACE);
 }
 
 }  // namespace

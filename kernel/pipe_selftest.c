@@ -50,7 +50,7 @@ static volatile int64_t second_result;
 static bool set_within_yields(volatile int *flag)
 {
     for (int i = 0; i < BLOCK_YIELDS && !*flag; i++) {
-        sched_yield();
+        sched_yield_cpu();
     }
     return *flag != 0;
 }
@@ -58,7 +58,7 @@ static bool set_within_yields(volatile int *flag)
 static void wait_for(volatile int *flag)
 {
     while (!*flag) {
-        sched_yield();
+        sched_yield_cpu();
     }
 }
 
@@ -241,7 +241,7 @@ bool pipe_selftest(void)
     ok = test_writer_fails_without_reader() && ok;
 
     while (thread_count() > threads_before) {
-        sched_yield();
+        sched_yield_cpu();
     }
     size_t free_after = pmem_free_pages();
     kprintf("pipe selftest: free pages %lu -> %lu\n", free_before, free_after);

@@ -24,12 +24,6 @@ struct proc *proc_current(void)
     return thread_current()->proc;
 }
 
-struct addrspace *as_current(void)
-{
-    struct proc *p = proc_current();
-    return p != NULL ? p->as : NULL;
-}
-
 struct fdtable *fdtable_current(void)
 {
     return &proc_current()->files;

@@ -163,7 +163,7 @@ void sched_make_runnable(struct thread *thread)
     spinlock_release(&sched_lock);
 }
 
-void sched_yield(void)
+void sched_yield_cpu(void)
 {
     spinlock_acquire(&sched_lock);
     current->state = THREAD_RUNNABLE;
@@ -346,6 +346,6 @@ static void idle_loop(void *unused)
         // Every other thread is asleep: nothing is half done anywhere.
         vm_check_at_rest("the idle loop", true);
         intr_wait();
-        sched_yield();
+        sched_yield_cpu();
     }
 }

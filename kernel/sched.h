@@ -38,8 +38,9 @@ void sched_start_thread(void *thread);
 void sched_make_runnable(struct thread *thread);
 
 // Gives the CPU to the next runnable thread, if any; the caller goes to the
-// tail of the run queue.
-void sched_yield(void);
+// tail of the run queue. (Not sched_yield: the host's C library has one, and
+// host tests link the kernel's headers with it.)
+void sched_yield_cpu(void);
 
 // Sleeps until sched_wakeup(chan). `lock` must be held; it is released while
 // sleeping (atomically: a wakeup issued after the caller tested its condition

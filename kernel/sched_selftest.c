@@ -59,11 +59,11 @@ static bool rest_points_hold(void)
         kprintf("sched selftest: cannot create the kernel spinner\n");
         return false;
     }
-    sched_yield();  // the spinner runs until a tick preempts it in kernel code
+    sched_yield_cpu();  // the spinner runs until a tick preempts it in kernel code
     bool spinner_seen = !sched_others_at_rest();
     kernel_spinner_may_stop = 1;
     while (thread_count() > threads_before) {
-        sched_yield();
+        sched_yield_cpu();
     }
     // Nothing else runs now: idle halts until the tick that ends this sleep,
     // and that tick preempts idle to run this thread.
@@ -90,7 +90,7 @@ static void worker(void *unused)
         }
         long seen = sleep_counter;
         if (i % 16 == 0) {
-            sched_yield();  // others now wait for the sleep lock
+            sched_yield_cpu();  // others now wait for the sleep lock
         }
         sleep_counter = seen + 1;
         sleeplock_release(&sleep_lock);
@@ -143,7 +143,7 @@ bool sched_selftest(void)
     }
     spinlock_release(&state_lock);
     while (!spinner_stopped || thread_count() > threads_before) {
-        sched_yield();
+        sched_yield_cpu();
     }
 
     long expected = (long)THREADS * ROUNDS;
