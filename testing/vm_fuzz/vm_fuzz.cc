@@ -1,6 +1,6 @@
-// The vm sequence fuzzer (see testing/vm_fuzz.h).
+// The vm sequence fuzzer (see vm_fuzz.h).
 
-#include "testing/vm_fuzz.h"
+#include "testing/vm_fuzz/vm_fuzz.h"
 
 #include <fcntl.h>
 #include <signal.h>
