@@ -20,6 +20,8 @@
 #include <sstream>
 #include <string>
 
+#include "testing/vm_fuzz/ops.h"
+#include "testing/vm_fuzz/runner.h"
 #include "testing/vm_fuzz/vm_fuzz.h"
 
 namespace {

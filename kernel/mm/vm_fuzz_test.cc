@@ -20,6 +20,10 @@
 #include <set>
 #include <sstream>
 
+#include "testing/vm_fuzz/ops.h"
+#include "testing/vm_fuzz/rng.h"
+#include "testing/vm_fuzz/runner.h"
+#include "testing/vm_fuzz/shrink.h"
 #include "testing/vm_fuzz/vm_fuzz.h"
 #include "gtest/gtest.h"
 

@@ -24,10 +24,9 @@
 // the build links: the fake (testing/fake_vpmap.h) in vm_fuzz_test, the real
 // x86_64 tables in vm_fuzz_test_x86_64. User accesses go through the simulated
 // CPU and TLB (testing/fake_mmu.h): a fault happens only where the MMU would
-// fault, and
-// then handle_page_fault runs as the trap code would call it; a process whose
-// fault is not resolved dies. A resolved access is retried and must not
-// fault again.
+// fault, and then handle_page_fault runs as the trap code would call it; a
+// process whose fault is not resolved dies. A resolved access is retried and
+// must not fault again.
 //
 // What is checked, after every step:
 //  - vm_check (kernel/mm/vm_check.h): no violation at all;
@@ -54,117 +53,30 @@
 // sequence runs in a child process (fork), so a kernel panic (abort) is a
 // failure to report, not the end of the run; a failing sequence is then
 // shrunk, delta-debugging style, to a short sequence that fails the same way.
+//
+// The parts, each in a file of its own here:
+//   rng.h        the random numbers (a seed reproduces a run anywhere)
+//   ops.h        the operations, and their text and replay-file forms
+//   sequence.h   a sequence's settings, failure and statistics
+//   generator.h  which operation comes next, and what its random words choose
+//   model.h      what each process should see, and what the kernel should say
+//   system.h     the interpreter that applies operations to the kernel code
+//   checks.h     the checks between operations
+//   runner.h     one sequence in a child process
+//   shrink.h     delta debugging
+// and this header, a campaign: sequence after sequence until a failure,
+// which is then shrunk and replayed with a trace.
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
 
+#include "testing/vm_fuzz/ops.h"
+#include "testing/vm_fuzz/sequence.h"
+
 namespace vm_fuzz {
-
-// xoshiro256** (Blackman and Vigna), seeded through splitmix64: fast, and the
-// same sequence for the same seed on every machine.
-class Rng {
-  public:
-    explicit Rng(uint64_t seed);
-    uint64_t Next();
-    uint64_t Below(uint64_t n);  // uniform in [0, n); n > 0
-    bool Percent(unsigned p);    // true with probability p/100
-
-  private:
-    uint64_t s_[4];
-};
-
-// splitmix64's output function: a good 64-bit mix.
-uint64_t Mix(uint64_t x);
-
-enum class OpKind : uint8_t {
-    kSpawn,
-    kExec,
-    kSbrk,
-    kTouch,
-    kFork,
-    kExit,
-    kSwitch,
-    kKernel,
-    kFailNext,
-};
-
-// One operation. `proc` picks a process as an index into the live ones
-// (modulo their number); `a` and `b` are random words the operation reads
-// its choices from (which address, which increment, ...).
-struct Op {
-    OpKind kind = OpKind::kTouch;
-    uint32_t proc = 0;
-    uint64_t a = 0;
-    uint64_t b = 0;
-};
-
-// One line, e.g. "touch 1 0x1234 0xabcd", and back. ParseOp accepts what
-// FormatOp writes and rejects anything else.
-std::string FormatOp(const Op &op);
-bool ParseOp(const std::string &line, Op *op);
-
-struct Config {
-    size_t max_procs = 6;
-    size_t arena_pages = 160;           // the host "physical memory" of a sequence
-    size_t verify_every = 64;           // steps between full-memory comparisons
-    bool suppress_tlb_flushes = false;  // inject a page-table bug (fake_mmu_ignore_invalidations)
-    bool trace = false;                 // print each step as it is interpreted (stderr)
-};
-
-struct Failure {
-    bool failed = false;
-    size_t step = 0;       // index of the operation after which it was seen
-    std::string category;  // "checker", "leak", "contents", "verdict", "sbrk", "fork",
-                           // "exec", "refault", "crash", "timeout"
-    std::string message;
-};
-
-// What the sequences did (to see that a run exercises everything).
-struct Stats {
-    uint64_t accesses = 0;       // user reads and writes
-    uint64_t tlb_hits = 0;       // of those, translated by the TLB
-    uint64_t page_faults = 0;    // handle_page_fault calls
-    uint64_t demand_zero = 0;    // faults served with a fresh page
-    uint64_t cow_copies = 0;     // write faults that copied a shared page
-    uint64_t cow_reused = 0;     // write faults by the last sharer (in place)
-    uint64_t kills = 0;          // processes killed by their fault's verdict
-    uint64_t out_of_memory = 0;  // of those, for want of memory
-    uint64_t forks = 0;          // successful forks
-    uint64_t forks_failed = 0;   // forks refused for want of memory
-    uint64_t execs = 0;          // successful spawns and execs
-    uint64_t execs_failed = 0;   // refused for want of memory
-    uint64_t sbrks = 0;          // sbrk calls
-    uint64_t sbrks_refused = 0;  // of those, ERR_NOMEM
-    uint64_t exits = 0;          // processes that exited (not killed)
-
-    void Add(const Stats &o);
-    std::string Format() const;  // "accesses 123, tlb_hits 45, ..."
-};
-
-// What running one sequence in a child process gave.
-struct SequenceResult {
-    std::vector<Op> ops;  // the operations run (generated ones included)
-    Failure failure;
-    Stats stats;
-    std::string output;  // what the child printed (vmcheck lines, panics, traces)
-};
-
-// Generates and runs `length` operations from `seed` in a child process.
-SequenceResult GenerateAndRun(uint64_t seed, size_t length, const Config &config);
-
-// Runs exactly `ops` in a child process.
-SequenceResult Replay(const std::vector<Op> &ops, const Config &config);
-
-// Delta debugging (ddmin, then one-by-one removal): a subsequence of `ops`
-// for which still_fails holds, which no single removal keeps failing, within
-// max_tries calls of still_fails.
-std::vector<Op> Shrink(std::vector<Op> ops,
-                       const std::function<bool(const std::vector<Op> &)> &still_fails,
-                       size_t max_tries);
 
 // A run: sequences from `seed` until `steps` operations or `seconds` have
 // passed (0: no limit on that one; at least one must be set).
@@ -185,7 +97,7 @@ struct CampaignResult {
     Stats stats;  // of the sequences that completed
     // On failure:
     size_t steps_to_failure = 0;  // operations run up to and including the failing one
-    uint64_t sequence_seed = 0;   // GenerateAndRun(sequence_seed, ...) reproduces it
+    uint64_t sequence_seed = 0;   // GenerateAndRun(sequence_seed, ...) (runner.h) reproduces it
     Failure failure;
     std::vector<Op> failing;    // the failing sequence, up to the failing operation
     std::vector<Op> minimized;  // after shrinking (== failing when not shrunk)
@@ -195,10 +107,5 @@ struct CampaignResult {
 // Runs the campaign, printing progress and, on failure, the seed, the
 // minimized sequence (in replay-file form) and its trace on `log`.
 CampaignResult RunCampaign(const Campaign &campaign, std::ostream &log);
-
-// The replay-file form: a header "vm_fuzz replay arena=N procs=N" then one
-// FormatOp line per operation; '#' starts a comment line.
-std::string FormatReplay(const std::vector<Op> &ops, const Config &config);
-bool ParseReplay(const std::string &text, std::vector<Op> *ops, Config *config, std::string *error);
 
 }  // namespace vm_fuzz
