@@ -1,4 +1,4 @@
-// vm_fuzz: long runs of the vm sequence fuzzer (testing/vm_fuzz.h).
+// vm_fuzz: long runs of the vm sequence fuzzer (testing/vm_fuzz/vm_fuzz.h).
 //
 //   bazel run //kernel/mm:vm_fuzz -- --duration=600          ten minutes, a new seed
 //   bazel run //kernel/mm:vm_fuzz -- --seed=42 --steps=1000000
@@ -20,7 +20,9 @@
 #include <sstream>
 #include <string>
 
-#include "testing/vm_fuzz.h"
+#include "testing/vm_fuzz/ops.h"
+#include "testing/vm_fuzz/runner.h"
+#include "testing/vm_fuzz/vm_fuzz.h"
 
 namespace {
 

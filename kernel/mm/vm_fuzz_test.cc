@@ -1,6 +1,6 @@
-// Tests of the vm sequence fuzzer (testing/vm_fuzz.h), and a short fixed-seed
-// run of it over the real vm, pgfault, pmem and kmalloc code on the fake page
-// table. Longer runs: `bazel run //kernel/mm:vm_fuzz -- --duration=600`.
+// Tests of the vm sequence fuzzer (testing/vm_fuzz/vm_fuzz.h), and a short
+// fixed-seed run of it over the real vm, pgfault, pmem and kmalloc code on the
+// fake page table. Longer runs: `bazel run //kernel/mm:vm_fuzz -- --duration=600`.
 //
 // Criteria checked:
 //  1. The PRNG is deterministic per seed and stays in range.
@@ -20,7 +20,11 @@
 #include <set>
 #include <sstream>
 
-#include "testing/vm_fuzz.h"
+#include "testing/vm_fuzz/ops.h"
+#include "testing/vm_fuzz/rng.h"
+#include "testing/vm_fuzz/runner.h"
+#include "testing/vm_fuzz/shrink.h"
+#include "testing/vm_fuzz/vm_fuzz.h"
 #include "gtest/gtest.h"
 
 namespace vm_fuzz {
