@@ -1,0 +1,168 @@
+"""Tests of the grader's logic (grading/grade.py), on made-up Bazel output.
+
+Criteria checked:
+ 1. The course's lab file (labs/vm.toml) loads: three parts, 100 points,
+    every target a label; malformed lab files are refused with the reason.
+ 2. Bazel's summary lines give each target's verdict, cached or not.
+ 3. GoogleTest's test.xml gives each case's failure message.
+ 4. A test entry passes only when its target ran and every case it names
+    passed; failures name the case and message, the QEMU runner's FAIL
+    line, a timeout or a build failure; an entry whose cases never ran fails.
+ 5. The report prints per-test points, subtotals and `Score: X/Y`; hidden
+    tests show no reason; results.json has Gradescope's fields.
+"""
+
+import io
+import os
+import pathlib
+import tempfile
+import unittest
+
+import grade
+
+GTEST_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<testsuites tests="3" failures="1">
+  <testsuite name="PgfaultTest" tests="3" failures="1">
+    <testcase name="StackPushBelowTheTopPageMapsAZeroedPage" status="run" result="completed"
+              classname="PgfaultTest"/>
+    <testcase name="WriteToASharedCowPageCopiesIt" status="run" result="completed"
+              classname="PgfaultTest">
+      <failure message="kernel/pgfault_test.cc:280&#x0A;Expected equality of these values:&#x0A;  Frame(as_, kDataStart)" type=""/>
+    </testcase>
+    <testcase name="Skipped" status="notrun" result="suppressed" classname="PgfaultTest"/>
+  </testsuite>
+</testsuites>
+"""
+
+QEMU_LOG = """qemu: exit status 3 after 1.2 s (memory 128M, command line '')
+FAIL: expected a line containing 'stacktest: PASS', none found
+"""
+
+
+def entry(**fields):
+    test = {"name": "t", "target": "//kernel:pgfault_test", "points": 5, "cases": [],
+            "timeout": 300, "memory": "", "hidden": False}
+    test.update(fields)
+    return test
+
+
+class LabFileTest(unittest.TestCase):
+    def test_the_course_lab_loads(self):
+        path = pathlib.Path(os.environ["TEST_SRCDIR"], os.environ["TEST_WORKSPACE"],
+                            "labs", "vm.toml")
+        lab = grade.load_lab(path)
+        self.assertEqual([p["name"] for p in lab["parts"]], ["stack", "heap", "cow"])
+        total = sum(t["points"] for p in lab["parts"] for t in p["tests"])
+        self.assertEqual(total, 100)
+        self.assertIn("kernel/pgfault.c", lab["student_files"])
+
+    def check_refused(self, text, reason):
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+            f.write(text)
+        try:
+            with self.assertRaisesRegex(grade.LabError, reason):
+                grade.load_lab(f.name)
+        finally:
+            os.unlink(f.name)
+
+    def test_malformed_lab_files_are_refused_with_the_reason(self):
+        self.check_refused("name = 'x'", "no \\[\\[parts\\]\\]")
+        self.check_refused("[[parts]]\nname='a'\ntitle='A'\n", "has no \\[\\[parts.tests\\]\\]")
+        base = "[[parts]]\nname='a'\ntitle='A'\n[[parts.tests]]\nname='t'\n"
+        self.check_refused(base + "target='kernel:x'\npoints=1\n", "must be a label")
+        self.check_refused(base + "target='//k:x'\npoints=-1\n", "whole number")
+        self.check_refused(base + "target='//k:x'\npoints=1\nmemory='lots'\n", "like 16M")
+        self.check_refused(base + "target='//k:x'\npoints=1\ntimeout=0\n", "positive")
+        self.check_refused("[[parts]\n", "vm|toml|Expected|expected|Invalid|invalid|\\.toml")
+
+
+class BazelOutputTest(unittest.TestCase):
+    def test_summary_lines_give_each_targets_verdict(self):
+        output = """INFO: Build completed
+//kernel:pgfault_test                                          (cached) PASSED in 0.3s
+//userland/tests/vm:stacktest_qemu_test                        FAILED in 2.0s
+//userland/tests/vm:cowtest_qemu_test                          TIMEOUT in 300.0s
+//kernel/mm:vm_test                                            FAILED TO BUILD
+Executed 3 out of 4 tests: 1 test passes, 2 fail locally.
+"""
+        self.assertEqual(grade.parse_summary(output), {
+            "//kernel:pgfault_test": "PASSED",
+            "//userland/tests/vm:stacktest_qemu_test": "FAILED",
+            "//userland/tests/vm:cowtest_qemu_test": "TIMEOUT",
+            "//kernel/mm:vm_test": "FAILED TO BUILD",
+        })
+
+    def test_test_xml_gives_each_cases_failure(self):
+        cases = grade.parse_cases(GTEST_XML)
+        self.assertEqual(set(cases), {"PgfaultTest.StackPushBelowTheTopPageMapsAZeroedPage",
+                                      "PgfaultTest.WriteToASharedCowPageCopiesIt"})
+        self.assertIsNone(cases["PgfaultTest.StackPushBelowTheTopPageMapsAZeroedPage"])
+        self.assertIn("pgfault_test.cc:280", cases["PgfaultTest.WriteToASharedCowPageCopiesIt"])
+        self.assertEqual(grade.parse_cases("not xml"), {})
+
+
+class JudgeTest(unittest.TestCase):
+    def test_named_cases_that_passed_pass_even_if_others_failed(self):
+        cases = grade.parse_cases(GTEST_XML)
+        test = entry(cases=["PgfaultTest.Stack*"])
+        self.assertEqual(grade.judge(test, "FAILED", cases, ""), (True, ""))
+
+    def test_a_failed_case_is_named_with_its_message(self):
+        cases = grade.parse_cases(GTEST_XML)
+        passed, reason = grade.judge(entry(cases=["PgfaultTest.Write*"]), "FAILED", cases, "")
+        self.assertFalse(passed)
+        self.assertTrue(reason.startswith("PgfaultTest.WriteToASharedCowPageCopiesIt: "
+                                          "kernel/pgfault_test.cc:280 Expected"), reason)
+
+    def test_cases_that_never_ran_fail(self):
+        cases = grade.parse_cases(GTEST_XML)
+        passed, reason = grade.judge(entry(cases=["VmTest.*"]), "PASSED", cases, "")
+        self.assertFalse(passed)
+        self.assertIn("none of its cases ran", reason)
+
+    def test_a_qemu_test_fails_with_the_runners_line(self):
+        test = entry(target="//userland/tests/vm:stacktest_qemu_test")
+        self.assertEqual(grade.judge(test, "FAILED", {}, QEMU_LOG),
+                         (False, "expected a line containing 'stacktest: PASS', none found"))
+        self.assertEqual(grade.judge(test, "PASSED", {}, ""), (True, ""))
+
+    def test_timeouts_build_failures_and_missing_runs_fail(self):
+        self.assertEqual(grade.judge(entry(timeout=60), "TIMEOUT", {}, ""),
+                         (False, "timed out after 60 s"))
+        self.assertIn("did not build", grade.judge(entry(), "FAILED TO BUILD", {}, "")[1])
+        self.assertIn("did not run", grade.judge(entry(), None, {}, "")[1])
+
+
+class ReportTest(unittest.TestCase):
+    LAB = {"name": "vm", "title": "The lab",
+           "parts": [{"name": "a", "title": "Part A"}, {"name": "b", "title": "Part B"}]}
+
+    def results(self):
+        return [
+            {**entry(name="one", points=3), "part": "a", "passed": True, "reason": ""},
+            {**entry(name="two", points=4), "part": "a", "passed": False, "reason": "why"},
+            {**entry(name="three", points=5, hidden=True), "part": "b", "passed": False,
+             "reason": ""},
+        ]
+
+    def test_the_report_prints_points_subtotals_and_the_score(self):
+        out = io.StringIO()
+        self.assertEqual(grade.report(self.LAB, self.results(), out), (3, 12))
+        text = out.getvalue()
+        self.assertIn("  PASS    3/3   one", text)
+        self.assertIn("  FAIL    0/4   two\n             why\n", text)
+        self.assertIn("  a: 3/7", text)
+        self.assertIn("  FAIL    0/5   (hidden) three\n  b: 0/5", text)
+        self.assertTrue(text.rstrip().endswith("Score: 3/12"))
+
+    def test_results_json_has_gradescopes_fields(self):
+        data = grade.gradescope(self.LAB, self.results())
+        self.assertEqual(data["score"], 3)
+        self.assertEqual([t["max_score"] for t in data["tests"]], [3, 4, 5])
+        self.assertEqual(data["tests"][1]["output"], "why")
+        self.assertEqual(data["tests"][2]["visibility"], "after_published")
+        self.assertNotIn("output", data["tests"][2])
+
+
+if __name__ == "__main__":
+    unittest.main()
