@@ -236,6 +236,7 @@ def grade(lab, workspace, bazel, flags, logs_dir):
             passed, reason = judge(test, verdicts.get(test["target"]), cases, log_text)
             if hidden:
                 reason = ""
+                shutil.rmtree(directory, ignore_errors=True)  # its log stays nowhere
             elif logs_dir is not None and log_text:
                 keep = pathlib.Path(logs_dir, test["part"],
                                     f"{test['index']}-{test['target'][2:].replace('/', '_').replace(':', '.')}"
@@ -261,7 +262,7 @@ def report(lab, results, out):
     earned = possible = 0
     print(f"\n== {lab.get('title', lab['name'])}", file=out)
     for part in lab["parts"]:
-        mine = [r for r in results if r["part"] == part["name"]]
+        mine = sorted((r for r in results if r["part"] == part["name"]), key=lambda r: r["index"])
         got = sum(r["points"] for r in mine if r["passed"])
         total = sum(r["points"] for r in mine)
         earned += got

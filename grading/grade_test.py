@@ -139,18 +139,19 @@ class ReportTest(unittest.TestCase):
 
     def results(self):
         return [
-            {**entry(name="one", points=3), "part": "a", "passed": True, "reason": ""},
-            {**entry(name="two", points=4), "part": "a", "passed": False, "reason": "why"},
-            {**entry(name="three", points=5, hidden=True), "part": "b", "passed": False,
-             "reason": ""},
+            {**entry(name="two", points=4), "part": "a", "index": 2, "passed": False,
+             "reason": "why"},
+            {**entry(name="one", points=3), "part": "a", "index": 1, "passed": True, "reason": ""},
+            {**entry(name="three", points=5, hidden=True), "part": "b", "index": 1,
+             "passed": False, "reason": ""},
         ]
 
     def test_the_report_prints_points_subtotals_and_the_score(self):
         out = io.StringIO()
         self.assertEqual(grade.report(self.LAB, self.results(), out), (3, 12))
         text = out.getvalue()
-        self.assertIn("  PASS    3/3   one", text)
-        self.assertIn("  FAIL    0/4   two\n             why\n", text)
+        self.assertIn("  PASS    3/3   one\n  FAIL    0/4   two\n             why\n", text,
+                      "in the lab's order, whatever order they ran in")
         self.assertIn("  a: 3/7", text)
         self.assertIn("  FAIL    0/5   (hidden) three\n  b: 0/5", text)
         self.assertTrue(text.rstrip().endswith("Score: 3/12"))
@@ -158,8 +159,8 @@ class ReportTest(unittest.TestCase):
     def test_results_json_has_gradescopes_fields(self):
         data = grade.gradescope(self.LAB, self.results())
         self.assertEqual(data["score"], 3)
-        self.assertEqual([t["max_score"] for t in data["tests"]], [3, 4, 5])
-        self.assertEqual(data["tests"][1]["output"], "why")
+        self.assertEqual([t["max_score"] for t in data["tests"]], [4, 3, 5])
+        self.assertEqual(data["tests"][0]["output"], "why")
         self.assertEqual(data["tests"][2]["visibility"], "after_published")
         self.assertNotIn("output", data["tests"][2])
 
