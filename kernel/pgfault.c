@@ -42,6 +42,7 @@ const char *fault_reason(enum fault_verdict verdict)
 // a private copy.
 static enum fault_verdict resolve_cow(struct addrspace *as, struct memregion *r, vaddr_t va)
 {
+    // LAB cow BEGIN: a write to a shared page
     paddr_t shared;
     memperm_t perm;
     err_t err = vpmap_lookup_vaddr(as->vpmap, va, &shared, &perm);
@@ -69,6 +70,7 @@ static enum fault_verdict resolve_cow(struct addrspace *as, struct memregion *r,
     as_replace_page(as, va, copy, r->perm);
     COUNT(as, cow_copies);
     return FAULT_RESOLVED;
+    // LAB cow END
 }
 
 enum fault_verdict pgfault_resolve(struct addrspace *as, vaddr_t fault_addr, bool present,
@@ -81,6 +83,7 @@ enum fault_verdict pgfault_resolve(struct addrspace *as, vaddr_t fault_addr, boo
     vaddr_t va = pg_round_down(fault_addr);
     struct memregion *r = as_find_memregion(as, va);
     if (r == NULL) {
+        // LAB stack BEGIN: the stack's guard gap
         // No region may enter the guard gap (vm.h): whatever lands there
         // came down from the stack.
         struct memregion *stack = as->stack;
@@ -88,17 +91,20 @@ enum fault_verdict pgfault_resolve(struct addrspace *as, vaddr_t fault_addr, boo
             stack->start - va <= USTACK_GUARD_PAGES * PAGE_SIZE) {
             return FAULT_STACK_OVERFLOW;
         }
+        // LAB stack END
         return FAULT_BAD_ADDRESS;
     }
     if (write && !(r->perm & MEMPERM_WRITE)) {
         return FAULT_PERMISSION;
     }
     if (!present) {
+        // LAB stack BEGIN: a page touched for the first time
         if (as_map_zero_page(as, va) != ERR_OK) {
             return FAULT_OUT_OF_MEMORY;
         }
         COUNT(as, demand_zero_faults);
         return FAULT_RESOLVED;
+        // LAB stack END
     }
     if (!write) {
         // Present, and reading is always allowed: an instruction fetch from a

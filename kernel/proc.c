@@ -176,8 +176,10 @@ err_t proc_fork(int *child_pid)
         return err;
     }
     memcpy(child->name, parent->name, sizeof(child->name));
+    // LAB cow BEGIN: fork copy-on-write
     err =
         proc_fork_eagerly ? as_copy_eager(parent->as, &child->as) : as_copy(parent->as, &child->as);
+    // LAB cow END
     if (err == ERR_OK) {
         err = create_thread(child);
         if (err != ERR_OK) {

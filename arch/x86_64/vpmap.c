@@ -422,6 +422,7 @@ err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t
 {
     vaddr_t end = check_range("vpmap_cow_copy", vaddr, n);
     kassert(perm & MEMPERM_USER);
+    // LAB cow BEGIN: share the pages of a range
     uint64_t bits = leaf_bits(perm);
     size_t changed = 0;
     err_t result = ERR_OK;
@@ -451,6 +452,7 @@ err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t
         vpmap_flush_tlb_all(src);
     }
     return result;
+    // LAB cow END
 }
 
 void vpmap_flush_tlb_all(struct vpmap *vpmap)

@@ -233,8 +233,10 @@ err_t as_map_stack(struct addrspace *as)
     if (err != ERR_OK) {
         return err;
     }
+    // LAB stack BEGIN: the stack's first page
     // The top page holds exec's argument block; the rest come on demand.
     return as_map_zero_page(as, USTACK_UPPERBOUND - PAGE_SIZE);
+    // LAB stack END
 }
 
 err_t as_map_heap(struct addrspace *as, vaddr_t start)
@@ -261,8 +263,10 @@ err_t memregion_extend(struct memregion *r, vaddr_t new_end)
             return ERR_VM_OVERLAP;
         }
     } else if (new_end < r->end) {
+        // LAB heap BEGIN: a region that shrinks gives its pages back
         r->as->pages_mapped -=
             vpmap_unmap(r->as->vpmap, new_end, pages_in(new_end, r->end), drop_reference, NULL);
+        // LAB heap END
     }
     r->end = new_end;
     return ERR_OK;
@@ -279,9 +283,11 @@ err_t as_sbrk(struct addrspace *as, int64_t increment, vaddr_t *old_brk)
         }
         vaddr_t new_brk = as->brk + (uint64_t)increment;
         vaddr_t new_end = pg_round_up(new_brk);
+        // LAB heap BEGIN: the heap grows without a page
         if (new_end > heap->end && memregion_extend(heap, new_end) != ERR_OK) {
             return ERR_NOMEM;
         }
+        // LAB heap END
         as->brk = new_brk;
     } else if (increment < 0) {
         // Negate in unsigned arithmetic: -INT64_MIN does not fit in int64_t.
@@ -324,6 +330,7 @@ err_t as_copy_layout(struct addrspace *src, struct addrspace **out)
 
 err_t as_copy(struct addrspace *src, struct addrspace **out)
 {
+    // LAB cow BEGIN: fork shares every page copy-on-write
     struct addrspace *dst;
     err_t err = as_copy_layout(src, &dst);
     if (err != ERR_OK) {
@@ -348,4 +355,5 @@ err_t as_copy(struct addrspace *src, struct addrspace **out)
     vm_global_stats.pages_shared += src->pages_mapped;
     *out = dst;
     return ERR_OK;
+    // LAB cow END
 }

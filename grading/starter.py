@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Writes the students' starter tree: this reference without the lab's solutions.
+
+    bazel run //grading:starter -- --out=DIR [--lab=vm] [--solved=PART,...]
+
+Copies every file git tracks in the workspace to DIR (which must not exist
+yet, or be empty). In the lab's student files each solution region,
+
+    // LAB <part> BEGIN: <region name>
+    ...
+    // LAB <part> END
+
+is replaced by the region's `starter` code from the lab file (labs/<lab>.toml,
+[[regions]]). --solved keeps the solutions of the parts named, and drops only
+their markers: what a student who finished those parts would push (staff use
+it to check that each part's points follow its code).
+
+Fails, changing nothing, when a marker is malformed or unmatched, a region
+has no starter code or a starter has no region, or a file outside the
+student files carries a marker.
+"""
+
+import argparse
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+
+MARKER = re.compile(r"^\s*// LAB (\w+) (BEGIN: (.+\S)|END)\s*$")
+
+
+class StarterError(Exception):
+    """A lab file or a marker the generator cannot use."""
+
+
+def load_regions(lab, lab_file):
+    """{(file, name): region} from the lab's [[regions]]."""
+    parts = {part["name"] for part in lab.get("parts", [])}
+    regions = {}
+    for region in lab.get("regions", []):
+        key = (region.get("file"), region.get("name"))
+        if not all(isinstance(k, str) for k in key) or not isinstance(region.get("starter"), str):
+            raise StarterError(f"{lab_file}: a region needs a file, a name and starter code")
+        if region.get("part") not in parts:
+            raise StarterError(f"{lab_file}: region '{key[1]}' names no part of the lab")
+        if key[0] not in lab.get("student_files", []):
+            raise StarterError(f"{lab_file}: region '{key[1]}' is in {key[0]}, not a student file")
+        if key in regions:
+            raise StarterError(f"{lab_file}: region '{key[1]}' of {key[0]} twice")
+        regions[key] = region
+    return regions
+
+
+def strip_solutions(path, text, regions, solved, used):
+    """text with each region replaced (or, if solved, its markers dropped)."""
+    out = []
+    region = None  # the region being skipped or kept, with its BEGIN line number
+    for number, line in enumerate(text.splitlines(keepends=True), 1):
+        m = MARKER.match(line)
+        if m is None:
+            if region is None or region["part"] in solved:
+                out.append(line)
+            continue
+        part, name = m.group(1), m.group(3)
+        if name is not None:
+            if region is not None:
+                raise StarterError(f"{path}:{number}: a region begins inside another")
+            region = regions.get((path, name))
+            if region is None:
+                raise StarterError(f"{path}:{number}: region '{name}' has no starter code")
+            if region["part"] != part:
+                raise StarterError(f"{path}:{number}: region '{name}' is part {region['part']}, "
+                                   f"the marker says {part}")
+            used.add((path, name))
+        else:
+            if region is None:
+                raise StarterError(f"{path}:{number}: an END without a BEGIN")
+            if region["part"] != part:
+                raise StarterError(f"{path}:{number}: END of part {part} ends a {region['part']} region")
+            if part not in solved:
+                out.append(region["starter"].lstrip("\n"))
+            region = None
+    if region is not None:
+        raise StarterError(f"{path}: region '{region['name']}' never ends")
+    return "".join(out)
+
+
+def tracked_files(workspace):
+    result = subprocess.run(["git", "ls-files", "-z"], cwd=workspace, stdout=subprocess.PIPE,
+                            check=True)
+    return [name for name in result.stdout.decode().split("\0") if name]
+
+
+def generate(workspace, lab_file, out, solved):
+    """Writes the starter to `out`; returns the number of regions replaced."""
+    with open(lab_file, "rb") as f:
+        lab = tomllib.load(f)
+    regions = load_regions(lab, lab_file)
+    parts = {part["name"] for part in lab["parts"]}
+    unknown = set(solved) - parts
+    if unknown:
+        raise StarterError(f"--solved: no part {', '.join(sorted(unknown))} "
+                           f"(parts: {', '.join(sorted(parts))})")
+    student_files = set(lab["student_files"])
+    files = tracked_files(workspace)
+    texts = {}
+    used = set()
+    for name in files:
+        path = pathlib.Path(workspace, name)
+        if path.is_symlink() or not path.is_file():
+            continue
+        if name in student_files:
+            texts[name] = strip_solutions(name, path.read_text(), regions, solved, used)
+        elif name.endswith((".c", ".h", ".cc", ".S")) and any(
+                MARKER.match(line) for line in path.read_text(errors="replace").splitlines()):
+            raise StarterError(f"{name}: a LAB marker outside the lab's student files")
+    unused = sorted(set(regions) - used)
+    if unused:
+        raise StarterError("starter code for regions no file marks: " +
+                           ", ".join(f"{f}: {n}" for f, n in unused))
+    if out.exists() and any(out.iterdir()):
+        raise StarterError(f"--out: {out} is not empty")
+    for name in files:
+        source = pathlib.Path(workspace, name)
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if name in texts:
+            target.write_text(texts[name])
+            shutil.copymode(source, target)
+        elif source.is_symlink():
+            os.symlink(os.readlink(source), target)
+        elif source.is_file():
+            shutil.copy2(source, target)
+    return sum(1 for key in used if regions[key]["part"] not in solved)
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="the directory to write (new or empty)")
+    parser.add_argument("--lab", default="vm", help="the lab: labs/<lab>.toml (default vm)")
+    parser.add_argument("--solved", default="", help="parts to keep solved, comma-separated")
+    args = parser.parse_args(argv)
+    workspace = pathlib.Path(os.environ.get("BUILD_WORKSPACE_DIRECTORY", os.getcwd()))
+    try:
+        if not re.fullmatch(r"[\w-]+", args.lab):
+            raise StarterError(f"--lab: '{args.lab}' is not a lab name")
+        lab_file = workspace / "labs" / f"{args.lab}.toml"
+        if not lab_file.exists():
+            raise StarterError(f"--lab: no {lab_file}")
+        out = pathlib.Path(args.out)
+        if not out.is_absolute():
+            out = workspace / out
+        solved = {p for p in args.solved.split(",") if p}
+        replaced = generate(workspace, lab_file, out, solved)
+    except (StarterError, OSError, tomllib.TOMLDecodeError) as e:
+        print(f"starter: {e}", file=sys.stderr)
+        return 2
+    print(f"starter: wrote {out}: {replaced} solution regions replaced by starter code"
+          + (f" (parts kept solved: {', '.join(sorted(solved))})" if solved else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
