@@ -95,11 +95,13 @@ static bool collides(const struct memregion *r, vaddr_t start, vaddr_t end, vadd
 
 // The reference each mapping holds (see vm.h), as vpmap calls back with the
 // mappings it made or removed.
+// LAB cow BEGIN: a shared page gains a reference
 static void take_reference(void *ctx, vaddr_t va, paddr_t page, memperm_t perm)
 {
     (void)ctx, (void)va, (void)perm;
     pmem_inc_refcnt(page);
 }
+// LAB cow END
 
 static void drop_reference(void *ctx, vaddr_t va, paddr_t page, memperm_t perm)
 {
