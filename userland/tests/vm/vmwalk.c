@@ -94,16 +94,22 @@ static void print_view(const struct view *v)
     }
 }
 
-// Describes the walker and, when `with_child`, its child (both before
-// printing anything, so that the two views are of one moment), then prints
-// the snapshot. The caption says what the step did; no double quotes.
+// Describes the walker and, when `with_child`, its child, and prints the
+// snapshot. The caption says what the step did; no double quotes.
+//
+// Everything the snapshot itself writes (stdout's buffer, both views) is
+// written before either description, so that after fork the two views are
+// of one moment (the copy a write makes changes the other process's
+// refcount too) and the next step shows no copy that the snapshot made.
 static void snapshot(const char *step, const char *caption, bool with_child)
 {
+    printf("vmsnap begin %s \"%s\"\n", step, caption);
+    self.n = 0;
+    child.n = 0;
     describe(&self);
     if (with_child) {
         describe(&child);
     }
-    printf("vmsnap begin %s \"%s\"\n", step, caption);
     print_view(&self);
     if (with_child) {
         print_view(&child);
