@@ -43,7 +43,8 @@ std::vector<uint8_t> ReadRunfile(const std::string &path)
 }
 
 const std::vector<std::string> kPrograms = {
-    "init", "sh", "cat", "echo", "ls", "meminfo", "vmmap", "wc", "exec_args", "hello", "malloctest",
+    "init",  "sh", "cat",       "echo",  "ls",         "meminfo",
+    "vmmap", "wc", "exec_args", "hello", "malloctest", "vmwalk",
 };
 
 class InitrdProgramsTest : public testing::Test {
