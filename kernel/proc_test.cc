@@ -184,6 +184,19 @@ class ProcTest : public testing::Test {
         EXPECT_EQ(child->state, PROC_FREE);
     }
 
+    // init forks; the child is the running process now. nullptr (and the
+    // test fails) if fork does not work.
+    static struct proc *ForkAndRunChild()
+    {
+        int pid;
+        EXPECT_EQ(proc_fork(&pid), ERR_OK);
+        struct proc *child = LastStarted();
+        if (child != nullptr) {
+            fake_sched_set_current(child->thread);
+        }
+        return child;
+    }
+
     // Takes every free page but `left`.
     void ExhaustPmem(size_t left)
     {
@@ -293,10 +306,8 @@ TEST_F(ProcTest, ForkWithAFullTableFailsWithNoSpace)
 
 TEST_F(ProcTest, ExecReplacesTheAddressSpace)
 {
-    int pid;
-    ASSERT_EQ(proc_fork(&pid), ERR_OK);
-    struct proc *child = LastStarted();
-    fake_sched_set_current(child->thread);
+    struct proc *child = ForkAndRunChild();
+    ASSERT_NE(child, nullptr);
     struct addrspace *old = child->as;
     size_t spaces = as_live_count();
 
@@ -316,10 +327,8 @@ TEST_F(ProcTest, ExecReplacesTheAddressSpace)
 
 TEST_F(ProcTest, AFailedExecLeavesTheProcessAsItWas)
 {
-    int pid;
-    ASSERT_EQ(proc_fork(&pid), ERR_OK);
-    struct proc *child = LastStarted();
-    fake_sched_set_current(child->thread);
+    struct proc *child = ForkAndRunChild();
+    ASSERT_NE(child, nullptr);
     struct addrspace *as = child->as;
     std::vector<paddr_t> frames = FramesOf(as);
     const char *const argv[] = {"x"};
