@@ -4,7 +4,7 @@
 
 #include "arch/kmap.h"
 #include "arch/page.h"
-#include "kernel/elf.h"
+#include "kernel/elf/elf.h"
 #include "kernel/initrd.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"

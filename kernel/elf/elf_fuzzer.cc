@@ -1,4 +1,4 @@
-// libFuzzer target for elf_parse (kernel/elf.h): any bytes at all.
+// libFuzzer target for elf_parse (kernel/elf/elf.h): any bytes at all.
 //
 // Beyond "no crash, no sanitizer report", an image elf_parse accepts must be
 // what elf.h promises: 1 to ELF_MAX_SEGMENTS segments, sorted, each
@@ -8,9 +8,9 @@
 // segment. And the result must not depend on the file's alignment in
 // memory. A broken promise aborts, which libFuzzer reports as a crash.
 //
-// Bounded run in `bazel test //...`: //kernel:elf_fuzzer_test. Long runs:
-//   bazel run //kernel:elf_fuzzer -- -max_total_time=600 /tmp/elf_corpus
-// (seed that directory with kernel/elf_fuzzer_corpus/*).
+// Bounded run in `bazel test //...`: //kernel/elf:elf_fuzzer_test. Long runs:
+//   bazel run //kernel/elf:elf_fuzzer -- -max_total_time=600 /tmp/elf_corpus
+// (seed that directory with kernel/elf/elf_fuzzer_corpus/*).
 
 #include <cstdint>
 #include <cstdio>
@@ -20,7 +20,7 @@
 
 extern "C" {
 #include "arch/page.h"
-#include "kernel/elf.h"
+#include "kernel/elf/elf.h"
 }
 
 namespace {

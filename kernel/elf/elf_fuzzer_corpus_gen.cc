@@ -1,10 +1,10 @@
-// Writes the seed corpus of //kernel:elf_fuzzer: a few small executables that
+// Writes the seed corpus of //kernel/elf:elf_fuzzer: a few small executables that
 // elf_parse accepts and one of each kind it must refuse.
 //
-//   bazel run //kernel:elf_fuzzer_corpus_gen -- "$PWD/kernel/elf_fuzzer_corpus"
+//   bazel run //kernel/elf:elf_fuzzer_corpus_gen -- "$PWD/kernel/elf/elf_fuzzer_corpus"
 //
-// The files are committed (kernel/elf_fuzzer_corpus/); run this again after
-// changing it, and list new files in kernel/BUILD.bazel. Each file is small
+// The files are committed (kernel/elf/elf_fuzzer_corpus/); run this again after
+// changing it, and list new files in kernel/elf/BUILD.bazel. Each file is small
 // (a few hundred bytes), so libFuzzer mutates the headers, not padding.
 
 #include <cstdint>
@@ -16,8 +16,8 @@
 #include "testing/elf_builder.h"
 
 extern "C" {
-#include "kernel/elf.h"
-#include "kernel/elf_format.h"
+#include "kernel/elf/elf.h"
+#include "kernel/elf/elf_format.h"
 }
 
 namespace {

@@ -1,10 +1,10 @@
-#include "kernel/elf.h"
+#include "kernel/elf/elf.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/page.h"
-#include "kernel/elf_format.h"
+#include "kernel/elf/elf_format.h"
 #include "kernel/lib/string.h"
 
 // Every number below comes from the file, which may have been made to break

@@ -1,4 +1,4 @@
-// The elf fuzzer's seed corpus (kernel/elf_fuzzer_corpus/) is what its names
+// The elf fuzzer's seed corpus (kernel/elf/elf_fuzzer_corpus/) is what its names
 // say: elf_parse accepts every good_* file and refuses every bad_* file with
 // ERR_NOEXEC. So the seeds start the fuzzer on both sides of each check.
 
@@ -12,12 +12,12 @@
 #include "gtest/gtest.h"
 
 extern "C" {
-#include "kernel/elf.h"
+#include "kernel/elf/elf.h"
 }
 
 namespace {
 
-constexpr char kCorpus[] = "kernel/elf_fuzzer_corpus";
+constexpr char kCorpus[] = "kernel/elf/elf_fuzzer_corpus";
 
 TEST(ElfFuzzerCorpusTest, GoodFilesParseAndBadFilesAreRefused)
 {

@@ -31,8 +31,8 @@
 #include "gtest/gtest.h"
 
 extern "C" {
-#include "kernel/elf.h"
-#include "kernel/elf_format.h"
+#include "kernel/elf/elf.h"
+#include "kernel/elf/elf_format.h"
 }
 
 namespace {
