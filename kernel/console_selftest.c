@@ -15,8 +15,8 @@
 
 #include "kernel/console_selftest.h"
 
-#include "kernel/console.h"
-#include "kernel/file.h"
+#include "kernel/fs/console.h"
+#include "kernel/fs/file.h"
 #include "kernel/kprintf.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/pmem.h"

@@ -1,6 +1,6 @@
 #pragma once
 
-// Boot-time self-tests of the console as a file (kernel/console.h).
+// Boot-time self-tests of the console as a file (kernel/fs/console.h).
 //
 // console_selftest (selftest=console) types through console_input, the
 // entry point the receive interrupt uses, and reads the lines back through

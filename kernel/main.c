@@ -5,7 +5,7 @@
 #include "arch/machine.h"
 #include "arch/page.h"
 #include "kernel/cmdline.h"
-#include "kernel/initrd.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/kprintf.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/kmalloc.h"

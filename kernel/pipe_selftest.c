@@ -17,10 +17,10 @@
 
 #include "kernel/pipe_selftest.h"
 
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/pipe.h"
 #include "kernel/kprintf.h"
 #include "kernel/mm/pmem.h"
-#include "kernel/pipe.h"
 #include "kernel/sched.h"
 #include "kernel/thread.h"
 

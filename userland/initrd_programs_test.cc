@@ -1,7 +1,7 @@
 // Host test: the initrd the build makes (//userland:initrd) is read by the
 // kernel's initrd code, and every program in it is accepted by the kernel's
 // ELF loader. This ties the three together: packer (tools/mkinitrd),
-// reader (kernel/initrd.c) and loader (kernel/elf/elf.c) agree, and the user
+// reader (kernel/fs/initrd.c) and loader (kernel/elf/elf.c) agree, and the user
 // programs are linked as kernel/elf/elf.h demands (userland/user.ld).
 //
 // Criteria checked:
@@ -24,7 +24,7 @@
 
 extern "C" {
 #include "kernel/elf/elf.h"
-#include "kernel/initrd.h"
+#include "kernel/fs/initrd.h"
 }
 
 namespace {

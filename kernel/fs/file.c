@@ -1,7 +1,7 @@
 // Open files: allocation, reference counting, and the checks every kind of
 // file shares (see file.h).
 
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 
 #include "kernel/mm/kmalloc.h"
 #include "kernel/panic.h"

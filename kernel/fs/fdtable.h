@@ -6,7 +6,7 @@
 // (or its parent during fork, before the child runs) touches it: no lock.
 
 #include "kernel/err.h"
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 #include "kernel/syscall_abi.h"
 
 #ifdef __cplusplus

@@ -13,7 +13,7 @@
 //    (kernel/uaccess.h); a bad one is ERR_FAULT, never a kernel fault.
 //    ERR_NOMEM where serving a lazy or copy-on-write page needs memory.
 //  - Data moves through a bounce buffer of SYS_FILE_CHUNK bytes on the
-//    kernel stack (kernel/file_io.h): a count is never allocated, and any
+//    kernel stack (kernel/fs/file_io.h): a count is never allocated, and any
 //    count is safe (it is a uint64_t; a "negative" one is just huge).
 //  - Every call does a bounded amount of work once its process is killed:
 //    read is one step and its waits give up, write stops between steps
@@ -25,7 +25,7 @@
 
 #include <stdint.h>
 
-#include "kernel/file_io.h"
+#include "kernel/fs/file_io.h"
 #include "kernel/syscall.h"
 
 #ifdef __cplusplus
@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 // open(const char *path, int flags): the lowest free descriptor for the
-// initrd file or directory at path (kernel/initrd_file.h). ERR_INVAL unless
+// initrd file or directory at path (kernel/fs/initrd_file.h). ERR_INVAL unless
 // flags is O_RDONLY; ERR_FAULT (bad path pointer), ERR_TOOLONG (no NUL in
 // PATH_MAX_BYTES bytes), ERR_NOENT, ERR_NOSPACE (all FD_MAX descriptors in
 // use), ERR_NOMEM.
@@ -44,7 +44,7 @@ int64_t sys_open(const struct syscall_args *args);
 // short count is normal: callers loop. ERR_BADF (not open, or not open for
 // reading). n == 0 returns 0 without touching buf. A bad buf is ERR_FAULT,
 // and then nothing is taken from the file (file_read_to_user in
-// kernel/file_io.h says how). ERR_KILLED when the process is killed while
+// kernel/fs/file_io.h says how). ERR_KILLED when the process is killed while
 // the read waits (only the kernel sees it: the process ends).
 int64_t sys_read(const struct syscall_args *args);
 
@@ -58,7 +58,7 @@ int64_t sys_read(const struct syscall_args *args);
 // the kernel (the process ends before it returns to user mode); what it
 // wrote before the kill stays written (a pipe's reader gets it). n above
 // INT64_MAX is taken as INT64_MAX (the count must fit the result; no user
-// buffer is that large anyway). See file_write_from_user (kernel/file_io.h).
+// buffer is that large anyway). See file_write_from_user (kernel/fs/file_io.h).
 int64_t sys_write(const struct syscall_args *args);
 
 // close(int fd): 0. ERR_BADF.
@@ -68,7 +68,7 @@ int64_t sys_close(const struct syscall_args *args);
 // so sharing its offset). ERR_BADF, ERR_NOSPACE.
 int64_t sys_dup(const struct syscall_args *args);
 
-// pipe(int fds[2]): creates a pipe (kernel/pipe.h), installs its read end at
+// pipe(int fds[2]): creates a pipe (kernel/fs/pipe.h), installs its read end at
 // the lowest free descriptor and its write end at the next lowest, and
 // stores them in fds[0] and fds[1] (two 32-bit ints); returns 0. ERR_NOMEM,
 // ERR_NOSPACE (fewer than two free descriptors), ERR_FAULT (fds not

@@ -5,10 +5,10 @@
 //
 // Input: the device's receive interrupt hands each byte it gets to
 // console_input, which runs it through the one line discipline of the
-// console (kernel/ldisc.h: echo, erase, lines of at most LDISC_SIZE - 1
+// console (kernel/fs/ldisc.h: echo, erase, lines of at most LDISC_SIZE - 1
 // bytes, Ctrl-D) and wakes the readers when a line is finished.
 //
-// Files from console_file_open (declared in kernel/file.h, with the other
+// Files from console_file_open (declared in kernel/fs/file.h, with the other
 // kinds of file) are readable and writable:
 //  - read blocks until a line is finished (or a Ctrl-D at the start of a
 //    line) and returns at most that line: its bytes up to n, '\n' included;
@@ -18,7 +18,7 @@
 //  - write sends every byte to the device (console_putc, which polls the
 //    UART) and returns n. It never waits for anything but the device, so
 //    it takes no notice of kills: the write system call looks for one
-//    between its steps of SYS_FILE_CHUNK bytes (kernel/file_io.h). Writes
+//    between its steps of SYS_FILE_CHUNK bytes (kernel/fs/file_io.h). Writes
 //    are not serialized with each other or with kprintf: concurrent
 //    writers' bytes may interleave.
 //  - stat reports FILE_TYPE_CONSOLE, size 0.

@@ -1,7 +1,7 @@
 // File descriptor tables (see fdtable.h). fdtable_current lives with the
 // processes, in kernel/proc.c.
 
-#include "kernel/fdtable.h"
+#include "kernel/fs/fdtable.h"
 
 #include <stddef.h>
 

@@ -1,9 +1,9 @@
-#include "kernel/initrd.h"
+#include "kernel/fs/initrd.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel/cpio_format.h"
+#include "kernel/fs/cpio_format.h"
 #include "kernel/lib/string.h"
 #include "kernel/syscall_abi.h"
 

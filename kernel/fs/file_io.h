@@ -1,9 +1,9 @@
 #pragma once
 
 // Reading and writing an open file from and to user memory: the work of the
-// read and write system calls (kernel/sys_file.h) once the file is known.
+// read and write system calls (kernel/fs/sys_file.h) once the file is known.
 //
-// Bytes move between the file (kernel/file.h) and the user's buffer through
+// Bytes move between the file (kernel/fs/file.h) and the user's buffer through
 // a bounce buffer of SYS_FILE_CHUNK bytes on the kernel stack, with copyin
 // and copyout (kernel/uaccess.h): a count is never allocated, and any count
 // is safe.
@@ -16,7 +16,7 @@
 // does a bounded amount of work: a copyin of SYS_FILE_CHUNK bytes, then one
 // file operation on them, which either does not sleep (the console, whose
 // write polls the device for each byte) or gives up itself when the caller
-// is killed (pipes; see kernel/file.h).
+// is killed (pipes; see kernel/fs/file.h).
 //
 // The caller holds a reference to the file. Both functions act on the
 // current process's address space and may sleep.
@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #include "kernel/addr.h"
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,4 +1,4 @@
-// Host tests for the byte ring buffer (kernel/ringbuf.c).
+// Host tests for the byte ring buffer (kernel/fs/ringbuf.c).
 //
 // Criteria checked:
 //  1. A new ring is empty: used 0, space = size; get returns 0.
@@ -17,7 +17,7 @@
 #include "gtest/gtest.h"
 
 extern "C" {
-#include "kernel/ringbuf.h"
+#include "kernel/fs/ringbuf.h"
 }
 
 namespace {

@@ -24,7 +24,7 @@
 // held, so at most PIPE_SIZE bytes per wakeup are copied with interrupts off.
 
 #include "kernel/err.h"
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -25,8 +25,8 @@
 #include "gtest/gtest.h"
 
 extern "C" {
-#include "kernel/cpio_format.h"
-#include "kernel/initrd.h"
+#include "kernel/fs/cpio_format.h"
+#include "kernel/fs/initrd.h"
 }
 
 namespace {

@@ -1,10 +1,10 @@
 // Initrd files and the directory (see initrd_file.h).
 
-#include "kernel/initrd_file.h"
+#include "kernel/fs/initrd_file.h"
 
 #include <stdint.h>
 
-#include "kernel/initrd.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/sync/spinlock.h"

@@ -1,6 +1,6 @@
 #pragma once
 
-// Files of the initrd (kernel/initrd.h), opened by path: what the open
+// Files of the initrd (kernel/fs/initrd.h), opened by path: what the open
 // system call gives. The initrd is read-only, and so are these files.
 //
 // Paths: "/" and "" name the directory, the list of every file; any other
@@ -24,7 +24,7 @@
 // The initrd's contents never change after boot.
 
 #include "kernel/err.h"
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 
 #ifdef __cplusplus
 extern "C" {

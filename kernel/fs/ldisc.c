@@ -1,6 +1,6 @@
 // The line discipline (see ldisc.h).
 
-#include "kernel/ldisc.h"
+#include "kernel/fs/ldisc.h"
 
 #include "arch/console.h"
 #include "kernel/panic.h"

@@ -2,7 +2,7 @@
 
 // The initrd: a read-only archive of files (the user programs) that the boot
 // loader loads next to the kernel as a multiboot module. Its format is cpio
-// "newc" (the one Linux uses for initramfs; see kernel/cpio_format.h, and
+// "newc" (the one Linux uses for initramfs; see kernel/fs/cpio_format.h, and
 // tools/mkinitrd for the packer). Names are flat: "sh", "init", "forktest";
 // a leading '/' is ignored by initrd_find.
 //

@@ -1,4 +1,4 @@
-// Host tests for the console's line discipline (kernel/ldisc.c). Echo is
+// Host tests for the console's line discipline (kernel/fs/ldisc.c). Echo is
 // checked on the fake console (testing/fake_console).
 //
 // Criteria checked:
@@ -26,7 +26,7 @@
 #include "gtest/gtest.h"
 
 extern "C" {
-#include "kernel/ldisc.h"
+#include "kernel/fs/ldisc.h"
 }
 
 namespace {

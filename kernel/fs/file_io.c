@@ -1,6 +1,6 @@
 // Reading and writing a file from and to user memory (see file_io.h).
 
-#include "kernel/file_io.h"
+#include "kernel/fs/file_io.h"
 
 #include <stddef.h>
 

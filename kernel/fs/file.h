@@ -25,7 +25,7 @@ extern "C" {
 struct file;
 
 // Kills: the system calls call read and write with at most SYS_FILE_CHUNK
-// bytes (kernel/file_io.h) and look for a kill between calls, so a kill
+// bytes (kernel/fs/file_io.h) and look for a kill between calls, so a kill
 // ends a long read or write within one call. An operation must therefore do
 // work bounded by n, and any wait in it must give up once the caller is
 // killed (thread_killed, kernel/sched.h): a read with ERR_KILLED, a write

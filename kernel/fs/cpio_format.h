@@ -1,7 +1,7 @@
 #pragma once
 
 // The cpio "newc" archive format (the SVR4 portable format that Linux uses
-// for initramfs), as osv's initrd reader (kernel/initrd.c) and packer
+// for initramfs), as osv's initrd reader (kernel/fs/initrd.c) and packer
 // (tools/mkinitrd) share it.
 //
 // An archive is a sequence of entries, each

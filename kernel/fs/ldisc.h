@@ -29,7 +29,7 @@
 // end of one line: a read returns at most one line, and a short read leaves
 // the rest of that line for the next read.
 //
-// Pure logic: no lock and no waiting. The console (kernel/console.c) keeps
+// Pure logic: no lock and no waiting. The console (kernel/fs/console.c) keeps
 // one ldisc under its lock, feeds it from the receive interrupt and puts
 // readers to sleep while ldisc_read finds nothing; host tests drive it
 // directly. A zeroed struct ldisc is empty and ready, as is one after

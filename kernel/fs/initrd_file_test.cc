@@ -1,6 +1,6 @@
-// Host tests for initrd files and the directory (kernel/initrd_file.c). The
+// Host tests for initrd files and the directory (kernel/fs/initrd_file.c). The
 // initrd itself is faked here: initrd_find and initrd_file_at over a table,
-// as kernel/initrd.h specifies them.
+// as kernel/fs/initrd.h specifies them.
 //
 // Criteria checked:
 //  1. A missing path is ERR_NOENT, with *out untouched and nothing allocated.
@@ -28,9 +28,9 @@
 
 extern "C" {
 #include "kernel/err.h"
-#include "kernel/file.h"
-#include "kernel/initrd.h"
-#include "kernel/initrd_file.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/initrd.h"
+#include "kernel/fs/initrd_file.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/syscall_abi.h"
 }

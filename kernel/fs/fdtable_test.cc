@@ -1,4 +1,4 @@
-// Host tests for file descriptor tables (kernel/fdtable.c), with a fake kind
+// Host tests for file descriptor tables (kernel/fs/fdtable.c), with a fake kind
 // of file that counts its releases.
 //
 // Criteria checked:
@@ -21,8 +21,8 @@
 
 extern "C" {
 #include "kernel/err.h"
-#include "kernel/fdtable.h"
-#include "kernel/file.h"
+#include "kernel/fs/fdtable.h"
+#include "kernel/fs/file.h"
 #include "kernel/mm/kmalloc.h"
 }
 

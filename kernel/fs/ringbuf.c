@@ -1,7 +1,7 @@
 // Ring buffer (see ringbuf.h). Each put or get is at most two memcpy calls:
 // the run up to the end of the array, then the rest from its start.
 
-#include "kernel/ringbuf.h"
+#include "kernel/fs/ringbuf.h"
 
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"

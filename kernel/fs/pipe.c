@@ -4,12 +4,12 @@
 // from its direction (the read end is the readable file). The pipe is freed
 // when the second end is released.
 
-#include "kernel/pipe.h"
+#include "kernel/fs/pipe.h"
 
 #include <stdbool.h>
 
+#include "kernel/fs/ringbuf.h"
 #include "kernel/mm/kmalloc.h"
-#include "kernel/ringbuf.h"
 #include "kernel/sched.h"
 #include "kernel/sync/condvar.h"
 #include "kernel/sync/spinlock.h"

@@ -1,13 +1,13 @@
 // The console as a file (see console.h): the line discipline under a lock,
 // and readers sleeping until it has a line for them.
 
-#include "kernel/console.h"
+#include "kernel/fs/console.h"
 
 #include <stddef.h>
 
 #include "arch/console.h"
-#include "kernel/file.h"
-#include "kernel/ldisc.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/ldisc.h"
 #include "kernel/sched.h"
 #include "kernel/sync/condvar.h"
 #include "kernel/sync/spinlock.h"

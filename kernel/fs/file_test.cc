@@ -1,4 +1,4 @@
-// Host tests for struct file (kernel/file.c): allocation, references and the
+// Host tests for struct file (kernel/fs/file.c): allocation, references and the
 // direction checks, with a fake kind of file that records its calls.
 //
 // Criteria checked:
@@ -20,7 +20,7 @@
 
 extern "C" {
 #include "kernel/err.h"
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 #include "kernel/mm/kmalloc.h"
 }
 

@@ -1,14 +1,14 @@
 // The file system calls (see sys_file.h).
 
-#include "kernel/sys_file.h"
+#include "kernel/fs/sys_file.h"
 
 #include "kernel/err.h"
-#include "kernel/fdtable.h"
-#include "kernel/file.h"
-#include "kernel/file_io.h"
-#include "kernel/initrd_file.h"
+#include "kernel/fs/fdtable.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/file_io.h"
+#include "kernel/fs/initrd_file.h"
+#include "kernel/fs/pipe.h"
 #include "kernel/panic.h"
-#include "kernel/pipe.h"
 #include "kernel/sched.h"
 #include "kernel/syscall_abi.h"
 #include "kernel/uaccess.h"

@@ -1,5 +1,5 @@
 // Host tests for reading and writing files from and to user memory
-// (kernel/file_io.c), with a fake kind of file that records what it is
+// (kernel/fs/file_io.c), with a fake kind of file that records what it is
 // given, a kill flag of the test's own, the fake page table and the pmem
 // arena.
 //
@@ -42,8 +42,8 @@ extern "C" {
 #include "arch/kmap.h"
 #include "arch/page.h"
 #include "kernel/err.h"
-#include "kernel/file.h"
-#include "kernel/file_io.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/file_io.h"
 #include "kernel/mm/vm.h"
 #include "kernel/uaccess.h"
 }
