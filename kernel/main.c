@@ -15,7 +15,7 @@
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/selftest.h"
+#include "kernel/selftest/selftest.h"
 #include "kernel/syscall_abi.h"
 
 static void print_memory_map(const struct boot_info *info)

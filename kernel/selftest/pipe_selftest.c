@@ -15,7 +15,7 @@
 //  5. No leak: once the threads have exited and every end is closed, free
 //     pages and live threads are back at their values from before the test.
 
-#include "kernel/pipe_selftest.h"
+#include "kernel/selftest/pipe_selftest.h"
 
 #include "kernel/fs/file.h"
 #include "kernel/fs/pipe.h"

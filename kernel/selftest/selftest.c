@@ -1,4 +1,4 @@
-#include "kernel/selftest.h"
+#include "kernel/selftest/selftest.h"
 
 #include <stddef.h>
 
@@ -6,13 +6,13 @@
 #include "arch/kmap.h"
 #include "arch/machine.h"
 #include "arch/page.h"
-#include "kernel/console_selftest.h"
 #include "kernel/kprintf.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/mm_selftest.h"
 #include "kernel/panic.h"
-#include "kernel/pipe_selftest.h"
-#include "kernel/sched_selftest.h"
+#include "kernel/selftest/console_selftest.h"
+#include "kernel/selftest/pipe_selftest.h"
+#include "kernel/selftest/sched_selftest.h"
 #include "kernel/timer.h"
 
 // Calls a function that panics, so that the backtrace has a caller to show.

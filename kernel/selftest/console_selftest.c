@@ -13,7 +13,7 @@
 //  8. No leak: after the file is closed and the reader thread has exited,
 //     free pages and threads are back at their values from before.
 
-#include "kernel/console_selftest.h"
+#include "kernel/selftest/console_selftest.h"
 
 #include "kernel/fs/console.h"
 #include "kernel/fs/file.h"

@@ -17,7 +17,7 @@
 //     again; the idle thread, preempted by the tick that wakes a sleeper,
 //     always is (it only halts).
 
-#include "kernel/sched_selftest.h"
+#include "kernel/selftest/sched_selftest.h"
 
 #include "kernel/kprintf.h"
 #include "kernel/mm/pmem.h"
