@@ -4,8 +4,8 @@
 
 #include "arch/kmap.h"
 #include "arch/page.h"
-#include "kernel/elf.h"
-#include "kernel/initrd.h"
+#include "kernel/elf/elf.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
 #include "kernel/syscall_abi.h"

@@ -37,7 +37,7 @@ struct exec_image {
 
 // Builds the address space for initrd program `path` run with argv[0..argc).
 // Errors, with nothing allocated: ERR_NOENT (no such file), ERR_NOEXEC (not
-// a valid program: see kernel/elf.h), ERR_TOOLONG (more than EXEC_MAX_ARGS
+// a valid program: see kernel/elf/elf.h), ERR_TOOLONG (more than EXEC_MAX_ARGS
 // arguments or EXEC_MAX_ARG_BYTES of them), ERR_NOMEM.
 err_t exec_load(const char *path, int argc, const char *const argv[],
                 struct exec_image *image) MUST_CHECK;

@@ -5,7 +5,7 @@
 #include "arch/machine.h"
 #include "arch/page.h"
 #include "kernel/cmdline.h"
-#include "kernel/initrd.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/kprintf.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/kmalloc.h"
@@ -15,7 +15,7 @@
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/selftest.h"
+#include "kernel/selftest/selftest.h"
 #include "kernel/syscall_abi.h"
 
 static void print_memory_map(const struct boot_info *info)

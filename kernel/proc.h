@@ -3,7 +3,7 @@
 // Processes: a user program running in its own address space.
 //
 // A process has one thread (kernel/thread.h), an address space
-// (kernel/mm/vm.h) and a table of open files (kernel/fdtable.h). Processes
+// (kernel/mm/vm.h) and a table of open files (kernel/fs/fdtable.h). Processes
 // form a tree: each has a parent, which reaps it with wait once it exits;
 // the children of a process that exits are handed to init (pid 1). An exited
 // process is a zombie until reaped: it keeps only its struct proc (pid, exit
@@ -29,7 +29,7 @@
 
 #include "arch/user_mode.h"
 #include "kernel/err.h"
-#include "kernel/fdtable.h"
+#include "kernel/fs/fdtable.h"
 #include "kernel/mm/vm.h"
 #include "kernel/thread.h"
 

@@ -40,7 +40,7 @@
 extern "C" {
 #include "arch/page.h"
 #include "arch/vpmap.h"
-#include "kernel/initrd.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/mm/pmem_boot.h"

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "kernel/err.h"
-#include "kernel/sys_file.h"
+#include "kernel/fs/sys_file.h"
 #include "kernel/sys_proc.h"
 #include "kernel/syscall_abi.h"
 

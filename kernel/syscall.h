@@ -14,7 +14,7 @@
 // gives up when its thread is killed (the waits of kernel/sched.h that a
 // kill interrupts, pipes, the console); a loop whose length the user
 // chooses looks at thread_killed() between steps of bounded work and stops
-// (write, kernel/file_io.h). Other work needs no check when a kernel
+// (write, kernel/fs/file_io.h). Other work needs no check when a kernel
 // constant bounds it (exec's path and arguments: PATH_MAX_BYTES,
 // EXEC_MAX_ARGS, EXEC_MAX_ARG_BYTES; read's one step) or the process's
 // own pages do (fork, exit, sbrk's shrinking, exec's loading).

@@ -9,7 +9,7 @@
 #include <vector>
 
 extern "C" {
-#include "kernel/cpio_format.h"
+#include "kernel/fs/cpio_format.h"
 }
 
 struct CpioEntry {

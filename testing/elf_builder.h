@@ -1,7 +1,7 @@
 #pragma once
 
-// Hand-made ELF64 executables for tests of the loader (kernel/elf_test.cc)
-// and for the ELF fuzzer's seed files (kernel/elf_fuzzer_corpus_gen.cc).
+// Hand-made ELF64 executables for tests of the loader (kernel/elf/elf_test.cc)
+// and for the ELF fuzzer's seed files (kernel/elf/elf_fuzzer_corpus_gen.cc).
 //
 // An ElfImage is a header, the program headers (written at e_phoff) and the
 // file's size; tests build a good one, break one field, and parse the bytes.
@@ -13,7 +13,7 @@
 #include <vector>
 
 extern "C" {
-#include "kernel/elf_format.h"
+#include "kernel/elf/elf_format.h"
 }
 
 struct ElfImage {

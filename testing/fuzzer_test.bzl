@@ -17,26 +17,25 @@ makes three targets:
                crash, sanitizer report, leak or timeout; crash inputs are kept in the
                test's undeclared outputs (bazel-testlogs/.../test.outputs/).
 
-Host only: the targets carry target_compatible_with = Linux.
+Host only: the cc_binary carries target_compatible_with = Linux (libFuzzer and
+the sanitizer runtimes are the host's); the fuzzer and the test inherit it.
 """
 
 load(":fuzzer_binary.bzl", "fuzzer_binary")
 
 def fuzzer_test(name, srcs, deps, corpus, runs, size = "small", tags = [], **kwargs):
-    host = ["@platforms//os:linux"]
     native.cc_binary(
         name = name + "_bin",
         srcs = srcs,
         deps = deps,
         tags = ["manual"],
-        target_compatible_with = host,
+        target_compatible_with = ["@platforms//os:linux"],
         testonly = True,
         **kwargs
     )
     fuzzer_binary(
         name = name,
         binary = ":" + name + "_bin",
-        target_compatible_with = host,
         testonly = True,
     )
     native.sh_test(
@@ -49,5 +48,4 @@ def fuzzer_test(name, srcs, deps, corpus, runs, size = "small", tags = [], **kwa
         ] + ["$(rootpath %s)" % c for c in corpus],
         data = [":" + name] + corpus,
         tags = tags + ["fuzzer"],
-        target_compatible_with = host,
     )

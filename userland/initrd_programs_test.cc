@@ -1,8 +1,8 @@
 // Host test: the initrd the build makes (//userland:initrd) is read by the
 // kernel's initrd code, and every program in it is accepted by the kernel's
 // ELF loader. This ties the three together: packer (tools/mkinitrd),
-// reader (kernel/initrd.c) and loader (kernel/elf.c) agree, and the user
-// programs are linked as kernel/elf.h demands (userland/user.ld).
+// reader (kernel/fs/initrd.c) and loader (kernel/elf/elf.c) agree, and the user
+// programs are linked as kernel/elf/elf.h demands (userland/user.ld).
 //
 // Criteria checked:
 //  1. The archive parses, and holds exactly the expected programs, in the
@@ -23,8 +23,8 @@
 #include "gtest/gtest.h"
 
 extern "C" {
-#include "kernel/elf.h"
-#include "kernel/initrd.h"
+#include "kernel/elf/elf.h"
+#include "kernel/fs/initrd.h"
 }
 
 namespace {

@@ -18,7 +18,8 @@ Outputs:
                 (`add-symbol-file bazel-bin/.../<name>.debug`).
 
 Other rules read both from UserProgramInfo. The macro creates the cc_binary
-`<name>_linked` (bare-only, so host builds skip it) and the rule `<name>`.
+`<name>_linked` (bare-only, like the C library it links, so host builds
+skip it) and the rule `<name>`.
 """
 
 load("//platforms:linked_image.bzl", "LINKED_IMAGE_ATTRS", "keep_with_symbols", "linked_binary", "objcopy")
@@ -81,7 +82,6 @@ def user_program(name, srcs, deps = [], copts = [], visibility = None, **kwargs)
         copts = copts,
         additional_linker_inputs = ["//userland:user.ld"],
         linkopts = ["-Wl,-T,$(location //userland:user.ld)"],
-        target_compatible_with = ["@platforms//os:none"],
         visibility = ["//visibility:private"],
         deps = deps + [
             "//userland/lib:c",

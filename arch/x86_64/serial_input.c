@@ -6,7 +6,7 @@
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/uart.h"
 #include "arch/x86_64/vectors.h"
-#include "kernel/console.h"
+#include "kernel/fs/console.h"
 #include "kernel/kprintf.h"
 
 void serial_input_init(void)

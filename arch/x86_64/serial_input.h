@@ -4,7 +4,7 @@
 //
 // The UART raises ISA IRQ 4 while a received byte waits; the I/O APIC turns
 // that into VECTOR_COM1, and the handler hands every waiting byte to the
-// portable console (kernel/console.h: console_input), which does the rest
+// portable console (kernel/fs/console.h: console_input), which does the rest
 // (echo, line editing, waking readers). Output stays in serial.c, by
 // polling.
 //

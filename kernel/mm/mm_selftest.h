@@ -5,7 +5,8 @@
 // Host tests check pmem and kmalloc against an arena; this checks what only
 // the machine can: that every page pmem hands out is reachable and writable
 // through kmap_p2v (the direct map covers all of usable memory), and that the
-// heap works on it. The boot test `mm_selftest_qemu_test` runs it.
+// heap works on it. The boot test `//kernel/selftest:mm_selftest_qemu_test`
+// runs it.
 //
 // What it does:
 //  1. allocates every free page, writing into the first and last word of

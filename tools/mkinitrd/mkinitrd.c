@@ -1,5 +1,5 @@
 // mkinitrd: packs files into the cpio "newc" archive that osv boots with as
-// its initrd (see kernel/initrd.h and kernel/cpio_format.h).
+// its initrd (see kernel/fs/initrd.h and kernel/fs/cpio_format.h).
 //
 //   mkinitrd -o OUTPUT NAME=PATH...
 //
@@ -18,7 +18,7 @@
 // with the "TRAILER!!!" entry and no block padding.
 //
 // Before writing, the archive is checked with the kernel's own reader
-// (kernel/initrd.c), so an archive that osv would refuse is never written.
+// (kernel/fs/initrd.c), so an archive that osv would refuse is never written.
 
 #include <errno.h>
 #include <stdarg.h>
@@ -28,9 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/cpio_format.h"
 #include "kernel/err.h"
-#include "kernel/initrd.h"
+#include "kernel/fs/cpio_format.h"
+#include "kernel/fs/initrd.h"
 
 #define FILE_MODE (CPIO_MODE_REGULAR | 0555u)
 
@@ -110,7 +110,7 @@ static void append_entry(struct buffer *b, uint32_t ino, uint32_t mode, const ch
     pad(b);
 }
 
-// The kernel's naming rules (kernel/initrd.h), checked here so that the
+// The kernel's naming rules (kernel/fs/initrd.h), checked here so that the
 // message names the argument at fault.
 static void check_name(const char *name, const char *arg)
 {

@@ -1,10 +1,10 @@
 // killwrite: kill() ends a long write within a bounded amount of work.
 //
 // A write copies its buffer in steps of SYS_FILE_CHUNK (512) bytes
-// (kernel/file_io.h); between steps it gives up once the writer is killed.
+// (kernel/fs/file_io.h); between steps it gives up once the writer is killed.
 // The count a killed writer would get back never reaches user code (the
 // process ends on its way out of the kernel): the host test of the write
-// loop, //kernel:file_io_test, checks it. What user code can see is
+// loop, //kernel/fs:file_io_test, checks it. What user code can see is
 // checked here.
 //
 // Correctness criteria:
@@ -48,8 +48,8 @@
 
 #define CONSOLE_BYTES (16u << 20)
 #define PIPE_BYTES    (16u << 20)
-#define PIPE_SIZE     4096                  // kernel/pipe.h
-#define CHUNK         512                   // SYS_FILE_CHUNK, kernel/file_io.h
+#define PIPE_SIZE     4096                  // kernel/fs/pipe.h
+#define CHUNK         512                   // SYS_FILE_CHUNK, kernel/fs/file_io.h
 #define FILLER_LINE   80                    // bytes per line of console filler, '\n' included
 #define FILLER        "killwrite: filler "  // then dots
 

@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 // Kernel figures the model needs that no ABI header carries: the most one
-// read returns, and one step of a write (SYS_FILE_CHUNK, kernel/file_io.h);
-// the bytes a pipe holds (PIPE_SIZE, kernel/pipe.h).
+// read returns, and one step of a write (SYS_FILE_CHUNK, kernel/fs/file_io.h);
+// the bytes a pipe holds (PIPE_SIZE, kernel/fs/pipe.h).
 #define CHUNK         512ull
 #define PIPE_CAPACITY 4096
 

@@ -21,7 +21,7 @@
 //     process other than the one it is meant to: the run finishes, and every
 //     worker ends by itself within WATCHDOG_TICKS.
 //  2. Every result is the one the ABI gives for those arguments (kernel/
-//     syscall_abi.h, kernel/sys_file.h, <unistd.h>, <osv.h>): unknown numbers
+//     syscall_abi.h, kernel/fs/sys_file.h, <unistd.h>, <osv.h>): unknown numbers
 //     ERR_NOSYS; bad descriptors ERR_BADF, including 64-bit values whose low
 //     half is an open descriptor; bad pointers (NULL, kernel, non-canonical,
 //     unmapped, the stack guard, ranges that run off mapped memory, text and

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kernel/elf_format.h"
+#include "kernel/elf/elf_format.h"
 
 uint64_t heap_start;
 uint64_t data_start;
