@@ -179,7 +179,8 @@ class VmFixture : public PmemTest {
         as_ = image.as;
         spaces_.push_back(as_);
         ASSERT_EQ(as_->heap->start, kHeapStart);
-        ASSERT_EQ(as_->pages_mapped, kLoadedPages);
+        ASSERT_EQ(as_->pages_mapped, kLoadedPages)
+            << "exec maps the loaded code and data pages and the stack's top page only";
 
         Switch(as_);
         vm_global_stats = {};
