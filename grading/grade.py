@@ -2,7 +2,7 @@
 """Grades a lab: runs its tests, prints each one's verdict and points, and the score.
 
     bazel run //grading:grade -- [--lab=vm] [--submission=DIR] [--hidden=DIR]
-                                 [--results-json=FILE] [--logs=DIR]
+                                 [--results-json=FILE] [--logs=DIR] [--outside]
 
 The lab's definition (labs/<lab>.toml) names each part's tests and points.
 The tests run with Bazel in the workspace being graded: the one `bazel run`
@@ -13,6 +13,10 @@ GoogleTest case and its message, or the QEMU runner's FAIL line), then each
 part's subtotal and `Score: X/Y`. The exit status is 0 with every point
 earned, 1 when points are lost, 2 when grading itself failed (a bad lab file
 or flag).
+
+--outside also runs every other test of the workspace and fails when one
+fails that no lab test claims: on the generated starter, every test outside
+the lab must pass (grading/check_starter.sh).
 
 --results-json writes Gradescope's results.json. --logs keeps each test's
 log (its serial output, for QEMU tests) as <logs>/<part>/<n>-<target>.log.
@@ -101,9 +105,14 @@ def merge_hidden(lab, hidden):
 # --- Running the tests -------------------------------------------------------
 
 
-def testlog_dir(testlogs, target):
+def testlog_dir(output_path, target):
+    """Where Bazel left target's test.log and test.xml: under the output
+    directory of whichever configuration ran it last (a test built through a
+    transition, such as an on_x86_64_tables twin, has its own)."""
     package, name = target[2:].split(":")
-    return pathlib.Path(testlogs, package, name)
+    found = sorted(pathlib.Path(output_path).glob(f"*/testlogs/{package}/{name}/test.log"),
+                   key=lambda log: log.stat().st_mtime)
+    return found[-1].parent if found else pathlib.Path(output_path, "none", package, name)
 
 
 def parse_summary(output):
@@ -188,7 +197,7 @@ def judge(test, verdict, cases, log_text):
 def run_group(bazel, flags, workspace, tests, timeout, memory, hidden):
     """Runs one `bazel test` for tests sharing a timeout and memory size.
 
-    Returns {target: verdict} and Bazel's testlogs directory. Raises
+    Returns {target: verdict} and Bazel's output path. Raises
     LabError when Bazel could not run at all (a bad flag, a broken
     workspace), which is no verdict on the submission."""
     targets = sorted({t["target"] for t in tests})
@@ -211,10 +220,10 @@ def run_group(bazel, flags, workspace, tests, timeout, memory, hidden):
     if result.returncode not in (0, 1, 3):
         tail = [l for l in output.splitlines() if l.strip()][-1:] or ["no output"]
         raise LabError(f"bazel test stopped with status {result.returncode}: {tail[0]}")
-    testlogs = subprocess.run([*bazel, "info", *flags, "bazel-testlogs"], cwd=workspace,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True).stdout.strip()
-    return parse_summary(output), testlogs
+    output_path = subprocess.run([*bazel, "info", *flags, "output_path"], cwd=workspace,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 text=True).stdout.strip()
+    return parse_summary(output), output_path
 
 
 def grade(lab, workspace, bazel, flags, logs_dir):
@@ -228,9 +237,9 @@ def grade(lab, workspace, bazel, flags, logs_dir):
             groups.setdefault(key, []).append(test)
     results = []
     for (timeout, memory, hidden), tests in sorted(groups.items()):
-        verdicts, testlogs = run_group(bazel, flags, workspace, tests, timeout, memory, hidden)
+        verdicts, output_path = run_group(bazel, flags, workspace, tests, timeout, memory, hidden)
         for test in tests:
-            directory = testlog_dir(testlogs, test["target"])
+            directory = testlog_dir(output_path, test["target"])
             log_text = read(directory / "test.log")
             cases = parse_cases(read(directory / "test.xml"))
             passed, reason = judge(test, verdicts.get(test["target"]), cases, log_text)
@@ -252,6 +261,62 @@ def read(path):
         return pathlib.Path(path).read_text(errors="replace")
     except OSError:
         return ""
+
+
+def unclaimed_failures(lab, verdicts, cases_of):
+    """The failures of a whole-workspace run that no lab test claims.
+
+    verdicts: {target: verdict} for every test target; cases_of(target): its
+    GoogleTest cases ({name: failure or None}). A failing target is claimed
+    whole by a lab test naming it without cases, case by case by the lab's
+    patterns for it. Returns [(target, what failed)]."""
+    whole = set()
+    patterns = {}
+    for part in lab["parts"]:
+        for test in part["tests"]:
+            if test["cases"]:
+                patterns.setdefault(test["target"], []).extend(test["cases"])
+            else:
+                whole.add(test["target"])
+    unclaimed = []
+    for target, verdict in sorted(verdicts.items()):
+        if verdict in ("PASSED", "FLAKY") or target in whole:
+            continue
+        failed = sorted(n for n, f in cases_of(target).items() if f is not None)
+        if not failed:
+            unclaimed.append((target, verdict.lower() + (", and no case result to claim"
+                                                         if target in patterns else "")))
+            continue
+        mine = patterns.get(target, [])
+        loose = [n for n in failed if not any(fnmatch.fnmatchcase(n, p) for p in mine)]
+        if loose:
+            unclaimed.append((target, ", ".join(loose)))
+    return unclaimed
+
+
+def check_outside(lab, workspace, bazel, flags, out):
+    """Runs every test of the workspace; prints and returns the failures
+    that no lab test claims (on a starter: tests the lab leaves broken)."""
+    command = [*bazel, "test", *flags, "--keep_going", "--test_output=summary",
+               "--test_summary=short", "--", "//..."]
+    result = subprocess.run(command, cwd=workspace, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    sys.stdout.write(result.stdout)
+    if result.returncode not in (0, 1, 3):
+        raise LabError(f"bazel test //... stopped with status {result.returncode}")
+    output_path = subprocess.run([*bazel, "info", *flags, "output_path"], cwd=workspace,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 text=True).stdout.strip()
+    verdicts = parse_summary(result.stdout)
+    unclaimed = unclaimed_failures(
+        lab, verdicts,
+        lambda target: parse_cases(read(testlog_dir(output_path, target) / "test.xml")))
+    print("\n-- Outside the lab: every other test must pass", file=out)
+    for target, what in unclaimed:
+        print(f"  FAIL  {target}: {what}", file=out)
+    if not unclaimed:
+        print(f"  all pass ({len(verdicts)} test targets run)", file=out)
+    return unclaimed
 
 
 # --- Reporting ---------------------------------------------------------------
@@ -339,6 +404,9 @@ def main(argv):
     parser.add_argument("--logs", help="keep each test's log under this directory")
     parser.add_argument("--bazel", default="./bazelw",
                         help="the Bazel command, run in the workspace (default ./bazelw)")
+    parser.add_argument("--outside", action="store_true",
+                        help="also run every other test (bazel test //...); fail if any "
+                             "failure is not a lab test's")
     parser.add_argument("--bazel-flag", action="append", default=[], dest="bazel_flags",
                         help="a flag for `bazel test` (repeat for more), e.g. --disk_cache=DIR")
     args = parser.parse_args(argv)
@@ -372,6 +440,8 @@ def main(argv):
                 results = grade(lab, workspace, bazel, args.bazel_flags, logs)
         else:
             results = grade(lab, workspace, bazel, args.bazel_flags, logs)
+        unclaimed = (check_outside(lab, workspace, bazel, args.bazel_flags, sys.stdout)
+                     if args.outside else [])
     except LabError as e:
         print(f"grade: {e}", file=sys.stderr)
         return 2
@@ -380,6 +450,9 @@ def main(argv):
         with open(args.results_json, "w") as f:
             json.dump(gradescope(lab, results), f, indent=2)
             f.write("\n")
+    if unclaimed:
+        print(f"Outside the lab: {len(unclaimed)} test targets fail", file=sys.stdout)
+        return 1
     return 0 if earned == possible else 1
 
 

@@ -133,6 +133,26 @@ class JudgeTest(unittest.TestCase):
         self.assertIn("did not run", grade.judge(entry(), None, {}, "")[1])
 
 
+class OutsideTest(unittest.TestCase):
+    LAB = {"parts": [{"name": "a", "title": "A", "tests": [
+        entry(target="//k:whole"),
+        entry(target="//k:cases", cases=["S.Lab*"]),
+    ]}]}
+
+    def test_failures_the_lab_claims_are_not_reported(self):
+        cases = {"//k:cases": {"S.LabOne": "boom", "S.Given": None}}
+        verdicts = {"//k:whole": "FAILED", "//k:cases": "FAILED", "//k:fine": "PASSED"}
+        self.assertEqual(
+            grade.unclaimed_failures(self.LAB, verdicts, lambda t: cases.get(t, {})), [])
+
+    def test_other_failures_are_reported_by_target_and_case(self):
+        cases = {"//k:cases": {"S.LabOne": "boom", "S.Given": "broken"}}
+        verdicts = {"//k:cases": "FAILED", "//k:other": "TIMEOUT", "//k:crashed": "FAILED"}
+        self.assertEqual(
+            grade.unclaimed_failures(self.LAB, verdicts, lambda t: cases.get(t, {})),
+            [("//k:cases", "S.Given"), ("//k:crashed", "failed"), ("//k:other", "timeout")])
+
+
 class ReportTest(unittest.TestCase):
     LAB = {"name": "vm", "title": "The lab",
            "parts": [{"name": "a", "title": "Part A"}, {"name": "b", "title": "Part B"}]}

@@ -47,6 +47,7 @@
 #include <map>
 #include <optional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -368,16 +369,20 @@ class VmFixture : public PmemTest {
     // How Fork copies the parent.
     enum ForkKind { kCopyOnWrite, kEager };
 
-    // fork: a copy of `parent` (checked to succeed), destroyed in TearDown
-    // unless the test calls Exit. The parent's flushes are left for the test.
-    // kEager is the fork of kernel/mm/vm_eager.h (every page copied now).
+    // fork: a copy of `parent`, destroyed in TearDown unless the test calls
+    // Exit. The parent's flushes are left for the test. kEager is the fork of
+    // kernel/mm/vm_eager.h (every page copied now). A fork that fails stops
+    // the test (an exception, which GoogleTest reports as the failure): no
+    // test can go on without its child.
     struct addrspace *Fork(struct addrspace *parent, ForkKind kind = kCopyOnWrite)
     {
         struct addrspace *child = nullptr;
-        EXPECT_EQ(kind == kEager ? as_copy_eager(parent, &child) : as_copy(parent, &child), ERR_OK);
-        if (child != nullptr) {
-            spaces_.push_back(child);
+        err_t err = kind == kEager ? as_copy_eager(parent, &child) : as_copy(parent, &child);
+        if (err != ERR_OK || child == nullptr) {
+            throw std::runtime_error(std::string(kind == kEager ? "as_copy_eager" : "as_copy") +
+                                     " failed: " + err_name(err));
         }
+        spaces_.push_back(child);
         return child;
     }
 

@@ -77,7 +77,6 @@ void pmem_free(paddr_t paddr)
 
 void pmem_inc_refcnt(paddr_t paddr)
 {
-    // LAB cow BEGIN: one reference more
     spinlock_acquire(&pmem.lock);
     struct page *page = pmem_managed_page(paddr, "pmem_inc_refcnt");
     if (page->refcount == 0) {
@@ -88,12 +87,10 @@ void pmem_inc_refcnt(paddr_t paddr)
     kassert(page->refcount < INT_MAX);
     page->refcount++;
     spinlock_release(&pmem.lock);
-    // LAB cow END
 }
 
 void pmem_dec_refcnt(paddr_t paddr)
 {
-    // LAB cow BEGIN: one reference less, and the last frees the page
     spinlock_acquire(&pmem.lock);
     struct page *page = pmem_managed_page(paddr, "pmem_dec_refcnt");
     if (page->refcount == 0) {
@@ -105,7 +102,6 @@ void pmem_dec_refcnt(paddr_t paddr)
         push_free(page);
     }
     spinlock_release(&pmem.lock);
-    // LAB cow END
 }
 
 struct page *paddr_to_page(paddr_t paddr)

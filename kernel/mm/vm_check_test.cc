@@ -26,6 +26,7 @@
 //     checker off it neither checks nor counts.
 //  7. Nothing leaks (the fixture: free pages back at the baseline).
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -103,10 +104,14 @@ class VmCheckTest : public PmemTest {
         return image.as;
     }
 
+    // A failed fork stops the test (see VmFixture::Fork).
     struct addrspace *Fork(struct addrspace *parent)
     {
         struct addrspace *child = nullptr;
-        EXPECT_EQ(as_copy(parent, &child), ERR_OK);
+        err_t err = as_copy(parent, &child);
+        if (err != ERR_OK) {
+            throw std::runtime_error(std::string("as_copy failed: ") + err_name(err));
+        }
         spaces_.push_back(child);
         return child;
     }
