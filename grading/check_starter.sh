@@ -70,7 +70,8 @@ grade() {
 starter() {
     local tree="$root/$1"
     rm -rf "$tree"
-    ./bazelw run //grading:starter -- --lab="$lab" --out="$tree" --solved="$2" >/dev/null
+    ./bazelw run //grading:starter -- --lab="$lab" --out="$tree" --solved="$2" >"$tree.log" 2>&1 ||
+        { cat "$tree.log" >&2; return 1; }
 }
 
 grade reference "$total"
