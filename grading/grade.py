@@ -148,15 +148,20 @@ def parse_cases(xml_text):
 
 
 def qemu_reason(log_text):
-    """The QEMU runner's verdict line, or the log's last line."""
+    """Why a QEMU test failed: the test program's own first failure line
+    ("cowtest: FAIL: ..."), else the QEMU runner's verdict line ("FAIL: ..."),
+    else the log's last line."""
     lines = [l for l in log_text.splitlines() if l.strip()]
+    for line in lines:
+        if re.match(r"^[\w.-]+: FAIL: ", line):
+            return line.strip()
     for line in reversed(lines):
         if line.startswith("FAIL:"):
             return line[len("FAIL:"):].strip()
     return lines[-1] if lines else "no output"
 
 
-def first_line(text, limit=160):
+def first_line(text, limit=240):
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -172,10 +177,12 @@ def judge(test, verdict, cases, log_text):
     if not test["cases"]:
         if verdict in ("PASSED", "FLAKY"):
             return True, ""
-        if cases:
-            failed = [n for n, f in cases.items() if f is not None]
-            if failed:
-                return False, f"{failed[0]}: {first_line(cases[failed[0]])}"
+        # A GoogleTest binary names its failing case; for any other test
+        # Bazel's test.xml has one made-up case ("None.<target>"), and the
+        # log says more.
+        failed = [n for n, f in cases.items() if f is not None and not n.startswith("None.")]
+        if failed:
+            return False, f"{failed[0]}: {first_line(cases[failed[0]])}"
         return False, first_line(qemu_reason(log_text))
     matched = {
         name: failure

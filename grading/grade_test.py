@@ -38,6 +38,18 @@ QEMU_LOG = """qemu: exit status 3 after 1.2 s (memory 128M, command line '')
 FAIL: expected a line containing 'stacktest: PASS', none found
 """
 
+QEMU_LOG_PROGRAM_FAILED = """cowtest: heap of 4096 pages
+cowtest: FAIL: cow_faults for the child's first write: got 0, expected 1
+qemu: exit status 65 after 1.9 s (memory 128M, command line '-- cowtest')
+FAIL: the kernel reported a failure (exit status 65: panic or failed self-test); expected 33
+"""
+
+BAZEL_MADE_UP_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<testsuites><testsuite name="x" tests="1" failures="1">
+<testcase name="userland/tests/vm/cowtest_qemu_test.sh" status="run">
+<failure message="exited with error code 1"></failure></testcase></testsuite></testsuites>
+"""
+
 
 def entry(**fields):
     test = {"name": "t", "target": "//kernel:pgfault_test", "points": 5, "cases": [],
@@ -125,6 +137,13 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(grade.judge(test, "FAILED", {}, QEMU_LOG),
                          (False, "expected a line containing 'stacktest: PASS', none found"))
         self.assertEqual(grade.judge(test, "PASSED", {}, ""), (True, ""))
+
+    def test_a_qemu_test_fails_with_the_programs_own_line_first(self):
+        test = entry(target="//userland/tests/vm:cowtest_qemu_test")
+        cases = grade.parse_cases(BAZEL_MADE_UP_XML)
+        self.assertEqual(grade.judge(test, "FAILED", cases, QEMU_LOG_PROGRAM_FAILED),
+                         (False, "cowtest: FAIL: cow_faults for the child's first write: "
+                                 "got 0, expected 1"))
 
     def test_timeouts_build_failures_and_missing_runs_fail(self):
         self.assertEqual(grade.judge(entry(timeout=60), "TIMEOUT", {}, ""),

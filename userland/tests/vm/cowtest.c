@@ -107,6 +107,11 @@ static void child(void)
 {
     struct osv_sysinfo first, s1, s2, s3, s4, s5, s6;
     vt_sysinfo(&first);
+    // Only the parent writes `go` and reads `done`: with these ends closed
+    // here (and the others in the parent), a side that dies leaves the other
+    // reading end of file, a failure, instead of waiting forever.
+    close(go[1]);
+    close(done[0]);
     receive(go[0], 'g');  // the parent has measured the fork
 
     // 2. One write, one copy.
@@ -208,6 +213,8 @@ int main(void)
         exit(0);
     }
     vt_sysinfo(&after);
+    close(go[0]);
+    close(done[1]);
     send(go[1], 'g');
     receive(done[0], 'm');  // the child has measured
 
