@@ -206,7 +206,8 @@ static void free_empty_tables(struct vpmap *vpmap, uint64_t *table, int level, v
 }
 
 // Finds the first present leaf entry for a page in [*vaddr, end), skipping
-// whole missing tables instead of probing each of their pages. Sets *vaddr to
+// whole missing tables instead of probing each of their pages, and scanning a
+// present page table's entries in place. Sets *vaddr to
 // that page and returns its entry, or returns NULL if there is none.
 static uint64_t *next_mapped(struct vpmap *vpmap, vaddr_t *vaddr, vaddr_t end)
 {
@@ -231,12 +232,15 @@ static uint64_t *next_mapped(struct vpmap *vpmap, vaddr_t *vaddr, vaddr_t end)
             va = next;
             continue;
         }
-        uint64_t *pte = &table[pt_index(va, 1)];
-        if (*pte & PTE_PRESENT) {
-            *vaddr = va;
-            return pte;
+        // The rest of this page table, entry by entry: one walk per table,
+        // not per page (a sparse table would otherwise cost a walk for each
+        // of its 512 pages).
+        for (unsigned i = pt_index(va, 1); i < PT_ENTRIES && va < end; i++, va += PAGE_SIZE) {
+            if (table[i] & PTE_PRESENT) {
+                *vaddr = va;
+                return &table[i];
+            }
         }
-        va += PAGE_SIZE;
     }
     return NULL;
 }
