@@ -392,12 +392,31 @@ err_t vpmap_lookup_vaddr(struct vpmap *vpmap, vaddr_t vaddr, paddr_t *paddr, mem
     return ERR_OK;
 }
 
+// Calls fn for each page mapped under the `level` table at table_paddr,
+// whose span starts at `base`, in ascending order: each table is read once,
+// entry by entry (fork and exit pass over every page this way).
+static void for_each_mapping_below(paddr_t table_paddr, int level, vaddr_t base,
+                                   vpmap_mapping_fn *fn, void *ctx)
+{
+    uint64_t *table = table_at(table_paddr);
+    unsigned entries = level == 4 ? KERNEL_HALF_FIRST_ENTRY : PT_ENTRIES;
+    for (unsigned i = 0; i < entries; i++) {
+        uint64_t entry = table[i];
+        if (!(entry & PTE_PRESENT)) {
+            continue;
+        }
+        vaddr_t va = base + i * entry_span(level);
+        if (level == 1) {
+            fn(ctx, va, pte_address(entry), leaf_perm(entry));
+        } else {
+            for_each_mapping_below(pte_address(entry), level - 1, va, fn, ctx);
+        }
+    }
+}
+
 void vpmap_for_each_mapping(struct vpmap *vpmap, vpmap_mapping_fn *fn, void *ctx)
 {
-    uint64_t *pte;
-    for (vaddr_t va = 0; (pte = next_mapped(vpmap, &va, VPMAP_USER_TOP)) != NULL; va += PAGE_SIZE) {
-        fn(ctx, va, pte_address(*pte), leaf_perm(*pte));
-    }
+    for_each_mapping_below(vpmap->root, 4, 0, fn, ctx);
 }
 
 // Calls fn for each table below the `level` table at table_paddr (not for
