@@ -233,8 +233,13 @@ def run_group(bazel, flags, workspace, tests, timeout, memory, hidden):
     return parse_summary(output), output_path
 
 
-def grade(lab, workspace, bazel, flags, logs_dir):
-    """Runs every test of the lab; returns one result dict per test."""
+def grade(lab, workspace, bazel, flags, logs_dir, hidden_packages=None, run=None):
+    """Runs every test of the lab; returns one result dict per test.
+
+    hidden_packages (a HiddenPackages) are in the workspace only while the
+    hidden tests run: never while the submission's own tests do, which could
+    read them. run is run_group, or a stand-in for tests of this function."""
+    run = run or run_group
     groups = {}
     for part in lab["parts"]:
         for index, test in enumerate(part["tests"]):
@@ -244,7 +249,11 @@ def grade(lab, workspace, bazel, flags, logs_dir):
             groups.setdefault(key, []).append(test)
     results = []
     for (timeout, memory, hidden), tests in sorted(groups.items()):
-        verdicts, output_path = run_group(bazel, flags, workspace, tests, timeout, memory, hidden)
+        if hidden:
+            with hidden_packages:
+                verdicts, output_path = run(bazel, flags, workspace, tests, timeout, memory, hidden)
+        else:
+            verdicts, output_path = run(bazel, flags, workspace, tests, timeout, memory, hidden)
         for test in tests:
             directory = testlog_dir(output_path, test["target"])
             log_text = read(directory / "test.log")
@@ -385,6 +394,7 @@ class HiddenPackages:
         self.copied = []
 
     def __enter__(self):
+        self.copied = []
         for build in sorted(self.hidden_dir.rglob("BUILD.bazel")):
             package = build.parent.relative_to(self.hidden_dir)
             destination = self.workspace / package
@@ -409,8 +419,9 @@ def main(argv):
     parser.add_argument("--hidden", help="a directory of staff tests (see above)")
     parser.add_argument("--results-json", help="write Gradescope's results.json here")
     parser.add_argument("--logs", help="keep each test's log under this directory")
-    parser.add_argument("--bazel", default="./bazelw",
-                        help="the Bazel command, run in the workspace (default ./bazelw)")
+    parser.add_argument("--bazel",
+                        help="the Bazel command, run in the workspace (default: this "
+                             "workspace's bazelw, never the submission's)")
     parser.add_argument("--outside", action="store_true",
                         help="also run every other test (bazel test //...); fail if any "
                              "failure is not a lab test's")
@@ -439,14 +450,11 @@ def main(argv):
         print(f"grade: {e}", file=sys.stderr)
         return 2
 
-    bazel = args.bazel.split()
+    # The submission's own bazelw is its code: it could print any summary.
+    bazel = args.bazel.split() if args.bazel else [str(pathlib.Path(here, "bazelw").resolve())]
     logs = pathlib.Path(args.logs).resolve() if args.logs else None
     try:
-        if hidden_packages is not None:
-            with hidden_packages:
-                results = grade(lab, workspace, bazel, args.bazel_flags, logs)
-        else:
-            results = grade(lab, workspace, bazel, args.bazel_flags, logs)
+        results = grade(lab, workspace, bazel, args.bazel_flags, logs, hidden_packages)
         unclaimed = (check_outside(lab, workspace, bazel, args.bazel_flags, sys.stdout)
                      if args.outside else [])
     except LabError as e:

@@ -152,6 +152,34 @@ class JudgeTest(unittest.TestCase):
         self.assertIn("did not run", grade.judge(entry(), None, {}, "")[1])
 
 
+class HiddenTest(unittest.TestCase):
+    def test_hidden_packages_are_there_only_while_the_hidden_tests_run(self):
+        with tempfile.TemporaryDirectory() as workspace, tempfile.TemporaryDirectory() as hidden:
+            package = pathlib.Path(hidden, "staff_vm")
+            package.mkdir()
+            (package / "BUILD.bazel").write_text("# staff tests\n")
+            lab = {"parts": [{"name": "a", "title": "A", "tests": [
+                entry(target="//k:mine", timeout=60),
+                entry(target="//staff_vm:secret", hidden=True),
+                entry(target="//k:later", timeout=900),
+            ]}]}
+            seen = {}
+
+            def run(bazel, flags, ws, tests, timeout, memory, is_hidden):
+                present = pathlib.Path(ws, "staff_vm", "BUILD.bazel").exists()
+                for t in tests:
+                    seen[t["target"]] = present
+                return {t["target"]: "PASSED" for t in tests}, ws
+
+            results = grade.grade(lab, workspace, ["bazel"], [], None,
+                                  grade.HiddenPackages(hidden, workspace), run)
+            self.assertEqual(seen, {"//k:mine": False, "//staff_vm:secret": True,
+                                    "//k:later": False})
+            self.assertFalse(pathlib.Path(workspace, "staff_vm").exists(), "taken out again")
+            hidden_result = [r for r in results if r["hidden"]][0]
+            self.assertEqual(hidden_result["reason"], "")
+
+
 class OutsideTest(unittest.TestCase):
     LAB = {"parts": [{"name": "a", "title": "A", "tests": [
         entry(target="//k:whole"),
