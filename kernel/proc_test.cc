@@ -35,6 +35,7 @@
 #include "testing/fake_sched.h"
 #include "testing/fake_user_mode.h"
 #include "testing/pmem_arena.h"
+#include "testing/pmem_hoard.h"
 #include "gtest/gtest.h"
 
 extern "C" {
@@ -197,26 +198,20 @@ class ProcTest : public testing::Test {
         return child;
     }
 
-    // Takes every free page but `left`.
+    // Takes every free page but `left` (testing/pmem_hoard.h).
     void ExhaustPmem(size_t left)
     {
-        paddr_t page;
-        while (pmem_free_pages() > left && pmem_alloc(&page) == ERR_OK) {
-            hoard_.push_back(page);
-        }
+        PmemTakeAllBut(left, &hoard_);
     }
 
     void ReleasePmem()
     {
-        for (paddr_t page : hoard_) {
-            pmem_free(page);
-        }
-        hoard_.clear();
+        PmemGiveBack(&hoard_);
     }
 
     static struct proc *init_;
     static struct thread *init_thread_;
-    struct Census before_{};
+    struct Census before_ = {};
     std::vector<paddr_t> hoard_;
 };
 

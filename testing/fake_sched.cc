@@ -16,7 +16,7 @@ extern "C" {
 
 namespace {
 
-struct thread boot_thread{};  // the test's own flow of control
+struct thread boot_thread = {};  // the test's own flow of control
 struct thread *current = &boot_thread;
 std::set<const struct thread *> started;
 struct thread *last_started;

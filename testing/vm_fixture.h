@@ -56,6 +56,7 @@
 #include "testing/fake_current.h"
 #include "testing/fake_mmu.h"
 #include "testing/pmem_fixture.h"
+#include "testing/pmem_hoard.h"
 #include "gtest/gtest.h"
 
 extern "C" {
@@ -434,19 +435,13 @@ class VmFixture : public PmemTest {
     // pages, page tables and kmalloc alike).
     void ExhaustPmem(size_t left = 0)
     {
-        std::vector<paddr_t> pages = AllocateAllPages();
-        for (; left > 0 && !pages.empty(); left--) {
-            pmem_free(pages.back());
-            pages.pop_back();
-        }
-        hoard_.insert(hoard_.end(), pages.begin(), pages.end());
+        PmemTakeAllBut(left, &hoard_);
     }
 
     // Gives back what ExhaustPmem took.
     void ReleasePmem()
     {
-        FreePages(hoard_);
-        hoard_.clear();
+        PmemGiveBack(&hoard_);
     }
 
     // --- Invariants ------------------------------------------------------

@@ -60,6 +60,7 @@
 
 #include "testing/fake_mmu.h"
 #include "testing/pmem_fixture.h"
+#include "testing/pmem_hoard.h"
 #include "gtest/gtest.h"
 
 extern "C" {
@@ -76,11 +77,17 @@ constexpr vaddr_t kPtSpan = 2ull << 20;
 constexpr vaddr_t kPdSpan = 1ull << 30;
 constexpr vaddr_t kPdptSpan = 512ull << 30;
 
+// A vpmap_table_fn that counts the tables (ctx: a size_t).
+inline void CountTable(void *ctx, paddr_t)
+{
+    ++*static_cast<size_t *>(ctx);
+}
+
 // How many table pages a walk of v's tables finds.
 inline size_t TablesWalked(struct vpmap *v)
 {
     size_t walked = 0;
-    vpmap_for_each_table(v, [](void *ctx, paddr_t) { ++*static_cast<size_t *>(ctx); }, &walked);
+    vpmap_for_each_table(v, CountTable, &walked);
     return walked;
 }
 
@@ -139,24 +146,6 @@ inline int Refcount(paddr_t page)
 inline void DropReference(void *, vaddr_t, paddr_t page, memperm_t)
 {
     pmem_dec_refcnt(page);
-}
-
-// Takes every free page but `left`; returns what it took (for FreeAll).
-inline std::vector<paddr_t> ExhaustBut(size_t left)
-{
-    std::vector<paddr_t> taken;
-    paddr_t page;
-    while (pmem_free_pages() > left && pmem_alloc(&page) == ERR_OK) {
-        taken.push_back(page);
-    }
-    return taken;
-}
-
-inline void FreeAll(const std::vector<paddr_t> &pages)
-{
-    for (paddr_t page : pages) {
-        pmem_free(page);
-    }
 }
 
 // What the MMU was told to drop: pages invalidated one by one, and how many
@@ -375,20 +364,21 @@ TYPED_TEST_P(VpmapContract, MapOutOfMemoryMapsNothingAndLeavesNoTableBehind)
     paddr_t page = NewPage();
 
     // The first page's own tables: a PDPT and a PD can be had, its PT not.
-    std::vector<paddr_t> hoard = ExhaustBut(2);
+    std::vector<paddr_t> hoard;
+    PmemTakeAllBut(2, &hoard);
     ASSERT_EQ(pmem_free_pages(), 2u);
     EXPECT_EQ(vpmap_map(this->v_, kBase, page, 1, MEMPERM_URW), ERR_NOMEM);
     EXPECT_EQ(vpmap_table_pages(this->v_), 1u);
     EXPECT_EQ(TablesWalked(this->v_), 1u);
     EXPECT_EQ(pmem_free_pages(), 2u) << "the PDPT and the PD went back";
-    FreeAll(hoard);
+    PmemGiveBack(&hoard);
 
     // Part way: the first page gets its PDPT, PD and PT, the second (the
     // next 2 MiB) cannot get its PT; the first is unmapped again. (The
     // second frame, page + PAGE_SIZE, is not ours, but it is never mapped,
     // and vpmap_map touches no refcount.)
     const vaddr_t va = kBase + kPtSpan - PAGE_SIZE;
-    hoard = ExhaustBut(3);
+    PmemTakeAllBut(3, &hoard);
     ASSERT_EQ(pmem_free_pages(), 3u);
     err_t err = vpmap_map(this->v_, va, page, 2, MEMPERM_URW);
     EXPECT_EQ(err, ERR_NOMEM);
@@ -402,7 +392,7 @@ TYPED_TEST_P(VpmapContract, MapOutOfMemoryMapsNothingAndLeavesNoTableBehind)
     EXPECT_EQ(TablesWalked(this->v_), 1u);
     EXPECT_EQ(pmem_free_pages(), 3u) << "all three tables went back";
     EXPECT_EQ(Refcount(page), 1) << "the caller keeps its reference";
-    FreeAll(hoard);
+    PmemGiveBack(&hoard);
 
     pmem_free(page);
 }
@@ -676,7 +666,8 @@ TYPED_TEST_P(VpmapContract, CowCopyOutOfMemoryUndoesTheDestination)
     paddr_t b = this->MapNew(src, kBase + kPdSpan, MEMPERM_URW);
     size_t src_tables = vpmap_table_pages(src);
 
-    std::vector<paddr_t> hoard = ExhaustBut(3);
+    std::vector<paddr_t> hoard;
+    PmemTakeAllBut(3, &hoard);
     ASSERT_EQ(pmem_free_pages(), 3u);
     EXPECT_EQ(vpmap_cow_copy(dst, src, kBase, kPdSpan / PAGE_SIZE + 1, MEMPERM_UR), ERR_NOMEM);
     EXPECT_TRUE(MappingsOf(dst).empty()) << "what was mapped into dst is unmapped again";
@@ -690,7 +681,7 @@ TYPED_TEST_P(VpmapContract, CowCopyOutOfMemoryUndoesTheDestination)
     ASSERT_EQ(left.size(), 2u) << "the source keeps its pages";
     EXPECT_EQ(left[0].paddr, a);
     EXPECT_EQ(left[1].paddr, b);
-    FreeAll(hoard);
+    PmemGiveBack(&hoard);
 }
 
 // --- vpmap_replace ------------------------------------------------------------
@@ -703,9 +694,10 @@ TYPED_TEST_P(VpmapContract, ReplaceSwapsThePageInPlace)
     ASSERT_EQ(vpmap_map(v, kBase, old_page, 1, MEMPERM_UR), ERR_OK);
     const size_t tables = vpmap_table_pages(v);
 
-    std::vector<paddr_t> hoard = ExhaustBut(0);
+    std::vector<paddr_t> hoard;
+    PmemTakeAllBut(0, &hoard);
     EXPECT_EQ(vpmap_replace(v, kBase, new_page, MEMPERM_URW), old_page) << "the page it replaced";
-    FreeAll(hoard);
+    PmemGiveBack(&hoard);
 
     paddr_t found;
     memperm_t perm;

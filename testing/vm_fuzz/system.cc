@@ -12,6 +12,7 @@
 #include "testing/fake_current.h"
 #include "testing/fake_mmu.h"
 #include "testing/pmem_arena.h"
+#include "testing/pmem_hoard.h"
 #include "testing/vm_fuzz/checks.h"
 #include "testing/vm_fuzz/generator.h"
 #include "testing/vm_fuzz/rng.h"
@@ -230,18 +231,12 @@ void System::Fail(const std::string &category, const std::string &message)
 // tables or kmalloc alike); Unhoard gives them back.
 void System::Hoard(size_t left)
 {
-    paddr_t page;
-    while (pmem_free_pages() > left && pmem_alloc(&page) == ERR_OK) {
-        hoard_.push_back(page);
-    }
+    PmemTakeAllBut(left, &hoard_);
 }
 
 void System::Unhoard()
 {
-    for (paddr_t page : hoard_) {
-        pmem_free(page);
-    }
-    hoard_.clear();
+    PmemGiveBack(&hoard_);
 }
 
 // Whether running out of memory is a fair excuse for an operation that
