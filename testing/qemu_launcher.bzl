@@ -24,6 +24,13 @@ QEMU_ATTRS = {
         default = "//testing:qemu_runner.sh",
         allow_single_file = True,
     ),
+    # The host's QEMU and its firmware, so that they are in the test's action
+    # key (third_party/qemu/system_qemu.bzl).
+    "_qemu": attr.label(
+        default = "@system_qemu//:bin/qemu-system-x86_64",
+        allow_single_file = True,
+    ),
+    "_qemu_inputs": attr.label(default = "@system_qemu//:inputs"),
 }
 
 def write_qemu_launcher(ctx, runner_args, runner_files = []):
@@ -35,8 +42,9 @@ def write_qemu_launcher(ctx, runner_args, runner_files = []):
       runner_files: files that runner_args name, needed at run time.
     """
     kernel = ctx.attr.kernel[KernelImageInfo]
-    files = [ctx.file._runner, kernel.boot_image, kernel.elf] + runner_files
+    files = [ctx.file._runner, ctx.file._qemu, kernel.boot_image, kernel.elf] + runner_files
     args = [
+        "--qemu=" + ctx.file._qemu.short_path,
         "--image=" + kernel.boot_image.short_path,
         "--elf=" + kernel.elf.short_path,
         "--cmdline=" + ctx.attr.cmdline,
@@ -58,5 +66,5 @@ def write_qemu_launcher(ctx, runner_args, runner_files = []):
     )
     return DefaultInfo(
         executable = launcher,
-        runfiles = ctx.runfiles(files = files),
+        runfiles = ctx.runfiles(files = files, transitive_files = ctx.attr._qemu_inputs[DefaultInfo].files),
     )

@@ -9,6 +9,10 @@
 #
 # Options:
 #   --image=FILE        32-bit multiboot image (required)
+#   --qemu=FILE         the qemu-system-x86_64 to run (default: the one on
+#                       PATH). Bazel's QEMU targets pass @system_qemu's, which
+#                       is in their action keys; the test log names its
+#                       version and real path.
 #   --initrd=FILE       multiboot module (the initrd)
 #   --cmdline=TEXT      kernel command line
 #   --memory=SIZE       guest RAM, QEMU syntax (default 128M)
@@ -71,6 +75,7 @@ read_expect_file() {
 }
 
 image=
+qemu=
 initrd=
 cmdline=
 memory=128M
@@ -87,6 +92,7 @@ qemu_extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --image=*) image=${1#*=} ;;
+    --qemu=*) qemu=${1#*=} ;;
     --initrd=*) initrd=${1#*=} ;;
     --cmdline=*) cmdline=${1#*=} ;;
     --memory=*) memory=${1#*=} ;;
@@ -119,8 +125,12 @@ done
 [[ "$expect_exit" =~ ^[0-9]+$ ]] || die "--expect-exit must be a number, got '$expect_exit'"
 [ -z "$gdb_port" ] || [[ "$gdb_port" =~ ^[0-9]+$ ]] || die "--gdb port must be a number, got '$gdb_port'"
 
-qemu=$(command -v qemu-system-x86_64) ||
-    die "qemu-system-x86_64 is missing: install it with 'apt-get install qemu-system-x86' (./bazelw does this for you)"
+if [ -n "$qemu" ]; then
+    [ -x "$qemu" ] || die "--qemu: '$qemu' is not an executable file"
+else
+    qemu=$(command -v qemu-system-x86_64) ||
+        die "qemu-system-x86_64 is missing: install it with 'apt-get install qemu-system-x86' (./bazelw does this for you)"
+fi
 
 args=(
     -machine pc -cpu qemu64 -accel tcg
@@ -209,6 +219,7 @@ elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 echo "---- serial output ----"
 cat "$log"
 echo "---- end of serial output ----"
+echo "qemu: $("$qemu" --version | head -1) ($(readlink -f "$qemu"))"
 echo "qemu: exit status $status after $((elapsed_ms / 1000)).$(printf '%03d' $((elapsed_ms % 1000))) s (memory $memory, command line '$cmdline')"
 symbolize_backtraces "$log" >"$symbolized"
 cat "$symbolized"

@@ -76,6 +76,7 @@ storage_dir=$state_dir/storage
 pid_file=$state_dir/nginx.pid
 conf_file=$state_dir/nginx.conf
 address_file=$state_dir/address
+ro_socket=$state_dir/ro.sock # /ro/ alone, for the isolated grading build
 staff_rc=$state_dir/staff.bazelrc
 default_staff_rc=/var/tmp/osv-cache/staff.bazelrc # what .bazelrc try-imports
 
@@ -128,7 +129,7 @@ running_pid() {
     local pid
     pid=$(cat "$pid_file" 2>/dev/null) || return 0
     [[ "$pid" =~ ^[0-9]+$ ]] || return 0
-    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$conf_file"; then
+    if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$conf_file"; then
         echo "$pid"
     fi
 }
@@ -235,6 +236,8 @@ EOF
         -e "s|@MAX_BODY@|$max_body|g" \
         "$script_dir/nginx.conf.in" >"$conf_file"
     echo "127.0.0.1:$port" >"$address_file"
+    # Left behind by a crash, the socket file would make nginx's bind fail.
+    rm -f "$ro_socket"
 
     local out
     if ! out=$(nginx -p "$state_dir/" -c "$conf_file" 2>&1); then
@@ -261,10 +264,19 @@ EOF
         cmd_stop >/dev/null
         die "a probe of /ro/ answered $code, not 404, so nginx was stopped again; see $state_dir/log/error.log"
     fi
+    # The grading sandbox runs as an unprivileged user, who must be able to
+    # connect. Anyone may: behind this socket is only the read-only view.
+    chmod 666 "$ro_socket"
+    code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$ro_socket" "http://osv-cache/ro/ac/0000" || true)
+    if [ "$code" != 404 ]; then
+        cmd_stop >/dev/null
+        die "a probe of /ro/ on $ro_socket answered $code, not 404, so nginx was stopped again; see $state_dir/log/error.log"
+    fi
 
     echo "$prog: started on http://127.0.0.1:$port (pid $pid)"
     echo "  students, read-only:   http://127.0.0.1:$port/ro   (--config=student)"
     echo "  staff, read-write:     http://127.0.0.1:$port/rw   (--config=staff, basic auth)"
+    echo "  grading sandbox:       $ro_socket   (/ro/ only; grading/grade.py --cache-socket)"
     echo "  staff credentials:     $credentials"
     echo "  staff Bazel config:    $staff_rc"
     if [ "$staff_rc" != "$default_staff_rc" ]; then

@@ -24,6 +24,7 @@ runner=$4
 osv_py=$5
 commands=$6
 expected=$7
+qemu=$8
 
 fail() {
     echo "FAIL: $*"
@@ -39,7 +40,7 @@ dir=$(mktemp -d /tmp/osv-gdb-test.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 socket=$dir/gdb.sock
 
-"$runner" --image="$boot_image" --elf="$elf" --initrd="$initrd" --cmdline="-- meminfo" \
+"$runner" --qemu="$qemu" --image="$boot_image" --elf="$elf" --initrd="$initrd" --cmdline="-- meminfo" \
     --timeout=30 --expect="free_pages" --expect="init: meminfo exited with status 0" \
     -S -gdb "unix:$socket,server=on,wait=off" >"$dir/qemu.log" 2>&1 &
 runner_pid=$!

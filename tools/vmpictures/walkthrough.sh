@@ -8,13 +8,13 @@
 # page is written to ./vmwalk.html in the directory bazel was run from.
 # With --check, the page is also loaded in headless Chromium and checked
 # (browser_check.py): what walkthrough_browser_qemu_test does. The first
-# six arguments come from BUILD.bazel: the boot image, the kernel ELF, the
-# initrd, qemu_runner.sh, vmpictures.py and browser_check.py.
+# seven arguments come from BUILD.bazel: the boot image, the kernel ELF, the
+# initrd, qemu_runner.sh, vmpictures.py, browser_check.py and QEMU.
 set -euo pipefail
 
-[ $# -ge 6 ] || { echo "walkthrough: run it with bazel run //tools/vmpictures:walkthrough" >&2; exit 2; }
-image=$1 elf=$2 initrd=$3 runner=$4 renderer=$5 checker=$6
-shift 6
+[ $# -ge 7 ] || { echo "walkthrough: run it with bazel run //tools/vmpictures:walkthrough" >&2; exit 2; }
+image=$1 elf=$2 initrd=$3 runner=$4 renderer=$5 checker=$6 qemu=$7
+shift 7
 
 out=
 check=0
@@ -45,7 +45,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # qemu_runner keeps its serial log in TEST_UNDECLARED_OUTPUTS_DIR (a test's,
 # or here our own directory).
-if ! TEST_UNDECLARED_OUTPUTS_DIR=$work "$runner" --image="$image" --elf="$elf" \
+if ! TEST_UNDECLARED_OUTPUTS_DIR=$work "$runner" --qemu="$qemu" --image="$image" --elf="$elf" \
     --initrd="$initrd" --cmdline="-- vmwalk" --timeout=60 --expect="vmwalk: PASS" >"$work/runner.txt"; then
     cat "$work/runner.txt"
     echo "walkthrough: the vmwalk boot failed (above)" >&2
