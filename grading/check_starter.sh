@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The starter check: proves that a lab's handout is sound.
 #
-#   grading/check_starter.sh [--lab=vm] [BAZEL FLAG ...]
+#   grading/check_starter.sh [--lab=vm] [--cache-socket=PATH] [BAZEL FLAG ...]
 #
 #  1. This reference scores every point of the lab.
 #  2. The generated starter scores 0 on every part, and every test outside
@@ -12,19 +12,27 @@
 #     other, and each part's points follow its code.
 #
 # The trees are written under $OSV_STARTER_CHECK_DIR (default
-# /var/tmp/osv-starter-check; the same paths each run, so Bazel reuses their
-# output bases) and graded by this workspace's grader with --submission. The
-# BAZEL FLAGs go to every bazel test (e.g. --disk_cache=DIR, so the trees'
-# unchanged files are built once). Prints each run's score line; exits 1 if
-# any run is not what it should be.
+# /var/tmp/osv-starter-check) and graded by this workspace's grader with
+# --submission, the way staff grade a student's push: their student files
+# over this tree, in the grading sandbox (as root), each with its own output
+# directory kept there (<tree>.out), so the next check rebuilds little.
+# --cache-socket: the sandboxed runs read the remote cache through it. The
+# BAZEL FLAGs go to the reference's own run (e.g. --config=staff, or
+# --disk_cache=DIR). Prints each run's score line; exits 1 if any run is not
+# what it should be.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 lab=vm
-if [[ "${1:-}" == --lab=* ]]; then
-    lab=${1#--lab=}
+cache=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --lab=*) lab=${1#--lab=} ;;
+    --cache-socket=*) cache=("$1") ;;
+    *) break ;;
+    esac
     shift
-fi
+done
 flags=()
 for flag in "$@"; do
     flags+=("--bazel-flag=$flag")
@@ -52,7 +60,7 @@ grade() {
     local name=$1 expected=$2
     shift 2
     local log="$root/$name.log"
-    ./bazelw run //grading:grade -- --lab="$lab" "${flags[@]}" "$@" >"$log" 2>&1 || true
+    ./bazelw run //grading:grade -- --lab="$lab" "$@" >"$log" 2>&1 || true
     local score
     score=$(grep -E '^Score: [0-9]+/[0-9]+$' "$log" | tail -1 || true)
     local outside
@@ -74,11 +82,10 @@ starter() {
         { cat "$tree.log" >&2; return 1; }
 }
 
-grade reference "$total"
+grade reference "$total" "${flags[@]}"
 
 starter starter ""
-grade starter 0 --submission="$root/starter" --outside
-(cd "$root/starter" && ./bazelw shutdown >/dev/null 2>&1 || true)
+grade starter 0 --submission="$root/starter" --out-dir="$root/starter.out" "${cache[@]}" --outside
 
 solved=""
 earned=0
@@ -87,7 +94,6 @@ for p in "${parts[@]::${#parts[@]}-1}"; do
     earned=$((earned + ${p#* }))
     name="solved-${solved//,/-}"
     starter "$name" "$solved"
-    grade "$name" "$earned" --submission="$root/$name"
-    (cd "$root/$name" && ./bazelw shutdown >/dev/null 2>&1 || true)
+    grade "$name" "$earned" --submission="$root/$name" --out-dir="$root/$name.out" "${cache[@]}"
 done
 exit "$failed"

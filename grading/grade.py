@@ -1,18 +1,28 @@
 #!/usr/bin/env python3
 """Grades a lab: runs its tests, prints each one's verdict and points, and the score.
 
-    bazel run //grading:grade -- [--lab=vm] [--submission=DIR] [--hidden=DIR]
-                                 [--results-json=FILE] [--logs=DIR] [--outside]
+    bazel run //grading:grade -- [--lab=vm | --lab-file=FILE]
+                                 [--submission=DIR [--out-dir=DIR] [--cache-socket=PATH]]
+                                 [--hidden=DIR] [--results-json=FILE] [--logs=DIR] [--outside]
 
-The lab's definition (labs/<lab>.toml) names each part's tests and points.
-The tests run with Bazel in the workspace being graded: the one `bazel run`
-was started from, or --submission's. Tests that share a timeout and a memory
-size run in one `bazel test` (the rest of the build is shared and cached).
-For each test the grader prints PASS or FAIL with the reason (the failing
-GoogleTest case and its message, or the QEMU runner's FAIL line), then each
-part's subtotal and `Score: X/Y`. The exit status is 0 with every point
-earned, 1 when points are lost, 2 when grading itself failed (a bad lab file
-or flag).
+The lab's definition (labs/<lab>.toml) names its student files and each
+part's tests and points. Tests that share a timeout and a memory size run in
+one `bazel test` (the rest of the build is shared and cached). For each test
+the grader prints PASS or FAIL with the reason (the failing GoogleTest case
+and its message, or the QEMU runner's FAIL line), then each part's subtotal
+and `Score: X/Y`. The exit status is 0 with every point earned, 1 when
+points are lost, 2 when grading itself failed (a bad lab file or flag).
+
+Without --submission the grader runs the tests in this workspace as it is:
+a student checking their own work, or staff checking the reference.
+
+--submission=DIR grades untrusted code, the way staff grade a push (README,
+"Grading untrusted code"): the lab's student files are taken from DIR, and
+nothing else, and laid over a copy of this tree (overlay.py); Bazel runs in
+the grading sandbox (sandbox.py, as root), reading only staff's rc files.
+--out-dir keeps Bazel's output there for the next grading of the same
+submission (never share one between submissions); --cache-socket reads the
+remote cache through the cache server's read-only socket.
 
 --outside also runs every other test of the workspace and fails when one
 fails that no lab test claims: on the generated starter, every test outside
@@ -24,13 +34,15 @@ log (its serial output, for QEMU tests) as <logs>/<part>/<n>-<target>.log.
 --hidden=DIR adds staff tests kept outside the student repository: DIR holds
 a lab file of its own (hidden.toml, in the same format, whose parts add to the
 lab's parts of the same name) and the Bazel package(s) it names, under
-DIR/<package path>. They are copied into the workspace for the run and taken
-out again, run with no cache at all (nothing of them is stored where a
-student could read it), and reported by name and verdict only: no reason,
+DIR/<package path>. They are copied into the workspace for their run only and
+taken out again, run with no cache at all (nothing of them is stored where a
+student could read it; with --submission, in a sandbox of their own whose
+output is deleted after), and reported by name and verdict only: no reason,
 no log.
 """
 
 import argparse
+import contextlib
 import fnmatch
 import json
 import os
@@ -39,8 +51,12 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 import xml.etree.ElementTree as ET
+
+import overlay
+import sandbox
 
 DEFAULT_TIMEOUT = 300
 
@@ -201,39 +217,117 @@ def judge(test, verdict, cases, log_text):
     return True, ""
 
 
-def run_group(bazel, flags, workspace, tests, timeout, memory, hidden):
+class LocalBazel:
+    """Bazel run directly in a workspace: a student grading their own tree,
+    or staff grading a tree they trust. command: the Bazel command (this
+    workspace's bazelw, never a submission's); flags: for every `bazel test`."""
+
+    def __init__(self, command, workspace, flags):
+        self.command = command
+        self.workspace = pathlib.Path(workspace)
+        self.flags = list(flags)
+
+    def bazel(self, args):
+        """(exit status, output) of `bazel <args[0]> <flags> <args[1:]>`."""
+        result = subprocess.run([*self.command, args[0], *self.flags, *args[1:]],
+                                cwd=self.workspace, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        return result.returncode, result.stdout
+
+    def output_path(self):
+        return subprocess.run([*self.command, "info", *self.flags, "output_path"],
+                              cwd=self.workspace, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True).stdout.strip()
+
+    @staticmethod
+    def read(path):
+        return read(path)
+
+    @contextlib.contextmanager
+    def for_hidden(self):
+        """This Bazel for the hidden tests: with no remote or disk cache."""
+        yield LocalBazel(self.command, self.workspace,
+                         self.flags + ["--remote_cache=", "--disk_cache=", "--noremote_accept_cached",
+                                       "--noremote_upload_local_results"])
+
+
+class SandboxedBazel:
+    """Bazel in the grading sandbox (box, a sandbox.Sandbox over the
+    overlay): the way a submission is graded. With the box's cache socket,
+    Bazel reads the remote cache through it (`--config=student`)."""
+
+    def __init__(self, box, flags):
+        self.box = box
+        self.workspace = box.workspace
+        self.base_flags = list(flags)
+        # The config first: staff's own flags after it override it.
+        self.flags = (["--config=student"] if box.cache_socket else []) + self.base_flags
+
+    def bazel(self, args):
+        result = self.box.run([args[0], *self.flags, *args[1:]])
+        return result.returncode, result.stdout
+
+    def output_path(self):
+        return self.box.output_path()
+
+    def read(self, path):
+        return self.box.read(path)
+
+    @contextlib.contextmanager
+    def for_hidden(self):
+        """A sandbox of its own for the hidden tests: no cache, and an output
+        directory deleted after them. The submission's code runs in the
+        hidden tests too; whatever it copies there is deleted with it."""
+        with tempfile.TemporaryDirectory(prefix="osv-grade-hidden.") as out:
+            yield SandboxedBazel(sandbox.Sandbox(self.workspace, out), self.base_flags)
+
+
+def run_group(bazel, tests, timeout, memory, hidden):
     """Runs one `bazel test` for tests sharing a timeout and memory size.
 
-    Returns {target: verdict} and Bazel's output path. Raises
-    LabError when Bazel could not run at all (a bad flag, a broken
-    workspace), which is no verdict on the submission."""
+    Returns {target: verdict}. Raises LabError when Bazel could not run at
+    all (a bad flag, a broken workspace), which is no verdict on the
+    submission."""
     targets = sorted({t["target"] for t in tests})
-    command = [*bazel, "test", *flags, "--keep_going", "--test_output=summary", "--test_summary=short",
-               f"--test_timeout={timeout}"]
+    args = ["test", "--keep_going", "--test_output=summary", "--test_summary=short",
+            f"--test_timeout={timeout}"]
     if memory:
-        command.append(f"--test_arg=--memory={memory}")
-    if hidden:
-        # Staff's tests: built and run here only, stored in no cache.
-        command += ["--remote_cache=", "--disk_cache=", "--noremote_accept_cached",
-                    "--noremote_upload_local_results"]
-    command += ["--", *targets]
-    result = subprocess.run(command, cwd=workspace, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    output = result.stdout
+        args.append(f"--test_arg=--memory={memory}")
+    status, output = bazel.bazel([*args, "--", *targets])
     if not hidden:
         sys.stdout.write(output)
     # 0: passed; 1: a build failed; 3: a test failed; anything else is
     # Bazel's own trouble (2: its command line).
-    if result.returncode not in (0, 1, 3):
+    if status not in (0, 1, 3):
         tail = [l for l in output.splitlines() if l.strip()][-1:] or ["no output"]
-        raise LabError(f"bazel test stopped with status {result.returncode}: {tail[0]}")
-    output_path = subprocess.run([*bazel, "info", *flags, "output_path"], cwd=workspace,
-                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                 text=True).stdout.strip()
-    return parse_summary(output), output_path
+        raise LabError(f"bazel test stopped with status {status}: {tail[0]}")
+    return parse_summary(output)
 
 
-def grade(lab, workspace, bazel, flags, logs_dir, hidden_packages=None, run=None):
+def judge_group(bazel, tests, timeout, memory, hidden, logs_dir, run):
+    """Runs a group's tests and judges each; returns their result dicts."""
+    verdicts = run(bazel, tests, timeout, memory, hidden)
+    output_path = bazel.output_path()
+    results = []
+    for test in tests:
+        directory = testlog_dir(output_path, test["target"])
+        log_text = bazel.read(directory / "test.log")
+        cases = parse_cases(bazel.read(directory / "test.xml"))
+        passed, reason = judge(test, verdicts.get(test["target"]), cases, log_text)
+        if hidden:
+            reason = ""
+            shutil.rmtree(directory, ignore_errors=True)  # its log stays nowhere
+        elif logs_dir is not None and log_text:
+            keep = pathlib.Path(logs_dir, test["part"],
+                                f"{test['index']}-{test['target'][2:].replace('/', '_').replace(':', '.')}"
+                                f"{'-' + memory if memory else ''}.log")
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            keep.write_text(log_text)
+        results.append({**test, "passed": passed, "reason": reason})
+    return results
+
+
+def grade(lab, bazel, logs_dir, hidden_packages=None, run=None):
     """Runs every test of the lab; returns one result dict per test.
 
     hidden_packages (a HiddenPackages) are in the workspace only while the
@@ -250,25 +344,10 @@ def grade(lab, workspace, bazel, flags, logs_dir, hidden_packages=None, run=None
     results = []
     for (timeout, memory, hidden), tests in sorted(groups.items()):
         if hidden:
-            with hidden_packages:
-                verdicts, output_path = run(bazel, flags, workspace, tests, timeout, memory, hidden)
+            with hidden_packages, bazel.for_hidden() as hidden_bazel:
+                results += judge_group(hidden_bazel, tests, timeout, memory, hidden, logs_dir, run)
         else:
-            verdicts, output_path = run(bazel, flags, workspace, tests, timeout, memory, hidden)
-        for test in tests:
-            directory = testlog_dir(output_path, test["target"])
-            log_text = read(directory / "test.log")
-            cases = parse_cases(read(directory / "test.xml"))
-            passed, reason = judge(test, verdicts.get(test["target"]), cases, log_text)
-            if hidden:
-                reason = ""
-                shutil.rmtree(directory, ignore_errors=True)  # its log stays nowhere
-            elif logs_dir is not None and log_text:
-                keep = pathlib.Path(logs_dir, test["part"],
-                                    f"{test['index']}-{test['target'][2:].replace('/', '_').replace(':', '.')}"
-                                    f"{'-' + memory if memory else ''}.log")
-                keep.parent.mkdir(parents=True, exist_ok=True)
-                keep.write_text(log_text)
-            results.append({**test, "passed": passed, "reason": reason})
+            results += judge_group(bazel, tests, timeout, memory, hidden, logs_dir, run)
     return results
 
 
@@ -310,23 +389,19 @@ def unclaimed_failures(lab, verdicts, cases_of):
     return unclaimed
 
 
-def check_outside(lab, workspace, bazel, flags, out):
+def check_outside(lab, bazel, out):
     """Runs every test of the workspace; prints and returns the failures
     that no lab test claims (on a starter: tests the lab leaves broken)."""
-    command = [*bazel, "test", *flags, "--keep_going", "--test_output=summary",
-               "--test_summary=short", "--", "//..."]
-    result = subprocess.run(command, cwd=workspace, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    sys.stdout.write(result.stdout)
-    if result.returncode not in (0, 1, 3):
-        raise LabError(f"bazel test //... stopped with status {result.returncode}")
-    output_path = subprocess.run([*bazel, "info", *flags, "output_path"], cwd=workspace,
-                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                 text=True).stdout.strip()
-    verdicts = parse_summary(result.stdout)
+    status, output = bazel.bazel(["test", "--keep_going", "--test_output=summary",
+                                  "--test_summary=short", "--", "//..."])
+    sys.stdout.write(output)
+    if status not in (0, 1, 3):
+        raise LabError(f"bazel test //... stopped with status {status}")
+    output_path = bazel.output_path()
+    verdicts = parse_summary(output)
     unclaimed = unclaimed_failures(
         lab, verdicts,
-        lambda target: parse_cases(read(testlog_dir(output_path, target) / "test.xml")))
+        lambda target: parse_cases(bazel.read(testlog_dir(output_path, target) / "test.xml")))
     print("\n-- Outside the lab: every other test must pass", file=out)
     for target, what in unclaimed:
         print(f"  FAIL  {target}: {what}", file=out)
@@ -412,16 +487,44 @@ class HiddenPackages:
 # --- Main ----------------------------------------------------------------------
 
 
+def user_path(name):
+    """A path from the command line: relative ones are taken from where
+    `bazel run` was started, not from the runfiles Bazel runs us in."""
+    return pathlib.Path(os.environ.get("BUILD_WORKING_DIRECTORY", os.getcwd()), name).resolve()
+
+
+def find_lab(here, args):
+    """The lab file named by --lab-file or --lab, from the grader's tree."""
+    if args.lab_file:
+        return user_path(args.lab_file)
+    if not re.fullmatch(r"[\w-]+", args.lab):
+        raise LabError(f"--lab: '{args.lab}' is not a lab name")
+    lab_file = pathlib.Path(here, "labs", f"{args.lab}.toml")
+    if not lab_file.exists():
+        known = sorted(p.stem for p in pathlib.Path(here, "labs").glob("*.toml"))
+        raise LabError(f"--lab: no labs/{args.lab}.toml (labs: {', '.join(known) or 'none'})")
+    return lab_file
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lab", default="vm", help="the lab: labs/<lab>.toml (default vm)")
-    parser.add_argument("--submission", help="the workspace to grade (default: this one)")
+    parser.add_argument("--lab-file", help="the lab file itself, instead of --lab")
+    parser.add_argument("--submission",
+                        help="grade this submission: its student files over this tree, in the "
+                             "grading sandbox (default: grade this workspace as it is)")
+    parser.add_argument("--out-dir",
+                        help="with --submission: keep Bazel's output here, to grade the same "
+                             "submission again quickly (default: a new directory, deleted after)")
+    parser.add_argument("--cache-socket",
+                        help="with --submission: read the remote cache through this socket "
+                             "(the cache server's <state dir>/ro.sock)")
     parser.add_argument("--hidden", help="a directory of staff tests (see above)")
     parser.add_argument("--results-json", help="write Gradescope's results.json here")
     parser.add_argument("--logs", help="keep each test's log under this directory")
     parser.add_argument("--bazel",
-                        help="the Bazel command, run in the workspace (default: this "
-                             "workspace's bazelw, never the submission's)")
+                        help="without --submission: the Bazel command (default: this "
+                             "workspace's bazelw)")
     parser.add_argument("--outside", action="store_true",
                         help="also run every other test (bazel test //...); fail if any "
                              "failure is not a lab test's")
@@ -429,40 +532,51 @@ def main(argv):
                         help="a flag for `bazel test` (repeat for more), e.g. --disk_cache=DIR")
     args = parser.parse_args(argv)
 
-    here = os.environ.get("BUILD_WORKSPACE_DIRECTORY", os.getcwd())
-    workspace = pathlib.Path(args.submission or here).resolve()
-    try:
-        if not (workspace / "WORKSPACE").exists():
-            raise LabError(f"{workspace} is not a Bazel workspace (no WORKSPACE file)")
-        if not re.fullmatch(r"[\w-]+", args.lab):
-            raise LabError(f"--lab: '{args.lab}' is not a lab name")
-        lab_file = pathlib.Path(here, "labs", f"{args.lab}.toml")
-        if not lab_file.exists():
-            known = sorted(p.stem for p in pathlib.Path(here, "labs").glob("*.toml"))
-            raise LabError(f"--lab: no labs/{args.lab}.toml (labs: {', '.join(known) or 'none'})")
-        lab = load_lab(lab_file)
-        hidden_packages = None
-        if args.hidden:
-            hidden_file = pathlib.Path(args.hidden, "hidden.toml")
-            merge_hidden(lab, load_lab(hidden_file, hidden=True))
-            hidden_packages = HiddenPackages(args.hidden, workspace)
-    except LabError as e:
-        print(f"grade: {e}", file=sys.stderr)
-        return 2
-
-    # The submission's own bazelw is its code: it could print any summary.
-    bazel = args.bazel.split() if args.bazel else [str(pathlib.Path(here, "bazelw").resolve())]
-    logs = pathlib.Path(args.logs).resolve() if args.logs else None
-    try:
-        results = grade(lab, workspace, bazel, args.bazel_flags, logs, hidden_packages)
-        unclaimed = (check_outside(lab, workspace, bazel, args.bazel_flags, sys.stdout)
-                     if args.outside else [])
-    except LabError as e:
-        print(f"grade: {e}", file=sys.stderr)
-        return 2
+    here = pathlib.Path(os.environ.get("BUILD_WORKSPACE_DIRECTORY", os.getcwd())).resolve()
+    with contextlib.ExitStack() as cleanup:
+        try:
+            if not (here / "WORKSPACE").exists():
+                raise LabError(f"{here} is not a Bazel workspace (no WORKSPACE file)")
+            lab = load_lab(find_lab(here, args))
+            if args.submission:
+                if args.bazel:
+                    raise LabError("--bazel: a submission is graded by the sandbox's Bazel")
+                submission = user_path(args.submission)
+                if not submission.is_dir():
+                    raise LabError(f"--submission: {submission} is not a directory")
+                workspace = pathlib.Path(cleanup.enter_context(
+                    tempfile.TemporaryDirectory(prefix="osv-grade-overlay.", dir="/var/tmp")))
+                workspace.chmod(0o755)  # the sandbox's user must reach it
+                refused = overlay.make_overlay(here, submission, lab.get("student_files", []),
+                                               workspace)
+                for name, why in sorted(refused.items()):
+                    print(f"grade: the submission's {name} is {why}: not graded, left out",
+                          file=sys.stderr)
+                out_dir = user_path(args.out_dir) if args.out_dir else cleanup.enter_context(
+                    tempfile.TemporaryDirectory(prefix="osv-grade-out.", dir="/var/tmp"))
+                box = sandbox.Sandbox(workspace, out_dir,
+                                      user_path(args.cache_socket) if args.cache_socket else None)
+                bazel = SandboxedBazel(box, args.bazel_flags)
+            else:
+                if args.out_dir or args.cache_socket:
+                    raise LabError("--out-dir and --cache-socket go with --submission")
+                workspace = here
+                command = args.bazel.split() if args.bazel else [str(here / "bazelw")]
+                bazel = LocalBazel(command, workspace, args.bazel_flags)
+            hidden_packages = None
+            if args.hidden:
+                hidden_dir = user_path(args.hidden)
+                merge_hidden(lab, load_lab(hidden_dir / "hidden.toml", hidden=True))
+                hidden_packages = HiddenPackages(hidden_dir, workspace)
+            logs = user_path(args.logs) if args.logs else None
+            results = grade(lab, bazel, logs, hidden_packages)
+            unclaimed = check_outside(lab, bazel, sys.stdout) if args.outside else []
+        except (LabError, overlay.OverlayError, sandbox.SandboxError) as e:
+            print(f"grade: {e}", file=sys.stderr)
+            return 2
     earned, possible = report(lab, results, sys.stdout)
     if args.results_json:
-        with open(args.results_json, "w") as f:
+        with open(user_path(args.results_json), "w") as f:
             json.dump(gradescope(lab, results), f, indent=2)
             f.write("\n")
     if unclaimed:

@@ -10,15 +10,26 @@ Criteria checked:
     line, a timeout or a build failure; an entry whose cases never ran fails.
  5. The report prints per-test points, subtotals and `Score: X/Y`; hidden
     tests show no reason; results.json has Gradescope's fields.
+ 6. Hidden packages are in the workspace only for the hidden tests' run,
+    which has a Bazel of its own.
+ 7. The overlay takes only the lab's student files from a submission, and
+    only regular files reached without a symbolic link; a student file it
+    refuses is left out, never replaced by staff's (the reference).
+ 8. The grader reads the sandbox's files only inside its output directory:
+    a planted link to a staff file reads as nothing.
 """
 
+import contextlib
 import io
 import os
 import pathlib
+import subprocess
 import tempfile
 import unittest
 
 import grade
+import overlay
+import sandbox
 
 GTEST_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <testsuites tests="3" failures="1">
@@ -152,6 +163,25 @@ class JudgeTest(unittest.TestCase):
         self.assertIn("did not run", grade.judge(entry(), None, {}, "")[1])
 
 
+class FakeBazel:
+    """A stand-in for LocalBazel/SandboxedBazel: runs nothing."""
+
+    def __init__(self, workspace, hidden=False):
+        self.workspace = workspace
+        self.hidden = hidden
+
+    def output_path(self):
+        return self.workspace
+
+    @staticmethod
+    def read(path):
+        return ""
+
+    @contextlib.contextmanager
+    def for_hidden(self):
+        yield FakeBazel(self.workspace, hidden=True)
+
+
 class HiddenTest(unittest.TestCase):
     def test_hidden_packages_are_there_only_while_the_hidden_tests_run(self):
         with tempfile.TemporaryDirectory() as workspace, tempfile.TemporaryDirectory() as hidden:
@@ -165,19 +195,105 @@ class HiddenTest(unittest.TestCase):
             ]}]}
             seen = {}
 
-            def run(bazel, flags, ws, tests, timeout, memory, is_hidden):
-                present = pathlib.Path(ws, "staff_vm", "BUILD.bazel").exists()
+            def run(bazel, tests, timeout, memory, is_hidden):
+                present = pathlib.Path(bazel.workspace, "staff_vm", "BUILD.bazel").exists()
                 for t in tests:
-                    seen[t["target"]] = present
-                return {t["target"]: "PASSED" for t in tests}, ws
+                    seen[t["target"]] = (present, bazel.hidden)
+                return {t["target"]: "PASSED" for t in tests}
 
-            results = grade.grade(lab, workspace, ["bazel"], [], None,
+            results = grade.grade(lab, FakeBazel(workspace), None,
                                   grade.HiddenPackages(hidden, workspace), run)
-            self.assertEqual(seen, {"//k:mine": False, "//staff_vm:secret": True,
-                                    "//k:later": False})
+            # Present only for the hidden run, which has a Bazel of its own
+            # (in the sandbox: no cache, an output directory deleted after).
+            self.assertEqual(seen, {"//k:mine": (False, False), "//staff_vm:secret": (True, True),
+                                    "//k:later": (False, False)})
             self.assertFalse(pathlib.Path(workspace, "staff_vm").exists(), "taken out again")
             hidden_result = [r for r in results if r["hidden"]][0]
             self.assertEqual(hidden_result["reason"], "")
+
+
+class OverlayTest(unittest.TestCase):
+    """A submission gives its student files and nothing else."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        root = pathlib.Path(self.dir.name)
+        self.staff, self.submission, self.out = root / "staff", root / "submission", root / "out"
+        for tree, text in ((self.staff, "staff"), (self.submission, "student")):
+            for name in ("kernel/pgfault.c", "kernel/mm/vm.c", "testing/qemu_runner.sh",
+                         ".bazelrc"):
+                path = tree / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(f"{text} {name}\n")
+        subprocess.run(["git", "init", "-q", str(self.staff)], check=True)
+        subprocess.run(["git", "-C", str(self.staff), "add", "."], check=True)
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def overlay(self, student_files=("kernel/pgfault.c", "kernel/mm/vm.c")):
+        return overlay.make_overlay(self.staff, self.submission, list(student_files), self.out)
+
+    def text(self, name):
+        path = self.out / name
+        return path.read_text() if path.exists() else None
+
+    def test_student_files_come_from_the_submission_and_the_rest_from_staff(self):
+        (self.submission / "tools").mkdir()
+        (self.submission / "tools/bazel").write_text("#!/bin/sh\necho 'all tests pass'\n")
+        self.assertEqual(self.overlay(), {})
+        self.assertEqual(self.text("kernel/pgfault.c"), "student kernel/pgfault.c\n")
+        self.assertEqual(self.text("kernel/mm/vm.c"), "student kernel/mm/vm.c\n")
+        self.assertEqual(self.text("testing/qemu_runner.sh"), "staff testing/qemu_runner.sh\n")
+        self.assertEqual(self.text(".bazelrc"), "staff .bazelrc\n")
+        self.assertIsNone(self.text("tools/bazel"), "a file of the submission only")
+
+    def test_a_missing_student_file_is_left_out_not_taken_from_staff(self):
+        (self.submission / "kernel/mm/vm.c").unlink()
+        self.assertEqual(self.overlay(), {"kernel/mm/vm.c": "missing"})
+        self.assertIsNone(self.text("kernel/mm/vm.c"), "staff's vm.c is the reference solution")
+
+    def test_a_symbolic_link_is_refused_even_to_a_file_inside(self):
+        (self.submission / "kernel/pgfault.c").unlink()
+        (self.submission / "kernel/pgfault.c").symlink_to(self.staff / "kernel/pgfault.c")
+        (self.submission / "kernel/mm/vm.c").unlink()
+        (self.submission / "kernel/mm/vm.c").symlink_to("../pgfault.c")
+        refused = self.overlay()
+        self.assertIn("symbolic link", refused["kernel/pgfault.c"])
+        self.assertIn("symbolic link", refused["kernel/mm/vm.c"])
+        self.assertIsNone(self.text("kernel/pgfault.c"))
+
+    def test_a_linked_directory_on_the_way_is_refused(self):
+        (self.submission / "kernel/mm/vm.c").unlink()
+        (self.submission / "kernel/mm").rmdir()
+        (self.submission / "kernel/mm").symlink_to(self.staff / "kernel/mm")
+        self.assertIn("symbolic link", self.overlay()["kernel/mm/vm.c"])
+
+    def test_a_directory_a_huge_file_and_an_escaping_name_are_refused(self):
+        (self.submission / "kernel/pgfault.c").unlink()
+        (self.submission / "kernel/pgfault.c").mkdir()
+        (self.submission / "kernel/mm/vm.c").write_bytes(b"x" * (overlay.MAX_BYTES + 1))
+        refused = self.overlay(["kernel/pgfault.c", "kernel/mm/vm.c", "../staff/.bazelrc"])
+        self.assertEqual(refused["kernel/pgfault.c"], "not a regular file")
+        self.assertIn("larger than", refused["kernel/mm/vm.c"])
+        self.assertEqual(refused["../staff/.bazelrc"], "not a path inside the submission")
+
+
+class SandboxReadTest(unittest.TestCase):
+    """The grader reads what the sandbox wrote only inside its output."""
+
+    def test_a_link_out_of_the_output_directory_reads_as_nothing(self):
+        with tempfile.TemporaryDirectory() as root:
+            out = pathlib.Path(root, "out")
+            (out / "testlogs").mkdir(parents=True)
+            secret = pathlib.Path(root, "staff-credentials")
+            secret.write_text("osv-staff:password\n")
+            (out / "testlogs/test.log").symlink_to(secret)
+            (out / "testlogs/real.log").write_text("PASS\n")
+            (out / "testlogs/inside.log").symlink_to("real.log")
+            self.assertEqual(sandbox.read_inside(out, out / "testlogs/test.log"), "")
+            self.assertEqual(sandbox.read_inside(out, out / "testlogs/real.log"), "PASS\n")
+            self.assertEqual(sandbox.read_inside(out, out / "testlogs/inside.log"), "PASS\n")
 
 
 class OutsideTest(unittest.TestCase):

@@ -4,7 +4,8 @@
     bazel run //grading:starter -- --out=DIR [--lab=vm] [--solved=PART,...]
 
 Copies every file git tracks in the workspace to DIR (which must not exist
-yet, or be empty). In the lab's student files each solution region,
+yet, or be empty), but staff's own (STAFF_ONLY: staff CI, the starter check,
+the attack suite); the copy's .ci/run runs student CI (.ci/student). In the lab's student files each solution region,
 
     // LAB <part> BEGIN: <region name>
     ...
@@ -24,10 +25,21 @@ import argparse
 import os
 import pathlib
 import re
-import shutil
-import subprocess
 import sys
 import tomllib
+
+import overlay
+
+# Staff's own: CI that holds the cache's write credentials, and the checks
+# that grade the reference solution. A student repository has none of them.
+STAFF_ONLY = (".ci/staff", "grading/check_starter.sh", "grading/attack/")
+
+# A student repository's CI entry point runs student CI.
+STUDENT_CI_RUN = """#!/usr/bin/env bash
+# The CI entry point of a student repository: student CI (.ci/student), which
+# reads the course's cache and never writes it.
+exec "$(dirname "$0")/student" "$@"
+"""
 
 MARKER = re.compile(r"^\s*// LAB (\w+) (BEGIN: (.+\S)|END)\s*$")
 
@@ -88,12 +100,6 @@ def strip_solutions(path, text, regions, solved, used):
     return "".join(out)
 
 
-def tracked_files(workspace):
-    result = subprocess.run(["git", "ls-files", "-z"], cwd=workspace, stdout=subprocess.PIPE,
-                            check=True)
-    return [name for name in result.stdout.decode().split("\0") if name]
-
-
 def generate(workspace, lab_file, out, solved):
     """Writes the starter to `out`; returns the number of regions replaced."""
     with open(lab_file, "rb") as f:
@@ -105,7 +111,8 @@ def generate(workspace, lab_file, out, solved):
         raise StarterError(f"--solved: no part {', '.join(sorted(unknown))} "
                            f"(parts: {', '.join(sorted(parts))})")
     student_files = set(lab["student_files"])
-    files = tracked_files(workspace)
+    files = [name for name in overlay.tracked_files(workspace)
+             if not name.startswith(STAFF_ONLY)]
     texts = {}
     used = set()
     for name in files:
@@ -123,17 +130,9 @@ def generate(workspace, lab_file, out, solved):
                            ", ".join(f"{f}: {n}" for f, n in unused))
     if out.exists() and any(out.iterdir()):
         raise StarterError(f"--out: {out} is not empty")
-    for name in files:
-        source = pathlib.Path(workspace, name)
-        target = out / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if name in texts:
-            target.write_text(texts[name])
-            shutil.copymode(source, target)
-        elif source.is_symlink():
-            os.symlink(os.readlink(source), target)
-        elif source.is_file():
-            shutil.copy2(source, target)
+    if ".ci/run" in files:
+        texts[".ci/run"] = STUDENT_CI_RUN
+    overlay.copy_files(workspace, files, out, replace=texts)
     return sum(1 for key in used if regions[key]["part"] not in solved)
 
 
@@ -155,7 +154,7 @@ def main(argv):
             out = workspace / out
         solved = {p for p in args.solved.split(",") if p}
         replaced = generate(workspace, lab_file, out, solved)
-    except (StarterError, OSError, tomllib.TOMLDecodeError) as e:
+    except (StarterError, overlay.OverlayError, OSError, tomllib.TOMLDecodeError) as e:
         print(f"starter: {e}", file=sys.stderr)
         return 2
     print(f"starter: wrote {out}: {replaced} solution regions replaced by starter code"

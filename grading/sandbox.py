@@ -1,0 +1,185 @@
+"""Runs Bazel on untrusted code in isolation: bubblewrap, its own network.
+
+The grader builds and tests a submission with this (README.md, "Grading
+untrusted code"). Inside, Bazel and everything it runs (the student's code in
+the test binaries, the kernel under QEMU) see:
+- /usr (the toolchain, Bazel, QEMU), /etc, and a private /proc, /dev, /tmp;
+- the workspace, read-only, at WORKSPACE;
+- the output directory, the only writable place that outlives the run, at
+  OUT (Bazel's output base and install tree);
+nothing else: not /root, /var/tmp or /work, so no staff credentials, no cache
+storage, no staff tree with the reference solution, no other submission.
+They run as an unprivileged user (SANDBOX_UID, which owns nothing outside),
+in their own user, PID, IPC and UTS namespaces: when Bazel's client exits,
+bubblewrap ends every process left inside, so nothing a test starts outlives
+its run.
+
+The network namespace has a loopback and no route out. With a cache socket
+(the cache server's <state dir>/ro.sock, /ro/ alone), a forwarder listens on
+the namespace's 127.0.0.1:9090 and relays to it, so `--config=student` reads
+the remote cache; the forwarder runs as another user, outside the sandbox's
+PID namespace, so code inside cannot stop or replace it. Nothing else is
+reachable, and through the socket nothing can be written.
+
+Bazel reads only staff's rc files: the workspace's .bazelrc and
+grading/sandbox.bazelrc, named with --bazelrc after --nosystem_rc
+--noworkspace_rc --nohome_rc. (--ignore_all_rc_files would drop those too:
+Bazel's help says it disables every rc file "regardless of the values of
+other rc-modifying flags".) The workspace is the grader's overlay
+(overlay.py), so both files are staff's own copies.
+
+Why bubblewrap: Debian packages it (bubblewrap), it builds the file system
+view from nothing (only what is bound in exists), needs no daemon, and
+kills the sandbox's processes when its child exits (--unshare-pid) or the
+grader dies (--die-with-parent). `unshare` alone would need the same mounts
+scripted by hand.
+"""
+
+import os
+import pathlib
+import shutil
+import subprocess
+import time
+
+WORKSPACE = "/grade/workspace"
+OUT = "/grade/out"
+SANDBOX_UID = 64801  # owns no file outside the output directory
+FORWARDER_UID = 64802  # the cache forwarder: not the sandbox's user
+CACHE_PORT = 9090  # where .bazelrc's --config=student looks for /ro/
+PACKAGES = {"bwrap": "bubblewrap", "socat": "socat", "ip": "iproute2", "setpriv": "util-linux"}
+
+
+class SandboxError(Exception):
+    """The sandbox cannot be set up (a missing tool, a bad socket)."""
+
+
+def check_tools():
+    missing = sorted({pkg for tool, pkg in PACKAGES.items() if not shutil.which(tool)})
+    if missing:
+        raise SandboxError(f"the grading sandbox needs {', '.join(missing)}: "
+                           f"apt-get install {' '.join(missing)} (./bazelw installs them)")
+    if os.geteuid() != 0:
+        raise SandboxError("the grading sandbox must be started as root (it drops to an "
+                           "unprivileged user and makes a network namespace)")
+
+
+class Forwarder:
+    """A network namespace whose 127.0.0.1:CACHE_PORT relays to a socket."""
+
+    def __init__(self, socket_path):
+        self.socket_path = socket_path
+        self.process = None
+
+    def __enter__(self):
+        socket_path = pathlib.Path(self.socket_path)
+        if not socket_path.is_socket():
+            raise SandboxError(f"--cache-socket: {socket_path} is not a socket "
+                               "(tools/cache/cache_server.sh start makes <state dir>/ro.sock)")
+        self.process = subprocess.Popen([
+            "unshare", "--net", "--", "sh", "-c",
+            'ip link set lo up && exec "$@"', "forwarder",
+            "setpriv", f"--reuid={FORWARDER_UID}", f"--regid={FORWARDER_UID}", "--clear-groups",
+            "socat", f"TCP4-LISTEN:{CACHE_PORT},bind=127.0.0.1,reuseaddr,fork",
+            f"UNIX-CONNECT:{socket_path}"
+        ], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Ready when the port accepts a connection inside the namespace.
+        probe = ["nsenter", f"--net=/proc/{self.process.pid}/ns/net", "bash", "-c",
+                 f"exec 3<>/dev/tcp/127.0.0.1/{CACHE_PORT}"]
+        for _ in range(100):
+            if self.process.poll() is not None:
+                raise SandboxError("the cache forwarder stopped: " +
+                                   self.process.stderr.read().decode(errors="replace").strip())
+            if subprocess.run(probe, stderr=subprocess.DEVNULL).returncode == 0:
+                return self
+            time.sleep(0.05)
+        self.__exit__()
+        raise SandboxError("the cache forwarder did not start listening")
+
+    def netns(self):
+        return f"/proc/{self.process.pid}/ns/net"
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+class Sandbox:
+    """Bazel commands in the workspace, isolated; outputs in out_dir."""
+
+    def __init__(self, workspace, out_dir, cache_socket=None):
+        check_tools()
+        self.workspace = pathlib.Path(workspace).resolve()
+        self.out_dir = pathlib.Path(out_dir).resolve()
+        self.cache_socket = cache_socket
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        os.chown(self.out_dir, SANDBOX_UID, SANDBOX_UID)
+        self.out_dir.chmod(0o700)
+
+    def command(self, bazel_args, netns=None):
+        """The command line that runs `bazel bazel_args` inside."""
+        enter = ["nsenter", f"--net={netns}"] if netns else []
+        return [
+            *enter,
+            "setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups",
+            "bwrap",
+            "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", *([] if netns else ["--unshare-net"]),
+            "--die-with-parent", "--new-session",
+            "--ro-bind", "/usr", "/usr",
+            "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
+            "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+            "--ro-bind", "/etc", "/etc",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+            "--ro-bind", str(self.workspace), WORKSPACE,
+            "--bind", str(self.out_dir), OUT,
+            "--clearenv",
+            "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
+            "--setenv", "USER", "student", "--setenv", "LANG", "C.UTF-8",
+            "--chdir", WORKSPACE,
+            "--",
+            "bazel",
+            f"--output_user_root={OUT}/root", f"--output_base={OUT}/base",
+            "--nosystem_rc", "--noworkspace_rc", "--nohome_rc",
+            f"--bazelrc={WORKSPACE}/.bazelrc", f"--bazelrc={WORKSPACE}/grading/sandbox.bazelrc",
+            *bazel_args,
+        ]
+
+    def run(self, bazel_args):
+        """Runs `bazel bazel_args` inside; returns the CompletedProcess
+        (stdout and stderr together, as text)."""
+        if self.cache_socket:
+            with Forwarder(self.cache_socket) as forwarder:
+                return self._run(self.command(bazel_args, forwarder.netns()))
+        return self._run(self.command(bazel_args))
+
+    @staticmethod
+    def _run(command):
+        return subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, errors="replace")
+
+    def output_path(self):
+        """Bazel's output path (bazel-out) as the grader sees it."""
+        return self.out_dir / "base" / "execroot" / "osv" / "bazel-out"
+
+    def read(self, path):
+        """The text of a file the sandbox wrote (see read_inside)."""
+        return read_inside(self.out_dir, path)
+
+
+def read_inside(root, path):
+    """The text of the file at path, or "" if it is not a file under root
+    once symbolic links are followed: code in the sandbox could have planted
+    a link to a staff file. (Everything inside has ended by the time the
+    grader reads, so nothing changes between the check and the read.)"""
+    root = pathlib.Path(root).resolve()
+    try:
+        real = pathlib.Path(path).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return ""
+    if root not in real.parents or not real.is_file():
+        return ""
+    try:
+        return real.read_text(errors="replace")
+    except OSError:
+        return ""
