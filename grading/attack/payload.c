@@ -77,12 +77,11 @@ static void attack_put(const char *what, int fd, const char *path)
     attack_report(what, strncmp(answer, "HTTP/1.1 2", 10) != 0, answer);
 }
 
-static void attack_put_tcp(const char *what, const char *address, int port, const char *path)
+/* Connects fd to peer, then PUTs there (attack_put). */
+static void attack_put_to(const char *what, int fd, const struct sockaddr *peer, socklen_t size,
+                          const char *path)
 {
-    struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    inet_pton(AF_INET, address, &peer.sin_addr);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&peer, sizeof(peer)) < 0) {
+    if (fd < 0 || connect(fd, peer, size) < 0) {
         attack_report(what, 1, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -91,18 +90,20 @@ static void attack_put_tcp(const char *what, const char *address, int port, cons
     attack_put(what, fd, path);
 }
 
+static void attack_put_tcp(const char *what, const char *address, int port, const char *path)
+{
+    struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, address, &peer.sin_addr);
+    attack_put_to(what, socket(AF_INET, SOCK_STREAM, 0), (struct sockaddr *)&peer, sizeof(peer),
+                  path);
+}
+
 static void attack_put_unix(const char *what, const char *socket_path, const char *path)
 {
     struct sockaddr_un peer = {.sun_family = AF_UNIX};
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     snprintf(peer.sun_path, sizeof(peer.sun_path), "%s", socket_path);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&peer, sizeof(peer)) < 0) {
-        attack_report(what, 1, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return;
-    }
-    attack_put(what, fd, path);
+    attack_put_to(what, socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&peer, sizeof(peer),
+                  path);
 }
 
 __attribute__((constructor)) static void attack(void)
