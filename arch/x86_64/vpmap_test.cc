@@ -16,9 +16,12 @@
 //  5. create out of memory fails.
 //  6. A freed table is unlinked from the table above it, and flushed from
 //     the CPU's caches when its address space is the active one.
+//  7. cow_copy reads each table once, entry by entry, instead of walking
+//     from the root for each page (fork's cost per page).
 
 #include <vector>
 
+#include "testing/fake_kmap.h"
 #include "testing/fake_mmu.h"
 #include "testing/pmem_fixture.h"
 #include "testing/vpmap_contract.h"
@@ -179,6 +182,27 @@ TEST_F(VpmapTest, CowCopyOfManyPagesFlushesTheWholeTlbOnce)
     ASSERT_EQ(vpmap_cow_copy(child, vpmap_, kUserBase, pages, MEMPERM_UR), ERR_OK);
     EXPECT_EQ(fake_mmu_root_loads(), loads + 1) << "one reload of the root flushes everything";
     EXPECT_LE(fake_mmu_take_invalidations().size(), 32u);
+    vpmap_destroy(child);  // its pages are the parent's too: nothing to drop
+}
+
+TEST_F(VpmapTest, CowCopyReadsEachTableOnce)
+{
+    const size_t pages = 2 * PT_ENTRIES;  // two full page tables
+    // One page mapped everywhere (the arena is small), a reference for each.
+    paddr_t page = AllocPage();
+    for (size_t i = 0; i < pages; i++) {
+        if (i > 0) {
+            pmem_inc_refcnt(page);
+        }
+        ASSERT_EQ(vpmap_map(vpmap_, kUserBase + i * PAGE_SIZE, page, 1, MEMPERM_URW), ERR_OK);
+    }
+    struct vpmap *child;
+    ASSERT_EQ(vpmap_create(&child), ERR_OK);
+    size_t before = fake_kmap_p2v_count();
+    ASSERT_EQ(vpmap_cow_copy(child, vpmap_, kUserBase, pages, MEMPERM_UR), ERR_OK);
+    // Each side's root, PDPT, PD and two PTs, and the child's four new tables
+    // zeroed: a few dozen at most, where a walk per page makes thousands.
+    EXPECT_LE(fake_kmap_p2v_count() - before, 32u);
     vpmap_destroy(child);  // its pages are the parent's too: nothing to drop
 }
 
