@@ -205,44 +205,36 @@ static void free_empty_tables(struct vpmap *vpmap, uint64_t *table, int level, v
     }
 }
 
-// Finds the first present leaf entry for a page in [*vaddr, end), skipping
-// whole missing tables instead of probing each of their pages, and scanning a
-// present page table's entries in place. Sets *vaddr to
-// that page and returns its entry, or returns NULL if there is none.
-static uint64_t *next_mapped(struct vpmap *vpmap, vaddr_t *vaddr, vaddr_t end)
+// What for_each_leaf calls for each present leaf entry in its range: the
+// entry, which it may change, and the page it maps.
+typedef void leaf_fn(struct vpmap *vpmap, uint64_t *pte, vaddr_t va, void *ctx);
+
+// Calls fn for each present PT entry for a page in [start, end), a range
+// inside the span of `table` (a table at `level`), in ascending order. Each
+// table is read once, entry by entry, and a missing table skips its whole
+// span: nothing walks from the root per page.
+static void for_each_leaf_below(struct vpmap *vpmap, uint64_t *table, int level, vaddr_t start,
+                                vaddr_t end, leaf_fn *fn, void *ctx)
 {
-    vaddr_t va = *vaddr;
-    while (va < end) {
-        uint64_t *table = root_table(vpmap);
-        int level = 4;
-        for (; level > 1; level--) {
-            uint64_t entry = table[pt_index(va, level)];
-            if (!(entry & PTE_PRESENT)) {
-                break;
-            }
-            table = table_at(pte_address(entry));
-        }
-        if (level > 1) {
-            // No table at this level: skip the whole span it would cover.
-            uint64_t span = entry_span(level);
-            vaddr_t next = (va & ~(span - 1)) + span;
-            if (next <= va) {
-                break;  // wrapped past the top
-            }
-            va = next;
-            continue;
-        }
-        // The rest of this page table, entry by entry: one walk per table,
-        // not per page (a sparse table would otherwise cost a walk for each
-        // of its 512 pages).
-        for (unsigned i = pt_index(va, 1); i < PT_ENTRIES && va < end; i++, va += PAGE_SIZE) {
-            if (table[i] & PTE_PRESENT) {
-                *vaddr = va;
-                return &table[i];
+    uint64_t span = entry_span(level);
+    for (vaddr_t va = start; va < end;) {
+        vaddr_t next = (va & ~(span - 1)) + span;  // where the next entry's span starts
+        uint64_t *entry = &table[pt_index(va, level)];
+        if (*entry & PTE_PRESENT) {
+            if (level == 1) {
+                fn(vpmap, entry, va, ctx);
+            } else {
+                for_each_leaf_below(vpmap, table_at(pte_address(*entry)), level - 1, va,
+                                    next < end ? next : end, fn, ctx);
             }
         }
+        va = next;
     }
-    return NULL;
+}
+
+static void for_each_leaf(struct vpmap *vpmap, vaddr_t start, vaddr_t end, leaf_fn *fn, void *ctx)
+{
+    for_each_leaf_below(vpmap, root_table(vpmap), 4, start, end, fn, ctx);
 }
 
 err_t vpmap_create(struct vpmap **out)
@@ -328,24 +320,34 @@ err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n, mem
     return ERR_OK;
 }
 
+// vpmap_unmap's walk: the caller's callback, and the count.
+struct unmap_walk {
+    vpmap_mapping_fn *unmapped_fn;
+    void *ctx;
+    size_t unmapped;
+};
+
+static void unmap_leaf(struct vpmap *vpmap, uint64_t *pte, vaddr_t va, void *ctx)
+{
+    struct unmap_walk *w = ctx;
+    uint64_t old = *pte;
+    *pte = 0;
+    vpmap_flush_tlb(vpmap, va);
+    if (w->unmapped_fn != NULL) {
+        w->unmapped_fn(w->ctx, va, pte_address(old), leaf_perm(old));
+    }
+    w->unmapped++;
+}
+
 size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, vpmap_mapping_fn *unmapped_fn,
                    void *ctx)
 {
     vaddr_t end = check_range("vpmap_unmap", vaddr, n);
-    size_t unmapped = 0;
-    uint64_t *pte;
-    for (vaddr_t va = vaddr; (pte = next_mapped(vpmap, &va, end)) != NULL; va += PAGE_SIZE) {
-        uint64_t old = *pte;
-        *pte = 0;
-        vpmap_flush_tlb(vpmap, va);
-        if (unmapped_fn != NULL) {
-            unmapped_fn(ctx, va, pte_address(old), leaf_perm(old));
-        }
-        unmapped++;
-    }
+    struct unmap_walk w = {.unmapped_fn = unmapped_fn, .ctx = ctx};
+    for_each_leaf(vpmap, vaddr, end, unmap_leaf, &w);
     // Then the tables this left empty (the root stays).
     free_empty_tables(vpmap, root_table(vpmap), 4, vaddr, end);
-    return unmapped;
+    return w.unmapped;
 }
 
 paddr_t vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm_t perm)
@@ -363,17 +365,20 @@ paddr_t vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm
     return old;
 }
 
+static void set_perm_leaf(struct vpmap *vpmap, uint64_t *pte, vaddr_t va, void *ctx)
+{
+    uint64_t bits = *(const uint64_t *)ctx;
+    if ((*pte & PERM_BITS) != bits) {
+        *pte = (*pte & ~PERM_BITS) | bits;
+        vpmap_flush_tlb(vpmap, va);
+    }
+}
+
 void vpmap_set_perm(struct vpmap *vpmap, vaddr_t vaddr, size_t n, memperm_t perm)
 {
     vaddr_t end = check_range("vpmap_set_perm", vaddr, n);
     uint64_t bits = leaf_bits(perm);
-    uint64_t *pte;
-    for (vaddr_t va = vaddr; (pte = next_mapped(vpmap, &va, end)) != NULL; va += PAGE_SIZE) {
-        if ((*pte & PERM_BITS) != bits) {
-            *pte = (*pte & ~PERM_BITS) | bits;
-            vpmap_flush_tlb(vpmap, va);
-        }
-    }
+    for_each_leaf(vpmap, vaddr, end, set_perm_leaf, &bits);
 }
 
 err_t vpmap_lookup_vaddr(struct vpmap *vpmap, vaddr_t vaddr, paddr_t *paddr, memperm_t *perm)
