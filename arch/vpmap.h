@@ -88,7 +88,8 @@ typedef void vpmap_mapping_fn(void *ctx, vaddr_t vaddr, paddr_t paddr, memperm_t
 // Unmaps every mapped page among the n pages at vaddr; unmapped pages in the
 // range are skipped. Flushes the TLB for each page unmapped, then, unless
 // `unmapped_fn` is NULL, calls unmapped_fn(ctx, vaddr, paddr, perm) for it
-// (where the caller drops the mapping's reference). Frees each page-table
+// (where the caller drops the mapping's reference; unmapped_fn must not
+// change `vpmap`: the call is reading its tables). Frees each page-table
 // page this leaves empty (never the root). Returns how many pages were
 // unmapped.
 size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, vpmap_mapping_fn *unmapped_fn,

@@ -1,5 +1,8 @@
 // Interrupt flag on the host (see arch/interrupts.h): a variable, so tests can
-// check that locks turn interrupts off and restore them.
+// check that locks turn interrupts off and restore them, and a count of the
+// times it went off (testing/fake_interrupts.h).
+
+#include "testing/fake_interrupts.h"
 
 extern "C" {
 #include "arch/interrupts.h"
@@ -7,6 +10,12 @@ extern "C" {
 
 namespace {
 bool interrupts_on = true;
+int disables = 0;
+}  // namespace
+
+int fake_intr_disable_count()
+{
+    return disables;
 }
 
 extern "C" void intr_enable(void)
@@ -16,6 +25,7 @@ extern "C" void intr_enable(void)
 
 extern "C" void intr_disable(void)
 {
+    disables++;
     interrupts_on = false;
 }
 

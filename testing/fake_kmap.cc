@@ -2,6 +2,9 @@
 // arena (testing/pmem_arena.h). Any address outside the arena panics, in both
 // directions, so a test notices kernel code that converts something it
 // should not (a host pointer, a physical address past the end of memory).
+// It counts the conversions to kernel addresses (testing/fake_kmap.h).
+
+#include "testing/fake_kmap.h"
 
 #include <cstdint>
 
@@ -12,8 +15,18 @@ extern "C" {
 #include "kernel/panic.h"
 }
 
+namespace {
+size_t p2v_count = 0;
+}  // namespace
+
+size_t fake_kmap_p2v_count()
+{
+    return p2v_count;
+}
+
 extern "C" void *kmap_p2v(paddr_t paddr)
 {
+    p2v_count++;
     if (!pmem_arena_contains(paddr, 1)) {
         panic("kmap_p2v: physical address 0x%lx is outside the arena (%zu pages)", paddr,
               pmem_arena_pages());

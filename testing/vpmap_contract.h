@@ -32,8 +32,9 @@
 //            for_each_table visits the root first, then every table once,
 //            as many as vpmap_table_pages counts, and pmem gave them.
 //  Cow       cow_copy shares each mapped page of the range (refcount + 1)
-//            with the permission in both, skips holes; out of memory it
-//            undoes dst (references and tables) and src keeps its pages.
+//            with the permission in both, skips holes, and gives dst no
+//            table for a range without pages; out of memory it undoes dst
+//            (references and tables) and src keeps its pages.
 //  Replace   swaps the page in place, drops the old reference, takes over
 //            the caller's, allocates nothing.
 //  Flush     every change of a translation of the ACTIVE vpmap (unmap,
@@ -656,6 +657,22 @@ TYPED_TEST_P(VpmapContract, CowCopySharesEachPageWithThePermissionInBoth)
     EXPECT_EQ(perm, MEMPERM_URW);
 }
 
+// Tables that src holds for pages outside the range give dst no table:
+// dst holds only the tables its mappings need.
+TYPED_TEST_P(VpmapContract, CowCopyOfARangeWithoutPagesMakesNoTables)
+{
+    this->MapNew(this->v_, kBase + 8 * PAGE_SIZE, MEMPERM_URW);
+    this->MapNew(this->v_, kBase + kPdSpan, MEMPERM_URW);
+    struct vpmap *dst = this->Other();
+    // src's PT over the range maps only a page past it.
+    ASSERT_EQ(vpmap_cow_copy(dst, this->v_, kBase, 8, MEMPERM_UR), ERR_OK);
+    // src has a PD over the range, but no PT.
+    ASSERT_EQ(vpmap_cow_copy(dst, this->v_, kBase + kPdSpan + kPtSpan, 16, MEMPERM_UR), ERR_OK);
+    EXPECT_TRUE(MappingsOf(dst).empty());
+    EXPECT_EQ(vpmap_table_pages(dst), 1u) << "the root alone";
+    EXPECT_EQ(TablesWalked(dst), 1u);
+}
+
 // `src` maps two pages a GiB apart; `dst` (empty) has memory for the first
 // page's tables only.
 TYPED_TEST_P(VpmapContract, CowCopyOutOfMemoryUndoesTheDestination)
@@ -843,12 +860,12 @@ REGISTER_TYPED_TEST_SUITE_P(
     ForEachTableVisitsTheRootFirstThenEachTableOnce, UnmapSkipsHolesAndCountsWhatItUnmapped,
     UnmapReportsEachPageAfterItsFlushAndChangesNoReference, SetPermChangesMappedPagesAndSkipsHoles,
     LookupFaultsOnHolesAndAboveTheUserHalf, ForEachMappingVisitsExactlyTheMappedPagesInOrder,
-    CowCopySharesEachPageWithThePermissionInBoth, CowCopyOutOfMemoryUndoesTheDestination,
-    ReplaceSwapsThePageInPlace, UnmapOfTheActiveVpmapFlushesEachPage,
-    SetPermOfTheActiveVpmapFlushesEachChangedPage, ReplaceInTheActiveVpmapFlushesThePage,
-    CowCopyFlushesTheActiveSourcesChangedPages, CowCopyOfManyPagesFlushesThemAll,
-    AnInactiveVpmapGetsNoFlush, ExplicitFlushesReachTheActiveVpmapOnly,
-    DestroyFreesEveryTableAndLeavesThePages);
+    CowCopySharesEachPageWithThePermissionInBoth, CowCopyOfARangeWithoutPagesMakesNoTables,
+    CowCopyOutOfMemoryUndoesTheDestination, ReplaceSwapsThePageInPlace,
+    UnmapOfTheActiveVpmapFlushesEachPage, SetPermOfTheActiveVpmapFlushesEachChangedPage,
+    ReplaceInTheActiveVpmapFlushesThePage, CowCopyFlushesTheActiveSourcesChangedPages,
+    CowCopyOfManyPagesFlushesThemAll, AnInactiveVpmapGetsNoFlush,
+    ExplicitFlushesReachTheActiveVpmapOnly, DestroyFreesEveryTableAndLeavesThePages);
 
 // --- Kernel bugs panic --------------------------------------------------------
 

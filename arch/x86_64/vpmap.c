@@ -205,44 +205,36 @@ static void free_empty_tables(struct vpmap *vpmap, uint64_t *table, int level, v
     }
 }
 
-// Finds the first present leaf entry for a page in [*vaddr, end), skipping
-// whole missing tables instead of probing each of their pages, and scanning a
-// present page table's entries in place. Sets *vaddr to
-// that page and returns its entry, or returns NULL if there is none.
-static uint64_t *next_mapped(struct vpmap *vpmap, vaddr_t *vaddr, vaddr_t end)
+// What for_each_leaf calls for each present leaf entry in its range: the
+// entry, which it may change, and the page it maps.
+typedef void leaf_fn(struct vpmap *vpmap, uint64_t *pte, vaddr_t va, void *ctx);
+
+// Calls fn for each present PT entry for a page in [start, end), a range
+// inside the span of `table` (a table at `level`), in ascending order. Each
+// table is read once, entry by entry, and a missing table skips its whole
+// span: nothing walks from the root per page.
+static void for_each_leaf_below(struct vpmap *vpmap, uint64_t *table, int level, vaddr_t start,
+                                vaddr_t end, leaf_fn *fn, void *ctx)
 {
-    vaddr_t va = *vaddr;
-    while (va < end) {
-        uint64_t *table = root_table(vpmap);
-        int level = 4;
-        for (; level > 1; level--) {
-            uint64_t entry = table[pt_index(va, level)];
-            if (!(entry & PTE_PRESENT)) {
-                break;
-            }
-            table = table_at(pte_address(entry));
-        }
-        if (level > 1) {
-            // No table at this level: skip the whole span it would cover.
-            uint64_t span = entry_span(level);
-            vaddr_t next = (va & ~(span - 1)) + span;
-            if (next <= va) {
-                break;  // wrapped past the top
-            }
-            va = next;
-            continue;
-        }
-        // The rest of this page table, entry by entry: one walk per table,
-        // not per page (a sparse table would otherwise cost a walk for each
-        // of its 512 pages).
-        for (unsigned i = pt_index(va, 1); i < PT_ENTRIES && va < end; i++, va += PAGE_SIZE) {
-            if (table[i] & PTE_PRESENT) {
-                *vaddr = va;
-                return &table[i];
+    uint64_t span = entry_span(level);
+    for (vaddr_t va = start; va < end;) {
+        vaddr_t next = (va & ~(span - 1)) + span;  // where the next entry's span starts
+        uint64_t *entry = &table[pt_index(va, level)];
+        if (*entry & PTE_PRESENT) {
+            if (level == 1) {
+                fn(vpmap, entry, va, ctx);
+            } else {
+                for_each_leaf_below(vpmap, table_at(pte_address(*entry)), level - 1, va,
+                                    next < end ? next : end, fn, ctx);
             }
         }
+        va = next;
     }
-    return NULL;
+}
+
+static void for_each_leaf(struct vpmap *vpmap, vaddr_t start, vaddr_t end, leaf_fn *fn, void *ctx)
+{
+    for_each_leaf_below(vpmap, root_table(vpmap), 4, start, end, fn, ctx);
 }
 
 err_t vpmap_create(struct vpmap **out)
@@ -328,24 +320,34 @@ err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n, mem
     return ERR_OK;
 }
 
+// vpmap_unmap's walk: the caller's callback, and the count.
+struct unmap_walk {
+    vpmap_mapping_fn *unmapped_fn;
+    void *ctx;
+    size_t unmapped;
+};
+
+static void unmap_leaf(struct vpmap *vpmap, uint64_t *pte, vaddr_t va, void *ctx)
+{
+    struct unmap_walk *w = ctx;
+    uint64_t old = *pte;
+    *pte = 0;
+    vpmap_flush_tlb(vpmap, va);
+    if (w->unmapped_fn != NULL) {
+        w->unmapped_fn(w->ctx, va, pte_address(old), leaf_perm(old));
+    }
+    w->unmapped++;
+}
+
 size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, vpmap_mapping_fn *unmapped_fn,
                    void *ctx)
 {
     vaddr_t end = check_range("vpmap_unmap", vaddr, n);
-    size_t unmapped = 0;
-    uint64_t *pte;
-    for (vaddr_t va = vaddr; (pte = next_mapped(vpmap, &va, end)) != NULL; va += PAGE_SIZE) {
-        uint64_t old = *pte;
-        *pte = 0;
-        vpmap_flush_tlb(vpmap, va);
-        if (unmapped_fn != NULL) {
-            unmapped_fn(ctx, va, pte_address(old), leaf_perm(old));
-        }
-        unmapped++;
-    }
+    struct unmap_walk w = {.unmapped_fn = unmapped_fn, .ctx = ctx};
+    for_each_leaf(vpmap, vaddr, end, unmap_leaf, &w);
     // Then the tables this left empty (the root stays).
     free_empty_tables(vpmap, root_table(vpmap), 4, vaddr, end);
-    return unmapped;
+    return w.unmapped;
 }
 
 paddr_t vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm_t perm)
@@ -363,17 +365,20 @@ paddr_t vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm
     return old;
 }
 
+static void set_perm_leaf(struct vpmap *vpmap, uint64_t *pte, vaddr_t va, void *ctx)
+{
+    uint64_t bits = *(const uint64_t *)ctx;
+    if ((*pte & PERM_BITS) != bits) {
+        *pte = (*pte & ~PERM_BITS) | bits;
+        vpmap_flush_tlb(vpmap, va);
+    }
+}
+
 void vpmap_set_perm(struct vpmap *vpmap, vaddr_t vaddr, size_t n, memperm_t perm)
 {
     vaddr_t end = check_range("vpmap_set_perm", vaddr, n);
     uint64_t bits = leaf_bits(perm);
-    uint64_t *pte;
-    for (vaddr_t va = vaddr; (pte = next_mapped(vpmap, &va, end)) != NULL; va += PAGE_SIZE) {
-        if ((*pte & PERM_BITS) != bits) {
-            *pte = (*pte & ~PERM_BITS) | bits;
-            vpmap_flush_tlb(vpmap, va);
-        }
-    }
+    for_each_leaf(vpmap, vaddr, end, set_perm_leaf, &bits);
 }
 
 err_t vpmap_lookup_vaddr(struct vpmap *vpmap, vaddr_t vaddr, paddr_t *paddr, memperm_t *perm)
@@ -441,37 +446,106 @@ void vpmap_for_each_table(struct vpmap *vpmap, vpmap_table_fn *fn, void *ctx)
     for_each_table_below(vpmap->root, 4, fn, ctx);
 }
 
+// LAB cow BEGIN: share the pages of one table
+// What vpmap_cow_copy carries down the tables.
+struct cow_share {
+    struct vpmap *dst;
+    struct vpmap *src;
+    uint64_t bits;      // the leaf bits of the shared permission
+    size_t shared;      // pages shared so far
+    size_t changed;     // src entries whose permission changed so far
+    vaddr_t failed_at;  // on ERR_NOMEM: the page whose dst table was missing
+};
+
+// Shares the pages that the page table src_pt maps in its entries
+// [first, last) into dst_pt, entry by entry; va is entry first's address.
+static void share_pt(struct cow_share *s, uint64_t *dst_pt, uint64_t *src_pt, unsigned first,
+                     unsigned last, vaddr_t va)
+{
+    for (unsigned i = first; i < last; i++, va += PAGE_SIZE) {
+        uint64_t entry = src_pt[i];
+        if (!(entry & PTE_PRESENT)) {
+            continue;
+        }
+        if (dst_pt[i] & PTE_PRESENT) {
+            panic("vpmap_cow_copy: 0x%lx is already mapped in the destination", va);
+        }
+        if ((entry & PERM_BITS) != s->bits) {
+            src_pt[i] = (entry & ~PERM_BITS) | s->bits;
+            if (++s->changed <= FLUSH_ALL_THRESHOLD) {
+                vpmap_flush_tlb(s->src, va);
+            }
+        }
+        dst_pt[i] = pte_address(entry) | s->bits;
+        s->shared++;
+    }
+}
+
+// Shares the pages that the `level` (> 1) table src_table maps in
+// [start, end), a range inside that table's span, into dst_table: each
+// present entry's table is matched in dst (allocated if missing) and shared
+// in turn, so every table is read once, entry by entry, and nothing walks
+// from the root per page. Returns ERR_OK, or ERR_NOMEM with s->failed_at set
+// when a dst table cannot be allocated.
+static err_t share_table(struct cow_share *s, uint64_t *dst_table, uint64_t *src_table, int level,
+                         vaddr_t start, vaddr_t end)
+{
+    uint64_t span = entry_span(level);
+    for (vaddr_t va = start; va < end;) {
+        vaddr_t next = (va & ~(span - 1)) + span;  // where the next entry's span starts
+        vaddr_t stop = next < end ? next : end;
+        unsigned i = pt_index(va, level);
+        if (src_table[i] & PTE_PRESENT) {
+            bool made = !(dst_table[i] & PTE_PRESENT);
+            if (made) {
+                paddr_t table;
+                if (alloc_table(s->dst, &table) != ERR_OK) {
+                    s->failed_at = va;
+                    return ERR_NOMEM;
+                }
+                dst_table[i] = table | TABLE_FLAGS;
+            }
+            paddr_t dst_below = pte_address(dst_table[i]);
+            uint64_t *src_below = table_at(pte_address(src_table[i]));
+            size_t shared_before = s->shared;
+            if (level == 2) {
+                // Up to the page at stop - 1, the range's last in this PT.
+                share_pt(s, table_at(dst_below), src_below, pt_index(va, 1),
+                         pt_index(stop - 1, 1) + 1, va);
+            } else {
+                err_t err = share_table(s, table_at(dst_below), src_below, level - 1, va, stop);
+                if (err != ERR_OK) {
+                    return err;
+                }
+            }
+            if (made && s->shared == shared_before) {
+                // src's table maps pages only outside the range: dst keeps
+                // no table that maps nothing (vpmap.h). Flushed as in
+                // free_empty_tables, should dst be the active one.
+                dst_table[i] = 0;
+                vpmap_flush_tlb(s->dst, va);
+                free_table_page(s->dst, dst_below);
+            }
+        }
+        va = next;
+    }
+    return ERR_OK;
+}
+// LAB cow END
+
 err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t n, memperm_t perm)
 {
     vaddr_t end = check_range("vpmap_cow_copy", vaddr, n);
     kassert(perm & MEMPERM_USER);
     // LAB cow BEGIN: share the pages of a range
-    uint64_t bits = leaf_bits(perm);
-    size_t changed = 0;
-    err_t result = ERR_OK;
-    uint64_t *src_pte;
-    for (vaddr_t va = vaddr; (src_pte = next_mapped(src, &va, end)) != NULL; va += PAGE_SIZE) {
-        uint64_t *dst_pte = walk(dst, va, WALK_CREATE);
-        if (dst_pte == NULL) {
-            // Up to and including va, so that the tables the failed walk
-            // made for va go too.
-            vpmap_unmap(dst, vaddr, (va - vaddr) / PAGE_SIZE + 1, NULL, NULL);
-            result = ERR_NOMEM;
-            break;
-        }
-        if (*dst_pte & PTE_PRESENT) {
-            panic("vpmap_cow_copy: 0x%lx is already mapped in the destination", va);
-        }
-        paddr_t page = pte_address(*src_pte);
-        if ((*src_pte & PERM_BITS) != bits) {
-            *src_pte = (*src_pte & ~PERM_BITS) | bits;
-            if (++changed <= FLUSH_ALL_THRESHOLD) {
-                vpmap_flush_tlb(src, va);
-            }
-        }
-        *dst_pte = page | bits;
+    struct cow_share s = {.dst = dst, .src = src, .bits = leaf_bits(perm)};
+    err_t result = share_table(&s, root_table(dst), root_table(src), 4, vaddr, end);
+    if (result != ERR_OK) {
+        // Up to and including the page that failed, so that the tables made
+        // on the way to it go too.
+        vpmap_unmap(dst, vaddr, (s.failed_at - vaddr) / PAGE_SIZE + 1, NULL, NULL);
     }
-    if (changed > FLUSH_ALL_THRESHOLD) {
+    if (s.changed > FLUSH_ALL_THRESHOLD) {
         vpmap_flush_tlb_all(src);
     }
     return result;

@@ -16,9 +16,13 @@
 //  5. create out of memory fails.
 //  6. A freed table is unlinked from the table above it, and flushed from
 //     the CPU's caches when its address space is the active one.
+//  7. cow_copy, set_perm and unmap read each table once, entry by entry,
+//     instead of walking from the root for each page (fork's cost per page,
+//     and sbrk's when it shrinks).
 
 #include <vector>
 
+#include "testing/fake_kmap.h"
 #include "testing/fake_mmu.h"
 #include "testing/pmem_fixture.h"
 #include "testing/vpmap_contract.h"
@@ -92,6 +96,19 @@ class VpmapTest : public PmemTest {
             table = static_cast<uint64_t *>(kmap_p2v(pte_address(entry)));
         }
         return table[pt_index(vaddr, level)];
+    }
+
+    // Maps one page at each of `pages` pages from kUserBase, with a
+    // reference for each mapping (the arena is too small for a page each).
+    void MapOnePageEverywhere(size_t pages)
+    {
+        paddr_t page = AllocPage();
+        for (size_t i = 0; i < pages; i++) {
+            if (i > 0) {
+                pmem_inc_refcnt(page);
+            }
+            ASSERT_EQ(vpmap_map(vpmap_, kUserBase + i * PAGE_SIZE, page, 1, MEMPERM_URW), ERR_OK);
+        }
     }
 
     // Takes every free page, so the next allocation fails.
@@ -180,6 +197,34 @@ TEST_F(VpmapTest, CowCopyOfManyPagesFlushesTheWholeTlbOnce)
     EXPECT_EQ(fake_mmu_root_loads(), loads + 1) << "one reload of the root flushes everything";
     EXPECT_LE(fake_mmu_take_invalidations().size(), 32u);
     vpmap_destroy(child);  // its pages are the parent's too: nothing to drop
+}
+
+TEST_F(VpmapTest, CowCopyReadsEachTableOnce)
+{
+    const size_t pages = 2 * PT_ENTRIES;  // two full page tables
+    MapOnePageEverywhere(pages);
+    struct vpmap *child;
+    ASSERT_EQ(vpmap_create(&child), ERR_OK);
+    size_t before = fake_kmap_p2v_count();
+    ASSERT_EQ(vpmap_cow_copy(child, vpmap_, kUserBase, pages, MEMPERM_UR), ERR_OK);
+    // Each side's root, PDPT, PD and two PTs, and the child's four new tables
+    // zeroed: a few dozen at most, where a walk per page makes thousands.
+    EXPECT_LE(fake_kmap_p2v_count() - before, 32u);
+    vpmap_destroy(child);  // its pages are the parent's too: nothing to drop
+}
+
+TEST_F(VpmapTest, SetPermAndUnmapReadEachTableOnce)
+{
+    const size_t pages = 2 * PT_ENTRIES;  // two full page tables
+    MapOnePageEverywhere(pages);
+    size_t before = fake_kmap_p2v_count();
+    vpmap_set_perm(vpmap_, kUserBase, pages, MEMPERM_UR);
+    // Root, PDPT, PD and two PTs: a walk per page makes thousands.
+    EXPECT_LE(fake_kmap_p2v_count() - before, 8u);
+    before = fake_kmap_p2v_count();
+    EXPECT_EQ(vpmap_unmap(vpmap_, kUserBase, pages, vpmap_contract::DropReference, nullptr), pages);
+    // The same, and the emptied tables checked and freed.
+    EXPECT_LE(fake_kmap_p2v_count() - before, 32u);
 }
 
 TEST_F(VpmapTest, CreateOutOfMemoryFails)

@@ -15,8 +15,10 @@
 // freeing a page others still share, dropping a reference count below zero,
 // or naming an address pmem does not manage.
 //
-// Locking: every function takes pmem's spinlock internally; callers need no
-// lock, and may call from any context.
+// Locking: callers need no lock, and may call from any context. Allocation
+// and free take pmem's spinlock (which keeps interrupts off while held);
+// reference counts change atomically without it, and only the drop that
+// frees a page takes it.
 //
 // This header is what the rest of the kernel uses. Setting pmem up from the
 // boot memory map is kernel/mm/pmem_boot.h; the checkers' view of its books
@@ -50,7 +52,7 @@ void pmem_inc_refcnt(paddr_t paddr);
 void pmem_dec_refcnt(paddr_t paddr);
 
 // The reference count of the page containing paddr: 0 when it is free.
-// Read under pmem's lock, but only a snapshot: it stays true only while
+// One atomic read, so only a snapshot: it stays true only while
 // nobody else can change it (the copy-on-write fault's last-sharer test
 // holds a reference of its own, and only a fork of its own address space
 // could add one). Panics if pmem does not manage paddr.

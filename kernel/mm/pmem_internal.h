@@ -25,11 +25,14 @@
 // that value, and a managed page's count is never negative.
 #define PAGE_UNMANAGED (-1)
 
-// One per physical page pmem manages. pmem's spinlock protects both fields;
-// outside pmem, pmem_refcount reads the count.
+// One per physical page pmem manages. Outside pmem, pmem_refcount reads the
+// count.
 struct page {
-    int refcount;            // 0 while free; >= 1 while allocated
-    struct page *next_free;  // free-list link; meaningful only while free
+    // 0 while free; >= 1 while allocated. Changed only with atomic
+    // operations (pmem.c says why); pmem.lock is held when it goes from 0 to
+    // 1 (allocation) or is set to 0 by pmem_free.
+    int refcount;
+    struct page *next_free;  // free-list link, under pmem.lock; meaningful only while free
 };
 
 struct pmem_state {
@@ -40,8 +43,8 @@ struct pmem_state {
     size_t total;        // managed pages: those with refcount >= 0
     struct pmem_init_counts init_counts;
 
-    // lock protects free_list, num_free, and both fields of every managed
-    // struct page.
+    // lock protects free_list, num_free, and every managed struct page's
+    // next_free.
     struct spinlock lock;
     struct page *free_list;  // LIFO, linked through next_free
     size_t num_free;

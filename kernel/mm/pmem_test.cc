@@ -15,7 +15,9 @@
 //     disturbing each other or pmem.
 //  4. Freed pages are handed out again; after init, lowest addresses first.
 //  5. Reference counts: a new page has 1; inc/dec move it; the page is freed
-//     exactly when it reaches 0.
+//     exactly when it reaches 0. Changing or reading the count of a shared
+//     page leaves interrupts alone (atomic, not under the lock: fork and exit
+//     change one per page).
 //  6. paddr_to_page: any address inside a page names that page's struct page.
 //  7. The struct page array goes to the lowest usable place it fits.
 //  8. Map quirks: overlapping usable ranges count once; a usable page also
@@ -37,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "testing/fake_interrupts.h"
 #include "testing/pmem_arena.h"
 #include "testing/pmem_fixture.h"
 #include "gtest/gtest.h"
@@ -312,6 +315,18 @@ TEST_F(PmemTest, IncAndDecMoveTheCountAndKeepThePageAllocated)
     pmem_dec_refcnt(p);
     EXPECT_EQ(paddr_to_page(p)->refcount, 1);
     EXPECT_EQ(pmem_free_pages(), baseline_free_pages() - 1);
+    pmem_free(p);
+}
+
+TEST_F(PmemTest, RefcountsOfASharedPageChangeWithoutTurningInterruptsOff)
+{
+    paddr_t p;
+    ASSERT_EQ(pmem_alloc(&p), ERR_OK);
+    int disables = fake_intr_disable_count();
+    pmem_inc_refcnt(p);
+    EXPECT_EQ(pmem_refcount(p), 2);
+    pmem_dec_refcnt(p);
+    EXPECT_EQ(fake_intr_disable_count(), disables);
     pmem_free(p);
 }
 

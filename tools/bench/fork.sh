@@ -295,8 +295,8 @@ END {
     if (big > 0) {
         printf "\ntargets (heap %d MiB):\n", big
         c = med("cow", "fork_exit_wait_ns", big); e = med("eager", "fork_exit_wait_ns", big); l = med("linux", "fork_exit_wait_ns", big)
-        verdict("fork+exit+wait: eager/cow >= 20", e != "" && c != "" && e / c >= 20, ratio(e, c))
-        verdict("fork+exit+wait: cow no slower than linux", c != "" && l != "" && c <= l, ratio(c, l) " of linux")
+        verdict("fork+exit+wait: eager/cow >= 15", e != "" && c != "" && e / c >= 15, ratio(e, c))
+        verdict("fork+exit+wait: cow <= 0.3 x linux", c != "" && l != "" && c <= 0.3 * l, ratio(c, l) " of linux")
         floor_copy = med("cow", "page_copy_ns", "") + med("cow", "getpid_ns", "")
         floor_zero = med("cow", "page_zero_ns", "") + med("cow", "getpid_ns", "")
         c = med("cow", "cow_write_per_page_ns", big); l = med("linux", "cow_write_per_page_ns", big)

@@ -40,7 +40,7 @@
 #define PAGE_SIZE      4096
 #define MIB            (1024 * 1024)
 #define FIRST_HEAP_MIB 32
-#define MAX_HEAP_MIB   256
+#define MAX_HEAP_MIB   1024
 
 // The killer's exit statuses besides a hit count (1..HITS_CAP).
 #define KILLER_MISSED 0    // never inside the window
