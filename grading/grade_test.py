@@ -14,7 +14,8 @@ Criteria checked:
     which has a Bazel of its own.
  7. The overlay takes only the lab's student files from a submission, and
     only regular files reached without a symbolic link; a student file it
-    refuses is left out, never replaced by staff's (the reference).
+    refuses is left out, never replaced by staff's (the reference). The
+    overlay is readable by the sandbox's user whatever the umask.
  8. The grader reads the sandbox's files only inside its output directory:
     a planted link to a staff file reads as nothing.
 """
@@ -277,6 +278,20 @@ class OverlayTest(unittest.TestCase):
         self.assertEqual(refused["kernel/pgfault.c"], "not a regular file")
         self.assertIn("larger than", refused["kernel/mm/vm.c"])
         self.assertEqual(refused["../staff/.bazelrc"], "not a path inside the submission")
+
+    def test_the_overlay_is_readable_whatever_the_umask_and_the_sources_modes(self):
+        (self.staff / "testing/qemu_runner.sh").chmod(0o700)
+        (self.staff / ".bazelrc").chmod(0o600)
+        (self.submission / "kernel/pgfault.c").chmod(0o600)
+        old = os.umask(0o077)
+        try:
+            self.assertEqual(self.overlay(), {})
+        finally:
+            os.umask(old)
+        modes = {name: (self.out / name).stat().st_mode & 0o777 for name in
+                 ("kernel", "kernel/mm", "testing/qemu_runner.sh", ".bazelrc", "kernel/pgfault.c")}
+        self.assertEqual(modes, {"kernel": 0o755, "kernel/mm": 0o755, "testing/qemu_runner.sh": 0o755,
+                                 ".bazelrc": 0o644, "kernel/pgfault.c": 0o644})
 
 
 class SandboxReadTest(unittest.TestCase):

@@ -56,6 +56,19 @@ def copy_files(workspace, names, out, replace=None):
             os.symlink(os.readlink(source), target)
         elif source.is_file():
             shutil.copy2(source, target)
+    make_readable(out)
+
+
+def make_readable(tree):
+    """Every directory of tree 0755 and every file readable by all (0644, or
+    0755 if its owner may run it): the sandbox's user reads the tree, and
+    the copy must not depend on the grader's umask or the sources' modes."""
+    for directory, _, files in os.walk(tree):
+        os.chmod(directory, 0o755)
+        for name in files:
+            path = os.path.join(directory, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o755 if os.stat(path).st_mode & stat.S_IXUSR else 0o644)
 
 
 def read_student_file(submission, name):
@@ -76,11 +89,15 @@ def read_student_file(submission, name):
             return None, "a symbolic link (only regular files are taken)"
     if not stat.S_ISREG(mode):
         return None, "not a regular file"
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    # O_NONBLOCK: a FIFO swapped in since the check must not block the
+    # open; what was opened is checked again.
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as e:
         return None, f"unreadable ({e.strerror})"
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None, "not a regular file"
     with os.fdopen(fd, "rb") as f:
         data = f.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
@@ -107,5 +124,5 @@ def make_overlay(staff_tree, submission, student_files, out):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        target.chmod(0o644)
+    make_readable(out)
     return refused

@@ -35,8 +35,10 @@ grader dies (--die-with-parent). `unshare` alone would need the same mounts
 scripted by hand.
 """
 
+import contextlib
 import os
 import pathlib
+import pwd
 import shutil
 import subprocess
 import time
@@ -48,12 +50,24 @@ FORWARDER_UID = 64802  # the cache forwarder: not the sandbox's user
 CACHE_PORT = 9090  # where .bazelrc's --config=student looks for /ro/
 PACKAGES = {"bwrap": "bubblewrap", "socat": "socat", "ip": "iproute2", "setpriv": "util-linux"}
 
+# What one Bazel command inside may use. Memory and processes are a cgroup's
+# limits (Limits below); /tmp and /dev/shm are tmpfs of a fixed size; the
+# wall clock bounds everything, compiles included (Bazel's test timeouts
+# bound only tests).
+MEMORY_BYTES = 6 << 30
+MAX_PROCESSES = 4096
+TMPFS_BYTES = 1 << 30
+WALL_SECONDS = 3 * 3600
+READ_LIMIT = 4 << 20  # the most the grader reads of one file the sandbox wrote
+
 
 class SandboxError(Exception):
     """The sandbox cannot be set up (a missing tool, a bad socket)."""
 
 
 def check_tools():
+    """Raises SandboxError unless the tools are there, the grader is root
+    and the sandbox's user ids are nobody else's."""
     missing = sorted({pkg for tool, pkg in PACKAGES.items() if not shutil.which(tool)})
     if missing:
         raise SandboxError(f"the grading sandbox needs {', '.join(missing)}: "
@@ -61,6 +75,70 @@ def check_tools():
     if os.geteuid() != 0:
         raise SandboxError("the grading sandbox must be started as root (it drops to an "
                            "unprivileged user and makes a network namespace)")
+    for uid in (SANDBOX_UID, FORWARDER_UID):
+        try:
+            owner = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            continue
+        raise SandboxError(f"uid {uid} belongs to user '{owner}' on this machine; the grading "
+                           "sandbox needs it unused (change SANDBOX_UID/FORWARDER_UID in sandbox.py)")
+
+
+class Limits:
+    """A cgroup holding the sandbox's processes, with MEMORY_BYTES and
+    MAX_PROCESSES as limits: cgroup v2 where the memory and pids
+    controllers are enabled at the root, else v1's memory and pids
+    hierarchies. Where neither can be made, the run goes on unlimited and
+    `missing` says why (the grader prints it)."""
+
+    def __init__(self):
+        self.dirs = []
+        self.missing = None
+        name = f"osv-grade-{os.getpid()}-{time.monotonic_ns()}"
+        root = pathlib.Path("/sys/fs/cgroup")
+        try:
+            controllers = (root / "cgroup.subtree_control").read_text().split()
+        except OSError:
+            controllers = []
+        try:
+            if {"memory", "pids"} <= set(controllers):
+                self._make(root / name, {"memory.max": MEMORY_BYTES, "pids.max": MAX_PROCESSES})
+            elif (root / "memory").is_dir() and (root / "pids").is_dir():
+                self._make(root / "memory" / name, {"memory.limit_in_bytes": MEMORY_BYTES})
+                self._make(root / "pids" / name, {"pids.max": MAX_PROCESSES})
+            else:
+                self.missing = "no cgroup memory and pids controllers to limit the sandbox with"
+        except OSError as e:
+            self.close()
+            self.missing = f"cannot make a cgroup to limit the sandbox: {e}"
+
+    def _make(self, directory, limits):
+        directory.mkdir()
+        self.dirs.append(directory)
+        for name, value in limits.items():
+            (directory / name).write_text(f"{value}\n")
+
+    def wrap(self, command):
+        """command, started inside the cgroup(s)."""
+        if not self.dirs:
+            return command
+        procs = " ".join(str(d / "cgroup.procs") for d in self.dirs)
+        return ["sh", "-c", f'for p in {procs}; do echo $$ > "$p"; done && exec "$@"', "limits",
+                *command]
+
+    def close(self):
+        """Removes the cgroups. The sandbox's processes die with bubblewrap,
+        but their exit can lag its own by a moment: wait up to 5 s."""
+        for directory in reversed(self.dirs):
+            for _ in range(50):
+                try:
+                    directory.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.1)
+        self.dirs = []
 
 
 class Forwarder:
@@ -79,7 +157,7 @@ class Forwarder:
             "unshare", "--net", "--", "sh", "-c",
             'ip link set lo up && exec "$@"', "forwarder",
             "setpriv", f"--reuid={FORWARDER_UID}", f"--regid={FORWARDER_UID}", "--clear-groups",
-            "socat", f"TCP4-LISTEN:{CACHE_PORT},bind=127.0.0.1,reuseaddr,fork",
+            "socat", f"TCP4-LISTEN:{CACHE_PORT},bind=127.0.0.1,reuseaddr,fork,max-children=32",
             f"UNIX-CONNECT:{socket_path}"
         ], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         # Ready when the port accepts a connection inside the namespace.
@@ -113,6 +191,11 @@ class Sandbox:
         self.out_dir = pathlib.Path(out_dir).resolve()
         self.cache_socket = cache_socket
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        # Handed to the sandbox's user: only an empty directory, or one it
+        # had already (an earlier grading of the same submission).
+        if self.out_dir.stat().st_uid != SANDBOX_UID and any(self.out_dir.iterdir()):
+            raise SandboxError(f"{self.out_dir} is not empty and not an earlier grading's output "
+                               "directory: refusing to hand it to the sandbox")
         os.chown(self.out_dir, SANDBOX_UID, SANDBOX_UID)
         self.out_dir.chmod(0o700)
 
@@ -130,9 +213,12 @@ class Sandbox:
             "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
             "--ro-bind", "/etc", "/etc",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+            "--proc", "/proc", "--dev", "/dev",
+            "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
+            "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm",
             "--ro-bind", str(self.workspace), WORKSPACE,
             "--bind", str(self.out_dir), OUT,
+            "--remount-ro", "/",
             "--clearenv",
             "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
             "--setenv", "USER", "student", "--setenv", "LANG", "C.UTF-8",
@@ -146,17 +232,25 @@ class Sandbox:
         ]
 
     def run(self, bazel_args):
-        """Runs `bazel bazel_args` inside; returns the CompletedProcess
-        (stdout and stderr together, as text)."""
-        if self.cache_socket:
-            with Forwarder(self.cache_socket) as forwarder:
-                return self._run(self.command(bazel_args, forwarder.netns()))
-        return self._run(self.command(bazel_args))
-
-    @staticmethod
-    def _run(command):
-        return subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, errors="replace")
+        """Runs `bazel bazel_args` inside; returns (exit status, output:
+        stdout and stderr together). Past WALL_SECONDS the sandbox is
+        killed and the status is -1."""
+        with contextlib.ExitStack() as stack:
+            netns = None
+            if self.cache_socket:
+                netns = stack.enter_context(Forwarder(self.cache_socket)).netns()
+            limits = Limits()
+            stack.callback(limits.close)
+            note = f"grade: {limits.missing}; the sandbox runs unlimited\n" if limits.missing else ""
+            try:
+                result = subprocess.run(limits.wrap(self.command(bazel_args, netns)),
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True, errors="replace",
+                                        timeout=WALL_SECONDS)
+            except subprocess.TimeoutExpired as e:
+                output = e.output.decode(errors="replace") if isinstance(e.output, bytes) else (e.output or "")
+                return -1, note + output + f"\ngrade: stopped after {WALL_SECONDS} s\n"
+            return result.returncode, note + result.stdout
 
     def output_path(self):
         """Bazel's output path (bazel-out) as the grader sees it."""
@@ -180,6 +274,7 @@ def read_inside(root, path):
     if root not in real.parents or not real.is_file():
         return ""
     try:
-        return real.read_text(errors="replace")
+        with open(real, "rb") as f:
+            return f.read(READ_LIMIT).decode(errors="replace")
     except OSError:
         return ""

@@ -5,7 +5,8 @@
 
 Copies every file git tracks in the workspace to DIR (which must not exist
 yet, or be empty), but staff's own (STAFF_ONLY: staff CI, the starter check,
-the attack suite); the copy's .ci/run runs student CI (.ci/student). In the lab's student files each solution region,
+the attack suite); the copy's .ci/run runs student CI (.ci/student), and its
+.bazelrc does not import the staff config. In the lab's student files each solution region,
 
     // LAB <part> BEGIN: <region name>
     ...
@@ -40,6 +41,9 @@ STUDENT_CI_RUN = """#!/usr/bin/env bash
 # reads the course's cache and never writes it.
 exec "$(dirname "$0")/student" "$@"
 """
+
+# The line of .bazelrc that defines --config=staff on staff CI machines.
+STAFF_RC_IMPORT = "try-import /var/tmp/osv-cache/staff.bazelrc"
 
 MARKER = re.compile(r"^\s*// LAB (\w+) (BEGIN: (.+\S)|END)\s*$")
 
@@ -132,6 +136,12 @@ def generate(workspace, lab_file, out, solved):
         raise StarterError(f"--out: {out} is not empty")
     if ".ci/run" in files:
         texts[".ci/run"] = STUDENT_CI_RUN
+    if ".bazelrc" in files:
+        # Bazel copies every rc line it reads into its server log: a student
+        # build must not even look for the staff config.
+        texts[".bazelrc"] = "".join(
+            line for line in pathlib.Path(workspace, ".bazelrc").read_text().splitlines(True)
+            if line.strip() != STAFF_RC_IMPORT)
     overlay.copy_files(workspace, files, out, replace=texts)
     return sum(1 for key in used if regions[key]["part"] not in solved)
 

@@ -44,6 +44,9 @@
 # exit with (value << 1) | 1: 33 for a clean shutdown, 65 for a panic or a
 # failed self-test (arch/x86_64/machine.c).
 #
+# The guest has no network card (-nic none): osv has no driver for one, and
+# a kernel under test, the student's, gets no network to reach.
+#
 # The guest runs under TCG, QEMU's portable emulator, never KVM: on these
 # machines KVM runs guest code far slower. The CPU model is pinned so that
 # behaviour and timings are comparable from run to run.
@@ -136,6 +139,7 @@ args=(
     -machine pc -cpu qemu64 -accel tcg
     -m "$memory"
     -display none -no-reboot
+    -nic none
     -device isa-debug-exit,iobase=0x501,iosize=1
     -kernel "$image"
     -append "$cmdline"

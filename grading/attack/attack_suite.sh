@@ -9,10 +9,13 @@
 # whose honest verdicts on the attack lab (attack.toml) are known, 1 of 5
 # points, with every trick below added:
 #   - its kernel/mm/vm.c carries payload.c: code that runs in the test
-#     binaries and tries to read the staff credentials and staff's tree, write
-#     into the cache's storage, outside the sandbox, into the workspace and
-#     into another test's result, PUT to the cache's /rw/ and /ro/ (over TCP
-#     and through its socket), and reach another host;
+#     binaries and tries to read a world-readable file outside the sandbox,
+#     the staff credentials and staff's tree, connect to a listener on this
+#     machine's loopback, write into the cache's storage, outside the
+#     sandbox, into the workspace, its own inputs and another test's result,
+#     PUT to the cache's /rw/ and /ro/ (over TCP and through its socket), and
+#     reach another host; and it reports whether the submission's .bazelrc
+#     took effect (a --copt and a --test_env of its own);
 #   - a .bazelrc that switches the spawn strategy to local, points
 #     --disk_cache and --remote_cache elsewhere, uploads, and turns off test
 #     result caching;
@@ -45,12 +48,30 @@ if [ "${#cache[@]}" -gt 0 ]; then
 fi
 
 work=$(mktemp -d /var/tmp/osv-attack.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+listener=
+cleanup() {
+    [ -z "$listener" ] || kill "$listener" 2>/dev/null || true
+    [ "$failed" -ne 0 ] || rm -rf "$work"
+}
+failed=0
+trap cleanup EXIT
 chmod 755 "$work"
 submission=$work/submission
 key=$(openssl rand -hex 32)
 escape=$work/escaped
-failed=0
+# Two things only the sandbox's own file system and network keep from the
+# payload (file modes and nginx would not): a file anyone may read, and a
+# listener on this machine's loopback.
+canary=$work/canary
+echo "a file outside the sandbox" >"$canary"
+chmod 644 "$canary"
+port=9194
+socat -u "TCP4-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" /dev/null &
+listener=$!
+for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+done
 
 fail() {
     echo "attack_suite: FAIL: $*" >&2
@@ -62,7 +83,8 @@ fail() {
 
 # The payload, in a student file.
 sed -e "s|@CACHE_STATE@|$cache_state|g" -e "s|@STAFF_TREE@|$repo|g" \
-    -e "s|@KEY@|$key|g" -e "s|@ESCAPE@|$escape|g" \
+    -e "s|@KEY@|$key|g" -e "s|@ESCAPE@|$escape|g" -e "s|@CANARY@|$canary|g" \
+    -e "s|ATTACK_LISTENER_PORT|$port|g" \
     grading/attack/payload.c >>"$submission/kernel/mm/vm.c"
 
 # Everything else a student can edit, none of which the grader may build.
@@ -72,6 +94,8 @@ build --disk_cache=$work/poisoned-disk-cache
 build --remote_cache=http://127.0.0.1:9090/rw
 build --remote_upload_local_results
 test --nocache_test_results
+build --copt=-DOSV_ATTACK_RC
+test --test_env=OSV_ATTACK_RC=1
 EOF
 cp "$submission/.bazelrc" "$submission/grading/sandbox.bazelrc"
 printf '#!/bin/sh\necho "stacktest: PASS"\nexit 0\n' >"$submission/testing/qemu_runner.sh"
@@ -106,7 +130,7 @@ grade() {
     local attempts
     attempts=$(cat "$logs"/*/*.log 2>/dev/null | grep -E '^attack: ' | sort -u || true)
     local expected
-    expected=$(grep -cE '^    attack_(read|create|put_tcp|put_unix)\(' grading/attack/payload.c)
+    expected=$(grep -cE '^    attack_(read|create|put_tcp|put_unix|connect|rc_read)\(' grading/attack/payload.c)
     if [ "$(grep -c ': refused (' <<<"$attempts")" -ne "$expected" ]; then
         fail "$name: expected $expected refused attempts in the logs, got:"
         echo "${attempts:-none}" >&2
@@ -114,6 +138,11 @@ grade() {
     if grep -q ': SUCCEEDED (' <<<"$attempts"; then
         fail "$name: an attempt succeeded"
     fi
+    # Refused by the sandbox's mounts and network, not by modes or nginx.
+    grep -qF 'read a world-readable file outside the sandbox: refused (No such file or directory)' <<<"$attempts" ||
+        fail "$name: the file outside the sandbox was not out of its sight"
+    grep -qF "host's loopback: refused (Connection refused)" <<<"$attempts" ||
+        fail "$name: the sandbox's loopback is not its own"
     sed 's/^/    /' <<<"$attempts"
 }
 
@@ -135,7 +164,6 @@ if [ -S "$cache_state/ro.sock" ]; then
     echo "attack_suite: the cache has nothing under the payload's key (GET: $code)"
 fi
 if [ "$failed" -ne 0 ]; then
-    trap - EXIT
     echo "attack_suite: FAILED; the work directory is kept: $work" >&2
     exit 1
 fi

@@ -7,7 +7,8 @@
  * hostile student could put in a student file. On the host (the GoogleTest
  * binaries; the kernel's own build has no __linux__), before any test runs,
  * it tries to reach everything the grading sandbox must keep from it, and
- * prints one line per attempt to the test's log:
+ * to show that the submission's own .bazelrc was read, and prints one line
+ * per attempt to the test's log:
  *     attack: <what>: refused (<why>)      or
  *     attack: <what>: SUCCEEDED (<how>)
  * The suite requires every attempt to be there, and refused.
@@ -18,6 +19,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -106,13 +108,48 @@ static void attack_put_unix(const char *what, const char *socket_path, const cha
                   path);
 }
 
+/* A connection accepted at all is a success: the listener is the grading
+ * host's, on its loopback, which the sandbox must not share. */
+static void attack_connect(const char *what, const char *address, int port)
+{
+    struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    inet_pton(AF_INET, address, &peer.sin_addr);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&peer, sizeof(peer)) < 0) {
+        attack_report(what, 1, strerror(errno));
+    } else {
+        attack_report(what, 0, "connected");
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
+/* The submission's .bazelrc defines OSV_ATTACK_RC for compiles and puts it
+ * in the tests' environment: either showing here means Bazel read it. */
+static void attack_rc_read(const char *what)
+{
+#if defined(OSV_ATTACK_RC)
+    attack_report(what, 0, "compiled with its --copt");
+#else
+    const char *env = getenv("OSV_ATTACK_RC");
+    attack_report(what, env == NULL,
+                  env ? "its --test_env is set" : "neither its --copt nor its --test_env");
+#endif
+}
+
 __attribute__((constructor)) static void attack(void)
 {
+    attack_rc_read("have the submission's .bazelrc read");
+    attack_read("read a world-readable file outside the sandbox", "@CANARY@");
+    attack_connect("connect to a listener on the grading host's loopback", "127.0.0.1",
+                   ATTACK_LISTENER_PORT);
     attack_read("read the staff credentials", "@CACHE_STATE@/staff-credentials");
     attack_read("read staff's tree (the reference solution)", "@STAFF_TREE@/kernel/mm/vm.c");
     attack_create("write into the cache's storage", "@CACHE_STATE@/storage/ac/@KEY@");
     attack_create("write outside the sandbox", "@ESCAPE@");
     attack_create("write into the graded workspace", "/grade/workspace/kernel/mm/vm.c");
+    attack_create("overwrite a built library in Bazel's output (this very vm.c's)",
+                  "/grade/out/base/execroot/osv/bazel-out/k8-fastbuild/bin/kernel/mm/libvm.a");
     attack_create("overwrite another test's result",
                   "/grade/out/base/execroot/osv/bazel-out/k8-fastbuild/testlogs/kernel/"
                   "boot_qemu_test/test.xml");

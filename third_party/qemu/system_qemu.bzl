@@ -16,11 +16,10 @@ into qemu_path.txt. The QEMU tests take all of them as runfiles, so:
   again when PATH changes).
 
 The firmware list is what QEMU 7.2 opened for `-machine pc` with -kernel,
--display none and the default NIC (strace): the TCG module (Debian builds the
+-display none and -nic none (strace): the TCG module (Debian builds the
 emulator's CPU translator as a loadable module), SeaBIOS and its VGA BIOS,
-the multiboot and kvmvapic option ROMs, the e1000 boot ROM. QEMU looks for them
-relative to its own directory (../share/qemu, ../share/seabios,
-../lib/ipxe/qemu), then in its built-in /usr/share/qemu; this rule looks
+the multiboot and kvmvapic option ROMs. QEMU looks for them
+relative to its own directory (../share/qemu, ../share/seabios), then in its built-in /usr/share/qemu; this rule looks
 beside the binary, then under /usr.
 """
 
@@ -30,7 +29,6 @@ _FIRMWARE = [
     "share/seabios/vgabios-stdvga.bin",
     "share/qemu/kvmvapic.bin",
     "share/qemu/multiboot_dma.bin",
-    "lib/ipxe/qemu/efi-e1000.rom",
 ]
 
 def _child(path, relative):
