@@ -44,6 +44,9 @@ void x86_64_start(uint32_t multiboot_magic, uint32_t multiboot_info_paddr)
 {
     static struct boot_info boot_info;
 
+    // GS first, so that even the earliest panic can say which CPU it is on.
+    // gdt_init clears it again; arch_init sets it for good.
+    percpu_init(&cpus[0]);
     console_init();
     if (multiboot_magic != MULTIBOOT_BOOTLOADER_MAGIC) {
         kprintf("osv: not started by a multiboot loader (magic 0x%x); halting.\n", multiboot_magic);
