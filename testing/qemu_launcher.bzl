@@ -20,6 +20,7 @@ QEMU_ATTRS = {
         doc = "A kernel_image target.",
     ),
     "memory": attr.string(default = "128M", doc = "Guest RAM, in QEMU's syntax."),
+    "cpus": attr.int(default = 1, doc = "Processors QEMU gives the guest (-smp)."),
     "_runner": attr.label(
         default = "//testing:qemu_runner.sh",
         allow_single_file = True,
@@ -50,6 +51,10 @@ def write_qemu_launcher(ctx, runner_args, runner_files = []):
         "--cmdline=" + ctx.attr.cmdline,
         "--memory=" + ctx.attr.memory,
     ]
+    if ctx.attr.cpus != 1:
+        # Only when asked: `bazel run //:qemu -- -smp N` must not meet a
+        # second -smp.
+        args.append("--cpus=%d" % ctx.attr.cpus)
     if ctx.file.initrd:
         files.append(ctx.file.initrd)
         args.append("--initrd=" + ctx.file.initrd.short_path)

@@ -16,6 +16,7 @@
 #   --initrd=FILE       multiboot module (the initrd)
 #   --cmdline=TEXT      kernel command line
 #   --memory=SIZE       guest RAM, QEMU syntax (default 128M)
+#   --cpus=N            processors (QEMU's -smp N; default: QEMU's, one)
 #   --timeout=SECONDS   test mode: wall-clock limit (default 60)
 #   --expect=TEXT       test mode: a line containing TEXT must appear
 #   --expect-file=FILE  test mode: every line of FILE (but empty ones and '#'
@@ -82,6 +83,7 @@ qemu=
 initrd=
 cmdline=
 memory=128M
+cpus=
 timeout=60
 expect_exit=$EXIT_SUCCESS
 expects=()
@@ -99,6 +101,7 @@ while [ $# -gt 0 ]; do
     --initrd=*) initrd=${1#*=} ;;
     --cmdline=*) cmdline=${1#*=} ;;
     --memory=*) memory=${1#*=} ;;
+    --cpus=*) cpus=${1#*=} ;;
     --timeout=*) timeout=${1#*=} ;;
     --expect=*) expects+=("${1#*=}") ;;
     --expect-file=*) read_expect_file "${1#*=}" ;;
@@ -124,6 +127,7 @@ done
 [ -z "$initrd" ] || [ -f "$initrd" ] || die "initrd '$initrd' not found"
 [ -z "$input" ] || [ -f "$input" ] || die "input '$input' not found"
 [ -z "$elf" ] || [ -f "$elf" ] || die "kernel ELF '$elf' not found"
+[ -z "$cpus" ] || [[ "$cpus" =~ ^[0-9]+$ ]] || die "--cpus must be a number, got '$cpus'"
 [[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout must be a number of seconds, got '$timeout'"
 [[ "$expect_exit" =~ ^[0-9]+$ ]] || die "--expect-exit must be a number, got '$expect_exit'"
 [ -z "$gdb_port" ] || [[ "$gdb_port" =~ ^[0-9]+$ ]] || die "--gdb port must be a number, got '$gdb_port'"
@@ -145,6 +149,7 @@ args=(
     -append "$cmdline"
 )
 [ -z "$initrd" ] || args+=(-initrd "$initrd")
+[ -z "$cpus" ] || args+=(-smp "$cpus")
 [ -z "$gdb_port" ] || args+=(-S -gdb "tcp:127.0.0.1:$gdb_port")
 
 if [ "$interactive" = 1 ]; then

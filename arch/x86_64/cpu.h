@@ -75,3 +75,11 @@ static inline void cpu_relax(void)
 {
     __asm__ volatile("pause");
 }
+
+// The time-stamp counter: cycles since reset (its rate: arch/cycles.h).
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
 #include "kernel/panic.h"
 
 // Code and data segment descriptor bits (Intel SDM vol. 3A, 3.4.5). In
@@ -39,11 +40,14 @@ _Static_assert(sizeof(struct tss) == 104, "the 64-bit TSS is 104 bytes");
 
 #define GDT_ENTRIES 7  // 5 segments + the 2-slot TSS descriptor
 
-static uint64_t gdt[GDT_ENTRIES];
-static struct tss tss;
+// One GDT and TSS per CPU: a TSS descriptor is marked busy by ltr, so no
+// two CPUs can load the same one, and each needs its own ring-0 and IST
+// stacks.
+static uint64_t gdts[MAX_CPUS][GDT_ENTRIES];
+static struct tss tsss[MAX_CPUS];
 
-static char double_fault_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
-static char nmi_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+static char double_fault_stacks[MAX_CPUS][IST_STACK_SIZE] __attribute__((aligned(16)));
+static char nmi_stacks[MAX_CPUS][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 _Static_assert(GDT_TSS / 8 + 2 == GDT_ENTRIES, "the TSS descriptor is last");
 _Static_assert(GDT_USER_DATA == GDT_KERNEL_DATA + 8 && GDT_USER_CODE == GDT_KERNEL_DATA + 16,
@@ -51,10 +55,10 @@ _Static_assert(GDT_USER_DATA == GDT_KERNEL_DATA + 8 && GDT_USER_CODE == GDT_KERN
 _Static_assert(GDT_KERNEL_DATA == GDT_KERNEL_CODE + 8,
                "syscall computes kernel SS from STAR[47:32] = GDT_KERNEL_CODE");
 
-static void set_tss_descriptor(void)
+static void set_tss_descriptor(uint64_t *gdt, const struct tss *tss)
 {
-    uint64_t base = (uint64_t)&tss;
-    uint64_t limit = sizeof(tss) - 1;
+    uint64_t base = (uint64_t)tss;
+    uint64_t limit = sizeof(*tss) - 1;
     gdt[GDT_TSS / 8] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | TSS_TYPE_AVAILABLE |
                        SEG_PRESENT | (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
     gdt[GDT_TSS / 8 + 1] = base >> 32;
@@ -83,8 +87,11 @@ static void reload_segments(void)
                      : "rax", "memory");
 }
 
-void gdt_init(void)
+void gdt_init(unsigned cpu)
 {
+    kassert(cpu < MAX_CPUS);
+    uint64_t *gdt = gdts[cpu];
+    struct tss *tss = &tsss[cpu];
     gdt[0] = 0;
     gdt[GDT_KERNEL_CODE / 8] = SEG_KERNEL | SEG_CODE | SEG_LONG;
     gdt[GDT_KERNEL_DATA / 8] = SEG_KERNEL;
@@ -93,12 +100,12 @@ void gdt_init(void)
 
     // iomap_base past the end of the TSS: no I/O permission bitmap, so ring
     // 3 can use no I/O port (IOPL stays 0).
-    tss = (struct tss){.iomap_base = sizeof(struct tss)};
-    tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(double_fault_stack + IST_STACK_SIZE);
-    tss.ist[IST_NMI - 1] = (uint64_t)(nmi_stack + IST_STACK_SIZE);
-    set_tss_descriptor();
+    *tss = (struct tss){.iomap_base = sizeof(struct tss)};
+    tss->ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(double_fault_stacks[cpu] + IST_STACK_SIZE);
+    tss->ist[IST_NMI - 1] = (uint64_t)(nmi_stacks[cpu] + IST_STACK_SIZE);
+    set_tss_descriptor(gdt, tss);
 
-    struct descriptor_table_pointer gdtr = {.limit = sizeof(gdt) - 1, .base = (uint64_t)gdt};
+    struct descriptor_table_pointer gdtr = {.limit = sizeof(gdts[cpu]) - 1, .base = (uint64_t)gdt};
     lgdt(&gdtr);
     reload_segments();
     ltr(GDT_TSS);
@@ -107,5 +114,5 @@ void gdt_init(void)
 void tss_set_kernel_stack(vaddr_t top)
 {
     kassert(top % 16 == 0);
-    tss.rsp[0] = top;
+    tsss[this_cpu()->id].rsp[0] = top;
 }

@@ -31,9 +31,12 @@
 // kernel code and data selectors are the same as the boot GDT's
 // (boot_layout.h), so nothing changes for code running across gdt_init.
 //
-// Lock rules: gdt_init runs once at boot with interrupts off. The TSS is
-// per-CPU state and osv runs on one CPU; tss_set_kernel_stack is called by
-// the scheduler with interrupts off, around a thread switch.
+// Each CPU has a GDT and a TSS of its own (and its own IST stacks): ltr
+// marks a TSS busy, so two CPUs cannot share one.
+//
+// Lock rules: gdt_init runs once per CPU, on that CPU, with interrupts off.
+// tss_set_kernel_stack changes the calling CPU's TSS; the scheduler calls it
+// with interrupts off, around a thread switch.
 
 #define GDT_KERNEL_CODE 0x08
 #define GDT_KERNEL_DATA 0x10
@@ -56,17 +59,18 @@
 
 #include "kernel/addr.h"
 
-// Builds the GDT and TSS, loads them (lgdt, ltr) and reloads every segment
-// register: CS with a far return, SS/DS/ES with kernel data, FS/GS with the
-// null selector. Call once, first thing at boot, with interrupts off. The
-// TSS starts with rsp0 = 0: nothing may enter ring 3 before the scheduler
-// has called tss_set_kernel_stack.
-void gdt_init(void);
+// Builds the GDT and TSS of CPU `cpu` (its percpu.h id, < MAX_CPUS), loads
+// them (lgdt, ltr) and reloads every segment register: CS with a far return,
+// SS/DS/ES with kernel data, FS/GS with the null selector (which clears the
+// GS base: percpu_init comes after). Call once on each CPU, first thing,
+// with interrupts off. The TSS starts with rsp0 = 0: nothing may enter
+// ring 3 before the scheduler has called tss_set_kernel_stack.
+void gdt_init(unsigned cpu);
 
 // Sets the stack the CPU switches to when an interrupt or exception arrives
 // in ring 3: `top` is one past the highest byte of the current thread's
-// kernel stack, 16-byte aligned. Takes effect at the next ring-3 entry.
-// Call with interrupts off.
+// kernel stack, 16-byte aligned. Takes effect at the next ring-3 entry on
+// the calling CPU. Call with interrupts off, after percpu_init.
 void tss_set_kernel_stack(vaddr_t top);
 
 #endif

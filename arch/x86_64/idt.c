@@ -51,6 +51,11 @@ void idt_init(void)
             .offset_high = handler >> 32,
         };
     }
+    idt_load();
+}
+
+void idt_load(void)
+{
     struct descriptor_table_pointer idtr = {.limit = sizeof(idt) - 1, .base = (uint64_t)idt};
     lidt(&idtr);
 }

@@ -11,3 +11,7 @@
 // Fills the IDT and loads it (lidt). Call once at boot, after gdt_init (the
 // gates name its kernel code selector and IST slots), with interrupts off.
 void idt_init(void);
+
+// Loads the IDT that idt_init filled into this CPU (lidt): every CPU shares
+// the one table. For application processors, after their gdt_init.
+void idt_load(void);

@@ -24,7 +24,8 @@ extern char boot_stack_bottom[];  // boot.S
 
 // Page-table pages for the kernel half. Needed: a PML4; a PDPT and 4 PDs for
 // the 4 GiB direct map; a PDPT, a PD and one PT per 2 MiB of kernel image; a
-// PD and 10 PTs for the kernel stack region.
+// PD and 10 PTs for the kernel stack region; a PML4, a PDPT and a PD for
+// the application processors' way in (kernel_map_ap_boot_root).
 #define POOL_PAGES 32
 static uint64_t table_pool[POOL_PAGES][PT_ENTRIES] __attribute__((aligned(4096)));
 static int pool_used;
@@ -113,12 +114,34 @@ void kernel_map_init(const struct boot_info *info)
         entry_at(pml4, va, 1);  // creates the PT; the entry itself stays empty
     }
 
+    kernel_root = pml4;
+    kernel_map_enter();
+    vpmap_set_kernel_half(pml4);
+}
+
+void kernel_map_enter(void)
+{
     uint64_t cr4;
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
     __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | CR4_PGE));
-    mmu_load_root(pml4);
-    vpmap_set_kernel_half(pml4);
-    kernel_root = pml4;
+    mmu_load_root(kernel_root);
+}
+
+paddr_t kernel_map_ap_boot_root(void)
+{
+    static paddr_t root;
+    if (root != 0) {
+        return root;
+    }
+    root = new_table();
+    const uint64_t *kernel = kmap_p2v(kernel_root);
+    uint64_t *table = kmap_p2v(root);
+    for (int i = PT_ENTRIES / 2; i < PT_ENTRIES; i++) {
+        table[i] = kernel[i];
+    }
+    *entry_at(root, 0, 2) = PTE_PRESENT | PTE_WRITABLE | PTE_LARGE;
+    kassert(root < DIRECT_MAP_LIMIT);
+    return root;
 }
 
 static uint64_t *kstack_region_entry(const char *who, vaddr_t vaddr)

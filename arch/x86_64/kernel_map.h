@@ -41,3 +41,18 @@ void kernel_map_page(vaddr_t vaddr, paddr_t paddr);
 // TLB entry and returns the physical page that was mapped there. Panics if
 // nothing was mapped.
 paddr_t kernel_unmap_page(vaddr_t vaddr);
+
+// Switches the calling CPU to the kernel's page tables (with global pages
+// enabled, as kernel_map_init left the bootstrap processor). For application
+// processors, which arrive on kernel_map_ap_boot_root's tables. Call after
+// kernel_map_init.
+void kernel_map_enter(void);
+
+// A top-level table for application processors on their way to long mode:
+// the kernel half of the kernel's own, plus physical 0 .. 2 MiB mapped at the
+// same addresses (identity), writable and executable, so that the startup
+// code below 1 MiB keeps running the instant paging turns on. It lies below
+// 4 GiB (a 32-bit mov to CR3 loads it). Built on the first call from the
+// boot pool; later calls return the same table. Panics if the pool is used
+// up. Call after kernel_map_init, at boot, on the bootstrap processor.
+paddr_t kernel_map_ap_boot_root(void);

@@ -24,6 +24,8 @@
 #define LAPIC_TPR           0x080  // task priority
 #define LAPIC_EOI           0x0B0
 #define LAPIC_SVR           0x0F0  // spurious-interrupt vector
+#define LAPIC_ICR_LOW       0x300  // interrupt command: writing it sends
+#define LAPIC_ICR_HIGH      0x310  // bits 24..31: destination APIC ID
 #define LAPIC_LVT_TIMER     0x320
 #define LAPIC_TIMER_INITIAL 0x380
 #define LAPIC_TIMER_CURRENT 0x390
@@ -32,6 +34,12 @@
 #define SVR_ENABLE         (1u << 8)  // APIC software enable
 #define LVT_MASKED         (1u << 16)
 #define LVT_TIMER_PERIODIC (1u << 17)  // else one-shot
+#define ICR_NMI            (4u << 8)   // delivery modes
+#define ICR_INIT           (5u << 8)
+#define ICR_STARTUP        (6u << 8)
+#define ICR_PENDING        (1u << 12)  // delivery status: not yet sent
+#define ICR_ASSERT         (1u << 14)  // level: assert (all but INIT deassert)
+#define ICR_ALL_BUT_SELF   (3u << 18)  // destination shorthand
 #define TIMER_DIVIDE_BY_16 0x3
 #define TIMER_DIVISOR      16
 
@@ -78,13 +86,6 @@ void lapic_init(void)
 
 // The time-stamp counter's rate, measured alongside the timer's.
 static uint64_t tsc_hz;
-
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
 
 // Local APIC counts (at bus clock / TIMER_DIVISOR) during one PIT countdown;
 // the TSC's advance over the same countdown goes to *tsc_delta.
@@ -152,4 +153,30 @@ uint32_t lapic_id(void)
 void lapic_eoi(void)
 {
     lapic_write(LAPIC_EOI, 0);
+}
+
+// Writes the ICR and waits until the local APIC has sent the IPI: a second
+// IPI written before that would be lost.
+static void send_ipi(uint32_t apic_id, uint32_t command)
+{
+    lapic_write(LAPIC_ICR_HIGH, apic_id << 24);
+    lapic_write(LAPIC_ICR_LOW, command);
+    while (lapic_read(LAPIC_ICR_LOW) & ICR_PENDING) {
+        cpu_relax();
+    }
+}
+
+void lapic_send_init(uint32_t apic_id)
+{
+    send_ipi(apic_id, ICR_INIT | ICR_ASSERT);
+}
+
+void lapic_send_startup(uint32_t apic_id, uint8_t page)
+{
+    send_ipi(apic_id, ICR_STARTUP | ICR_ASSERT | page);
+}
+
+void lapic_send_nmi_to_others(void)
+{
+    send_ipi(0, ICR_NMI | ICR_ASSERT | ICR_ALL_BUT_SELF);
 }

@@ -13,8 +13,14 @@
 // not reported by every CPU (QEMU runs it at 1 GHz), so lapic_timer_start
 // measures it against the PIT, whose frequency is fixed (pit.h).
 //
-// Lock rules: none. osv runs on one CPU; these run at boot with interrupts
-// off, and lapic_eoi in interrupt handlers (interrupts off).
+// Every CPU has its own local APIC at the same physical address: each
+// function acts on the calling CPU's. Interprocessor interrupts (IPIs) are
+// sent through the interrupt command register (ICR, SDM vol. 3A, 10.6.1).
+//
+// Lock rules: call with interrupts off. lapic_init and lapic_timer_start run
+// at boot; lapic_eoi in interrupt handlers. The IPI functions write the ICR
+// in two steps, so two threads of one CPU must not interleave them (off
+// interrupts, they cannot); each CPU's ICR is its own.
 
 #include <stdint.h>
 
@@ -38,3 +44,16 @@ uint32_t lapic_id(void);
 // delivers the next one of equal or lower priority. Every handler of a
 // vector the local APIC delivers calls it, except the spurious vector's.
 void lapic_eoi(void);
+
+// Sends an INIT IPI to the CPU with local APIC ID `apic_id`: it resets and
+// waits for a startup IPI. Returns once the local APIC has sent it.
+void lapic_send_init(uint32_t apic_id);
+
+// Sends a startup IPI: the CPU `apic_id`, waiting after INIT, starts in real
+// mode at physical address `page` * 4096 (so the code must lie below 1 MiB).
+// Returns once sent.
+void lapic_send_startup(uint32_t apic_id, uint8_t page);
+
+// Sends a non-maskable interrupt to every CPU but this one. Returns once
+// sent (not once handled).
+void lapic_send_nmi_to_others(void);

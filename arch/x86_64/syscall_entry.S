@@ -11,8 +11,9 @@
 // their own (IST, gdt.h). We switch to the running thread's kernel stack
 // and build there the same struct trap_frame an interrupt from ring 3 would
 // (arch/x86_64/trap.h), so that everything after this (exec, fork, the kill
-// path) handles one kind of frame. osv runs one CPU, so a global holds the
-// kernel stack top and another, for a moment, the user %rsp.
+// path) handles one kind of frame. Only the bootstrap processor runs
+// threads so far (smp.h), so a global holds the kernel stack top and
+// another, for a moment, the user %rsp.
 
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/trap_frame_macros.inc"
@@ -28,6 +29,7 @@ syscall_user_rsp:
     .text
     .global syscall_entry
 syscall_entry:
+    swapgs                      // this CPU's GS base for the kernel (percpu.h)
     mov %rsp, syscall_user_rsp(%rip)
     mov syscall_kernel_rsp(%rip), %rsp
     pushq $(GDT_USER_DATA | SELECTOR_RPL_USER)   // ss
@@ -46,7 +48,7 @@ syscall_entry:
     // syscall_trap returns with interrupts off. sysretq loads %rip from %rcx;
     // with a non-canonical address there it would fault in ring 0 on Intel
     // CPUs, so anything outside the user half leaves through iretq instead
-    // (whose fault, if any, is taken as a user fault).
+    // (whose fault, if any, is taken as a user fault), and swaps GS itself.
     mov TF_RIP(%rsp), %rcx
     mov $0x0000800000000000, %r11
     cmp %r11, %rcx
@@ -54,4 +56,5 @@ syscall_entry:
     restore_general_registers_but_rcx_r11
     mov TF_RFLAGS(%rsp), %r11
     mov TF_RSP(%rsp), %rsp
+    swapgs                      // the program's GS base back
     sysretq

@@ -7,6 +7,7 @@
 
 #include "arch/backtrace.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_stop.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/rflags.h"
 #include "arch/x86_64/serial_input.h"
@@ -202,6 +203,9 @@ static void dispatch(struct trap_frame *tf)
     if (vector == VECTOR_PAGE_FAULT) {
         page_fault(tf);
         return;
+    }
+    if (vector == VECTOR_NMI && cpu_stop_requested()) {
+        cpu_stop_here();  // another CPU panicked
     }
     if (vector < VECTOR_NUM_EXCEPTIONS) {
         if (trap_from_user(tf)) {

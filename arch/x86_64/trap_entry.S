@@ -36,6 +36,13 @@ trap_common:
     sub $TF_VECTOR, %rsp
     save_general_registers
 
+    // From ring 3, GS holds the program's base: swap in this CPU's
+    // (percpu.h).
+    testb $3, TF_CS(%rsp)
+    jz 1f
+    swapgs
+1:
+
     // The interrupt gate cleared IF, TF, NT and RF, but the interrupted
     // code's DF and AC are still live: a program may have set either. Load
     // the kernel's flags whole (rflags.h): DF clear for the C ABI, AC clear
@@ -62,4 +69,9 @@ trap_return:
     mov TF_RCX(%rsp), %rcx
     mov TF_R11(%rsp), %r11
     add $TF_RIP, %rsp           // drop the registers, vector and error code
+    // Back to ring 3: give the program its GS base back (percpu.h).
+    testb $3, 8(%rsp)           // the saved CS
+    jz 1f
+    swapgs
+1:
     iretq

@@ -1,20 +1,33 @@
 #include "kernel/sync/spinlock.h"
 
+#include "arch/cpus.h"
 #include "kernel/panic.h"
 #include "kernel/sync/intr.h"
 
 void spinlock_init(struct spinlock *lock, const char *name)
 {
     lock->locked = 0;
+    lock->cpu = 0;
     lock->name = name;
 }
 
 void spinlock_acquire(struct spinlock *lock)
 {
     intr_push_off();
-    if (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE) != 0) {
-        panic("spinlock %s: acquired while already held", lock->name);
+    unsigned self = cpus_current();
+    // Interrupts are off, so only this CPU could have made cpu == self while
+    // the lock is held: the check cannot race with the holder.
+    if (spinlock_held(lock) && __atomic_load_n(&lock->cpu, __ATOMIC_RELAXED) == self) {
+        panic("spinlock %s: acquired while already held (by this CPU, %u)", lock->name, self);
     }
+    // Spin on a plain load, so that waiting CPUs share the line read-only
+    // and only try the exchange once it looks free.
+    while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE) != 0) {
+        while (spinlock_held(lock)) {
+            cpus_relax();
+        }
+    }
+    __atomic_store_n(&lock->cpu, self, __ATOMIC_RELAXED);
 }
 
 void spinlock_release(struct spinlock *lock)

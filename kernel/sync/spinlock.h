@@ -5,8 +5,10 @@
 // Holding a spinlock keeps interrupts off (through intr_push_off), so the
 // holder is never preempted and an interrupt handler never finds the lock
 // taken by the code it interrupted. Hold them briefly and never sleep while
-// holding one. osv runs on one CPU: acquiring a lock that is already held can
-// only be a bug (it would spin forever), so it panics with the lock's name.
+// holding one. A CPU that finds the lock held by another CPU spins (with a
+// pause hint) until it is released: the atomic exchange makes sure only one
+// CPU wins. Finding it held by the same CPU can only be a bug (it would spin
+// forever), so that panics with the lock's name.
 
 #include <stdbool.h>
 
@@ -16,23 +18,25 @@ extern "C" {
 
 struct spinlock {
     int locked;        // 1 while held; changed only with atomic operations
+    unsigned cpu;      // the holder's cpus_current(), while held
     const char *name;  // for panic messages
 };
 
 // clang-format 14 and 19 disagree on brace initializers in macros: hands off.
 // clang-format off
-#define SPINLOCK_INIT(lock_name) {.locked = 0, .name = (lock_name)}
+#define SPINLOCK_INIT(lock_name) {.locked = 0, .cpu = 0, .name = (lock_name)}
 // clang-format on
 
 void spinlock_init(struct spinlock *lock, const char *name);
 
-// Takes the lock; interrupts stay off until the matching release. Panics if
-// the lock is already held.
+// Takes the lock, spinning while another CPU holds it; interrupts stay off
+// from the call until the matching release. Panics if this CPU holds it.
 void spinlock_acquire(struct spinlock *lock);
 
 // Releases the lock. Panics if it is not held.
 void spinlock_release(struct spinlock *lock);
 
+// True while some CPU holds the lock.
 bool spinlock_held(const struct spinlock *lock);
 
 #ifdef __cplusplus
