@@ -3,16 +3,18 @@
 The grader builds and tests a submission with this (README.md, "Grading
 untrusted code"). Inside, Bazel and everything it runs (the student's code in
 the test binaries, the kernel under QEMU) see:
-- /usr (the toolchain, Bazel, QEMU), /etc, and a private /proc, /dev, /tmp;
+- /usr (the toolchain, Bazel, QEMU) and /etc, read-only, and a private
+  /proc, /dev and size-limited tmpfs /tmp and /dev/shm;
 - the workspace, read-only, at WORKSPACE;
 - the output directory, the only writable place that outlives the run, at
   OUT (Bazel's output base and install tree);
-nothing else: not /root, /var/tmp or /work, so no staff credentials, no cache
-storage, no staff tree with the reference solution, no other submission.
-They run as an unprivileged user (SANDBOX_UID, which owns nothing outside),
-in their own user, PID, IPC and UTS namespaces: when Bazel's client exits,
-bubblewrap ends every process left inside, so nothing a test starts outlives
-its run.
+nothing else (the root itself is read-only): not /root, /var/tmp or /work,
+so no staff credentials, no cache storage, no staff tree with the reference
+solution, no other submission. They run as an unprivileged user
+(SANDBOX_UID, which owns nothing outside), in their own user, PID, IPC and
+UTS namespaces and in a cgroup that limits their memory and processes: when
+Bazel's client exits, bubblewrap ends every process left inside, so nothing a
+test starts outlives its run.
 
 The network namespace has a loopback and no route out. With a cache socket
 (the cache server's <state dir>/ro.sock, /ro/ alone), a forwarder listens on
