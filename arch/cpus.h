@@ -1,15 +1,31 @@
 #pragma once
 
-// The processors, as portable code sees them: which one is running, how to
-// wait politely in a spin loop, and stopping the others when the kernel
-// panics.
+// The processors, as portable code sees them: which one is running, the
+// state portable code keeps for each, how to wait politely in a spin loop,
+// and stopping the others when the kernel panics.
 //
-// On the host (testing/fake_cpus) there is one CPU, number 0, and nothing
-// to stop.
+// On the host (testing/fake_cpus) there is one CPU, number 0, with one
+// struct cpu_local, and nothing to stop.
+
+#include <stdbool.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct thread;
+
+// What portable code keeps per CPU. Each CPU reads and writes only its own,
+// with interrupts off: a thread that found its CPU's struct and was then
+// moved to another CPU would use the wrong one.
+struct cpu_local {
+    struct thread *thread;    // running here (kernel/sched.c); NULL before sched_init
+    int intr_depth;           // outstanding intr_push_off calls (kernel/sync/intr.c)
+    bool intr_outer_enabled;  // interrupts were on at the outermost intr_push_off
+};
+
+// The running CPU's struct cpu_local. Call with interrupts off (see above).
+struct cpu_local *cpus_local(void);
 
 // The running CPU's number: 0 for the one that booted, then 1, 2, ... Call
 // with interrupts off, or the thread may have moved on by the time the

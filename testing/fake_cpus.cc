@@ -4,6 +4,15 @@ extern "C" {
 #include "arch/cpus.h"
 }
 
+namespace {
+struct cpu_local the_cpu;
+}
+
+struct cpu_local *cpus_local(void)
+{
+    return &the_cpu;
+}
+
 unsigned cpus_current(void)
 {
     return 0;

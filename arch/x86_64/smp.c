@@ -15,6 +15,7 @@
 #include "arch/x86_64/madt.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp_trampoline.h"
+#include "arch/x86_64/user_mode_x86.h"
 #include "kernel/kprintf.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
@@ -84,6 +85,7 @@ _Noreturn static void ap_main(struct cpu *cpu)
     percpu_init(cpu);
     idt_load();
     lapic_init();
+    syscall_init();
     kprintf("smp: cpu %u online (local APIC %u)\n", this_cpu()->id, lapic_id());
     __atomic_store_n(&cpu->online, true, __ATOMIC_RELEASE);
     // Nothing to run yet. hlt with interrupts off sleeps until an NMI (or
