@@ -36,6 +36,23 @@ unsigned cpus_current(void);
 // emulator, the other virtual CPUs run while this one waits for a lock.
 void cpus_relax(void);
 
+// A function run on another CPU by cpus_call or cpus_call_others.
+typedef void cpus_call_fn(void *arg);
+
+// Runs fn(arg) on CPU `cpu` and returns once fn has returned there. fn runs
+// in an interrupt handler on that CPU, interrupts off: it must not sleep,
+// nor take a lock the caller may hold (the caller waits, holding it, for fn
+// to finish). The caller may have interrupts on or off and may itself be the
+// target of another CPU's call meanwhile: it runs such calls while it
+// waits. But a target that spins with interrupts off (on a spinlock the
+// caller holds, say) answers only once it stops spinning. Panics unless
+// `cpu` is online and not the caller's own.
+void cpus_call(unsigned cpu, cpus_call_fn *fn, void *arg);
+
+// Runs fn(arg) on every other online CPU, as cpus_call does, and returns
+// once all have finished; returns how many ran it (0 with one CPU).
+unsigned cpus_call_others(cpus_call_fn *fn, void *arg);
+
 // Stops every other CPU for good: each halts with interrupts off wherever
 // it is, whatever locks it holds, so that nothing changes under a panic's
 // report. Waits briefly for them to confirm; returns how many did. For

@@ -2,6 +2,7 @@
 
 extern "C" {
 #include "arch/cpus.h"
+#include "kernel/panic.h"
 }
 
 namespace {
@@ -20,6 +21,20 @@ unsigned cpus_current(void)
 
 void cpus_relax(void)
 {
+}
+
+void cpus_call(unsigned cpu, cpus_call_fn *fn, void *arg)
+{
+    (void)fn;
+    (void)arg;
+    panic("cpus_call: no cpu %u besides the caller's", cpu);
+}
+
+unsigned cpus_call_others(cpus_call_fn *fn, void *arg)
+{
+    (void)fn;
+    (void)arg;
+    return 0;
 }
 
 unsigned cpus_stop_others(void)
