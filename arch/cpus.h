@@ -1,15 +1,31 @@
 #pragma once
 
-// The processors, as portable code sees them: which one is running, how to
-// wait politely in a spin loop, and stopping the others when the kernel
-// panics.
+// The processors, as portable code sees them: which one is running, the
+// state portable code keeps for each, how to wait politely in a spin loop,
+// and stopping the others when the kernel panics.
 //
-// On the host (testing/fake_cpus) there is one CPU, number 0, and nothing
-// to stop.
+// On the host (testing/fake_cpus) there is one CPU, number 0, with one
+// struct cpu_local, and nothing to stop.
+
+#include <stdbool.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct thread;
+
+// What portable code keeps per CPU. Each CPU reads and writes only its own,
+// with interrupts off: a thread that found its CPU's struct and was then
+// moved to another CPU would use the wrong one.
+struct cpu_local {
+    struct thread *thread;    // running here (kernel/sched.c); NULL before sched_init
+    int intr_depth;           // outstanding intr_push_off calls (kernel/sync/intr.c)
+    bool intr_outer_enabled;  // interrupts were on at the outermost intr_push_off
+};
+
+// The running CPU's struct cpu_local. Call with interrupts off (see above).
+struct cpu_local *cpus_local(void);
 
 // The running CPU's number: 0 for the one that booted, then 1, 2, ... Call
 // with interrupts off, or the thread may have moved on by the time the
@@ -19,6 +35,23 @@ unsigned cpus_current(void);
 // A spin-wait hint (pause): lets the other hyperthread or, under an
 // emulator, the other virtual CPUs run while this one waits for a lock.
 void cpus_relax(void);
+
+// A function run on another CPU by cpus_call or cpus_call_others.
+typedef void cpus_call_fn(void *arg);
+
+// Runs fn(arg) on CPU `cpu` and returns once fn has returned there. fn runs
+// in an interrupt handler on that CPU, interrupts off: it must not sleep,
+// nor take a lock the caller may hold (the caller waits, holding it, for fn
+// to finish). The caller may have interrupts on or off and may itself be the
+// target of another CPU's call meanwhile: it runs such calls while it
+// waits. But a target that spins with interrupts off (on a spinlock the
+// caller holds, say) answers only once it stops spinning. Panics unless
+// `cpu` is online and not the caller's own.
+void cpus_call(unsigned cpu, cpus_call_fn *fn, void *arg);
+
+// Runs fn(arg) on every other online CPU, as cpus_call does, and returns
+// once all have finished; returns how many ran it (0 with one CPU).
+unsigned cpus_call_others(cpus_call_fn *fn, void *arg);
 
 // Stops every other CPU for good: each halts with interrupts off wherever
 // it is, whatever locks it holds, so that nothing changes under a panic's

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 
+#include "arch/cpus.h"
 #include "arch/interrupts.h"
 #include "arch/user_mode.h"
 #include "arch/vpmap.h"
@@ -22,8 +23,9 @@
 
 static struct spinlock sched_lock = SPINLOCK_INIT("sched");
 
-// All guarded by sched_lock.
-static struct thread *current;
+// All guarded by sched_lock. Only the bootstrap processor runs threads so
+// far, so all but the running thread (arch/cpus.h's struct cpu_local) are
+// still global.
 static struct thread boot_thread;
 static struct thread *idle_thread;
 static struct thread *run_head;  // FIFO of THREAD_RUNNABLE threads
@@ -42,6 +44,13 @@ static void idle_loop(void *unused);
 // at the clock.
 static const int tick_channel;
 static struct spinlock tick_lock = SPINLOCK_INIT("sleep ticks");
+
+// The thread this CPU runs. Interrupts off (sched_lock held, or the call
+// from thread_current).
+static struct thread *running(void)
+{
+    return cpus_local()->thread;
+}
 
 static void enqueue(struct thread *thread)
 {
@@ -67,12 +76,12 @@ static struct thread *dequeue(void)
     return thread;
 }
 
-// Switches from `current`, whose state the caller has set, to the next
-// thread. Returns, with sched_lock held, when `current` runs again.
+// Switches from the running thread, whose state the caller has set, to the
+// next thread. Returns, with sched_lock held, when it runs again.
 static void switch_away(void)
 {
     kassert(spinlock_held(&sched_lock));
-    struct thread *prev = current;
+    struct thread *prev = running();
     if (prev->state == THREAD_RUNNABLE && prev != idle_thread) {
         enqueue(prev);
     }
@@ -87,7 +96,7 @@ static void switch_away(void)
         return;
     }
     next->state = THREAD_RUNNING;
-    current = next;
+    cpus_local()->thread = next;
     switches++;
     if (next->vpmap != NULL && next->vpmap != loaded_vpmap) {
         vpmap_load(next->vpmap);
@@ -128,7 +137,7 @@ static void unlock_and_reap(void)
 void sched_init(void)
 {
     boot_thread = (struct thread){.tid = 0, .name = "main", .state = THREAD_RUNNING};
-    current = &boot_thread;
+    cpus_local()->thread = &boot_thread;
     slice_left = SCHED_SLICE_TICKS;
     if (thread_create("idle", idle_loop, NULL, &idle_thread) != ERR_OK) {
         panic("sched_init: cannot create the idle thread");
@@ -152,7 +161,12 @@ void sched_start_thread(void *arg)
 
 struct thread *thread_current(void)
 {
-    return current;
+    // Interrupts off from finding this CPU to reading its slot: in between,
+    // the thread could be preempted and go on elsewhere.
+    intr_push_off();
+    struct thread *self = running();
+    intr_pop_off();
+    return self;
 }
 
 void sched_make_runnable(struct thread *thread)
@@ -166,7 +180,7 @@ void sched_make_runnable(struct thread *thread)
 void sched_yield_cpu(void)
 {
     spinlock_acquire(&sched_lock);
-    current->state = THREAD_RUNNABLE;
+    running()->state = THREAD_RUNNABLE;
     switch_away();
     unlock_and_reap();
 }
@@ -185,12 +199,13 @@ _Noreturn void thread_exit_releasing(struct spinlock *lock)
         // frees it first.
         spinlock_release(lock);
     }
-    if (current == &boot_thread || current == idle_thread) {
-        panic("thread_exit: the %s thread must not exit", current->name);
+    struct thread *self = running();
+    if (self == &boot_thread || self == idle_thread) {
+        panic("thread_exit: the %s thread must not exit", self->name);
     }
-    current->state = THREAD_EXITED;
-    current->next = exited;
-    exited = current;
+    self->state = THREAD_EXITED;
+    self->next = exited;
+    exited = self;
     switch_away();
     panic("thread_exit: an exited thread ran again");
 }
@@ -201,16 +216,17 @@ void sched_sleep(const void *chan, struct spinlock *lock)
     // wakeup could come and go unnoticed.
     spinlock_acquire(&sched_lock);
     spinlock_release(lock);
-    current->state = THREAD_SLEEPING;
-    current->sleep_chan = chan;
-    current->next = NULL;
+    struct thread *self = running();
+    self->state = THREAD_SLEEPING;
+    self->sleep_chan = chan;
+    self->next = NULL;
     struct thread **tail = &sleepers;
     while (*tail != NULL) {
         tail = &(*tail)->next;
     }
-    *tail = current;
+    *tail = self;
     switch_away();
-    current->sleep_chan = NULL;
+    self->sleep_chan = NULL;
     unlock_and_reap();
     spinlock_acquire(lock);
 }
@@ -250,7 +266,7 @@ void sched_tick(void)
 {
     wake(&tick_channel, true);
     spinlock_acquire(&sched_lock);
-    if (--slice_left <= 0 || current == idle_thread) {
+    if (--slice_left <= 0 || running() == idle_thread) {
         need_resched = true;
     }
     spinlock_release(&sched_lock);
@@ -264,8 +280,9 @@ void sched_preempt(bool interrupted_kernel)
         return;
     }
     // The idle thread is never part way through anything: it only halts.
-    bool mid_kernel = interrupted_kernel && current != idle_thread;
-    current->state = THREAD_RUNNABLE;
+    struct thread *self = running();
+    bool mid_kernel = interrupted_kernel && self != idle_thread;
+    self->state = THREAD_RUNNABLE;
     preempted_in_kernel += mid_kernel;
     switch_away();
     preempted_in_kernel -= mid_kernel;
@@ -319,7 +336,7 @@ bool thread_killed(void)
 {
     // Read on every return to user mode: no lock. The flag only ever goes
     // from false to true, and sched_kill wakes the thread after setting it.
-    return __atomic_load_n(&current->killed, __ATOMIC_RELAXED);
+    return __atomic_load_n(&thread_current()->killed, __ATOMIC_RELAXED);
 }
 
 void sched_note_vpmap_loaded(struct vpmap *vpmap)

@@ -23,6 +23,11 @@ unsigned cpus_current(void)
     return this_cpu()->id;
 }
 
+struct cpu_local *cpus_local(void)
+{
+    return &this_cpu()->local;
+}
+
 void cpus_relax(void)
 {
     cpu_relax();

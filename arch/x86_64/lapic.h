@@ -54,6 +54,10 @@ void lapic_send_init(uint32_t apic_id);
 // Returns once sent.
 void lapic_send_startup(uint32_t apic_id, uint8_t page);
 
+// Sends interrupt `vector` to the CPU with local APIC ID `apic_id` (fixed
+// delivery). Returns once sent (not once handled).
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
+
 // Sends a non-maskable interrupt to every CPU but this one. Returns once
 // sent (not once handled).
 void lapic_send_nmi_to_others(void);

@@ -9,6 +9,12 @@
 #define MSR_GS_BASE        0xC0000101
 #define MSR_KERNEL_GS_BASE 0xC0000102  // what swapgs exchanges GS base with
 
+_Static_assert(offsetof(struct cpu, self) == 0, "this_cpu() reads %gs:0");
+_Static_assert(offsetof(struct cpu, syscall_kernel_rsp) == CPU_SYSCALL_KERNEL_RSP,
+               "percpu_asm.h and struct cpu disagree on syscall_kernel_rsp");
+_Static_assert(offsetof(struct cpu, syscall_user_rsp) == CPU_SYSCALL_USER_RSP,
+               "percpu_asm.h and struct cpu disagree on syscall_user_rsp");
+
 struct cpu cpus[MAX_CPUS];
 static unsigned count = 1;
 

@@ -14,23 +14,33 @@
 // Lock rules: a struct cpu is written by its own CPU, except that the
 // bootstrap processor fills in id, lapic_id and the stack before starting an
 // application processor; `online` is written once with release order and
-// read with acquire order.
+// read with acquire order; `call` is exchanged atomically by any CPU
+// (cpu_call.c).
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/cpus.h"
+#include "arch/x86_64/percpu_asm.h"
 #include "kernel/addr.h"
 
 // The most processors osv starts (the rest stay in the firmware).
 #define MAX_CPUS 8
 
+struct cpu_call;
+
+// The first three fields are read by assembly at the offsets percpu_asm.h
+// gives.
 struct cpu {
-    struct cpu *self;        // this struct: what this_cpu() reads through %gs:0
-    unsigned id;             // 0 for the bootstrap processor, then 1, 2, ...
-    uint32_t lapic_id;       // the local APIC ID, to address interrupts to it
-    void *current_thread;    // the thread running here (not used yet)
-    vaddr_t idle_stack_top;  // application processors: the stack they start on
-    bool online;             // set by the CPU itself once it runs kernel code
+    struct cpu *self;            // this struct: what this_cpu() reads through %gs:0
+    vaddr_t syscall_kernel_rsp;  // top of the running thread's kernel stack
+    uint64_t syscall_user_rsp;   // scratch for syscall_entry.S, interrupts off
+    unsigned id;                 // 0 for the bootstrap processor, then 1, 2, ...
+    uint32_t lapic_id;           // the local APIC ID, to address interrupts to it
+    struct cpu_local local;      // portable code's per-CPU state (arch/cpus.h)
+    struct cpu_call *call;       // atomic: a call waiting to run here (cpu_call.h)
+    vaddr_t idle_stack_top;      // application processors: the stack they start on
+    bool online;                 // set by the CPU itself once it runs kernel code
 };
 
 // All CPUs, indexed by id. Entries past cpu_count() are unused.

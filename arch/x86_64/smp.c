@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "arch/cycles.h"
+#include "arch/interrupts.h"
 #include "arch/kmap.h"
 #include "arch/page.h"
 #include "arch/x86_64/acpi.h"
@@ -15,6 +16,7 @@
 #include "arch/x86_64/madt.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp_trampoline.h"
+#include "arch/x86_64/user_mode_x86.h"
 #include "kernel/kprintf.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
@@ -84,12 +86,14 @@ _Noreturn static void ap_main(struct cpu *cpu)
     percpu_init(cpu);
     idt_load();
     lapic_init();
+    syscall_init();
     kprintf("smp: cpu %u online (local APIC %u)\n", this_cpu()->id, lapic_id());
     __atomic_store_n(&cpu->online, true, __ATOMIC_RELEASE);
-    // Nothing to run yet. hlt with interrupts off sleeps until an NMI (or
-    // INIT); a spurious wake-up just halts again.
+    // Nothing to run yet but cross-CPU calls (cpu_call.h), the only
+    // interrupts sent here: the timer is masked and the I/O APIC routes
+    // devices to the bootstrap processor.
     for (;;) {
-        __asm__ volatile("cli; hlt");
+        intr_wait();
     }
 }
 

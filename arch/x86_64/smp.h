@@ -9,9 +9,10 @@
 // the AP starts in real mode in ap_trampoline.S, reaches long mode on the
 // kernel's page tables and runs ap_main with a stack of its own. There it
 // loads its own GDT and TSS and the shared IDT, points its GS base at its
-// struct cpu, enables its local APIC, says it is online, and idles with
-// interrupts off: it runs no threads yet. Only an NMI wakes it (panic.h:
-// a panic elsewhere stops it).
+// struct cpu, enables its local APIC, programs its system call MSRs, says
+// it is online, and idles with interrupts on: it runs no threads yet, only
+// cross-CPU calls (arch/cpus.h's cpus_call), and an NMI stops it (panic.h:
+// a panic elsewhere).
 //
 // Lock rules: both run once at boot on the BSP with interrupts off; the
 // BSP starts one AP at a time and waits for it, so nothing runs

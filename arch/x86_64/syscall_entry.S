@@ -11,29 +11,23 @@
 // their own (IST, gdt.h). We switch to the running thread's kernel stack
 // and build there the same struct trap_frame an interrupt from ring 3 would
 // (arch/x86_64/trap.h), so that everything after this (exec, fork, the kill
-// path) handles one kind of frame. Only the bootstrap processor runs
-// threads so far (smp.h), so a global holds the kernel stack top and
-// another, for a moment, the user %rsp.
+// path) handles one kind of frame. The kernel stack top and, for a moment,
+// the user %rsp are kept in this CPU's struct cpu (percpu.h), reached
+// through GS once swapgs has loaded the kernel's base: no general register
+// is free before the user's are saved.
 
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/percpu_asm.h"
 #include "arch/x86_64/trap_frame_macros.inc"
-
-    .bss
-    .balign 8
-    .global syscall_kernel_rsp
-syscall_kernel_rsp:
-    .skip 8
-syscall_user_rsp:
-    .skip 8
 
     .text
     .global syscall_entry
 syscall_entry:
     swapgs                      // this CPU's GS base for the kernel (percpu.h)
-    mov %rsp, syscall_user_rsp(%rip)
-    mov syscall_kernel_rsp(%rip), %rsp
+    mov %rsp, %gs:CPU_SYSCALL_USER_RSP
+    mov %gs:CPU_SYSCALL_KERNEL_RSP, %rsp
     pushq $(GDT_USER_DATA | SELECTOR_RPL_USER)   // ss
-    pushq syscall_user_rsp(%rip)                 // rsp
+    pushq %gs:CPU_SYSCALL_USER_RSP               // rsp
     push %r11                                    // rflags
     pushq $(GDT_USER_CODE | SELECTOR_RPL_USER)   // cs
     push %rcx                                    // rip

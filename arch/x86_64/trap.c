@@ -7,6 +7,7 @@
 
 #include "arch/backtrace.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_call.h"
 #include "arch/x86_64/cpu_stop.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/rflags.h"
@@ -221,6 +222,10 @@ static void dispatch(struct trap_frame *tf)
         timer_interrupt();
         sched_tick();
         sched_preempt(!trap_from_user(tf));
+        return;
+    }
+    if (vector == VECTOR_CPU_CALL) {
+        cpu_call_interrupt();
         return;
     }
     if (vector == VECTOR_COM1) {

@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/rflags.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/user_mode_x86.h"
@@ -25,7 +26,6 @@ struct user_frame {
 };
 
 // syscall_entry.S
-extern uint64_t syscall_kernel_rsp;
 void syscall_entry(void);
 
 void syscall_init(void)
@@ -100,7 +100,7 @@ _Noreturn void user_mode_enter(struct user_frame *f)
 void user_mode_set_kernel_stack(vaddr_t top)
 {
     tss_set_kernel_stack(top);
-    syscall_kernel_rsp = top;
+    this_cpu()->syscall_kernel_rsp = top;
 }
 
 void syscall_trap(struct trap_frame *tf)

@@ -4,7 +4,8 @@
 
 #include "arch/x86_64/trap.h"
 
-// Programs the system call MSRs (EFER.SCE, STAR, LSTAR, FMASK). At boot.
+// Programs this CPU's system call MSRs (EFER.SCE, STAR, LSTAR, FMASK): each
+// CPU has its own. Once per CPU at boot, interrupts off.
 void syscall_init(void);
 
 // The C side of syscall_entry.S: dispatches the system call in tf.

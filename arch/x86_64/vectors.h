@@ -9,10 +9,12 @@
 //   0x40 .. 0x4F   ISA IRQs 0..15 routed through the I/O APIC (ioapic.h),
 //                  at VECTOR_ISA_BASE + IRQ; only those named below are
 //                  routed
+//   0xF0           a cross-CPU call (cpu_call.h)
 //   0xFF           the local APIC's spurious-interrupt vector
 //
 // The local APIC ranks interrupts by vector / 16, so the timer's class (3)
-// is above any stray PIC vector; devices added later go above 0x30.
+// is above any stray PIC vector; devices added later go above 0x30. A
+// cross-CPU call outranks them all: its caller is spinning until it is done.
 
 #define VECTOR_COUNT          256
 #define VECTOR_NUM_EXCEPTIONS 32
@@ -20,6 +22,7 @@
 #define VECTOR_TIMER          0x30
 #define VECTOR_ISA_BASE       0x40
 #define VECTOR_COM1           (VECTOR_ISA_BASE + 4)  // COM1_ISA_IRQ (uart.h): received bytes
+#define VECTOR_CPU_CALL       0xF0
 #define VECTOR_SPURIOUS       0xFF
 
 // Not an IDT vector: marks the trap frames that syscall_entry.S builds.

@@ -11,6 +11,7 @@
 #include "kernel/mm/mm_selftest.h"
 #include "kernel/panic.h"
 #include "kernel/selftest/console_selftest.h"
+#include "kernel/selftest/cpu_call_selftest.h"
 #include "kernel/selftest/pipe_selftest.h"
 #include "kernel/selftest/sched_selftest.h"
 #include "kernel/timer.h"
@@ -99,6 +100,20 @@ static void selftest_console(const struct boot_info *boot_info)
     }
 }
 
+static void selftest_cpu_call(const struct boot_info *boot_info)
+{
+    (void)boot_info;
+    if (!cpu_call_selftest()) {
+        panic("selftest cpu_call: failed");
+    }
+}
+
+static void selftest_cpu_call_panic(const struct boot_info *boot_info)
+{
+    (void)boot_info;
+    cpu_call_panic_selftest();
+}
+
 static void selftest_typing(const struct boot_info *boot_info)
 {
     (void)boot_info;
@@ -106,9 +121,16 @@ static void selftest_typing(const struct boot_info *boot_info)
 }
 
 static const struct selftest selftests[] = {
-    {"console", selftest_console},     {"typing", selftest_typing}, {"mm", selftest_mm},
-    {"pagefault", selftest_pagefault}, {"panic", selftest_panic},   {"pipe", selftest_pipe},
-    {"threads", selftest_threads},     {"timer", selftest_timer},
+    {"console", selftest_console},
+    {"cpu_call", selftest_cpu_call},
+    {"cpu_call_panic", selftest_cpu_call_panic},
+    {"typing", selftest_typing},
+    {"mm", selftest_mm},
+    {"pagefault", selftest_pagefault},
+    {"panic", selftest_panic},
+    {"pipe", selftest_pipe},
+    {"threads", selftest_threads},
+    {"timer", selftest_timer},
 };
 
 #define NUM_SELFTESTS (sizeof(selftests) / sizeof(selftests[0]))

@@ -83,9 +83,25 @@ def read_table(paddr):
     return [int.from_bytes(data[i : i + 8], "little") for i in range(0, PAGE_SIZE, 8)]
 
 
+def selected_cpu():
+    """The struct cpu (arch/x86_64/percpu.h) of the CPU gdb has selected.
+
+    QEMU's gdb stub numbers its threads by CPU index from 1, and QEMU gives CPU
+    index i the local APIC ID i; osv orders its cpus[] by its own ids, so match
+    on the APIC ID. Before the CPUs are counted, cpus[0] (the boot CPU).
+    """
+    cpus = gdb.parse_and_eval("cpus")
+    apic_id = gdb.selected_thread().num - 1
+    count = int(static_var("count", "arch/x86_64/percpu.c"))
+    for i in range(count):
+        if int(cpus[i]["lapic_id"]) == apic_id:
+            return cpus[i]
+    return cpus[0]
+
+
 def current_thread():
-    """The running struct thread * (sched.c's `current`), or None before the scheduler."""
-    thread = static_var("current", "kernel/sched.c")
+    """The struct thread * running on the selected CPU, or None before the scheduler."""
+    thread = selected_cpu()["local"]["thread"]
     return thread if int(thread) != 0 else None
 
 
