@@ -167,6 +167,18 @@ ensure_credentials() {
         die "$credentials must hold one line 'user:password' using only letters, digits and ._~-"
 }
 
+# expect_miss WHERE CURL-ARGS...: a GET of a blob nobody stored must answer
+# 404; otherwise nginx is stopped again and start fails.
+expect_miss() {
+    local where=$1 code
+    shift
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$@" || true)
+    if [ "$code" != 404 ]; then
+        cmd_stop >/dev/null
+        die "a probe of /ro/ on $where answered $code, not 404, so nginx was stopped again; see $state_dir/log/error.log"
+    fi
+}
+
 cmd_start() {
     local pid
     pid=$(running_pid)
@@ -256,22 +268,13 @@ EOF
     done
     [ -n "$pid" ] || die "nginx did not come up; see $state_dir/log/error.log"
 
+    # The grading sandbox runs as an unprivileged user, who must be able to
+    # connect to the socket. Anyone may: behind it is only the read-only view.
+    chmod 666 "$ro_socket"
     # A missing blob must read as 404 (a miss), not 403 or 500: that is what
     # catches a storage dir the workers cannot read.
-    local code
-    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/ro/ac/0000" || true)
-    if [ "$code" != 404 ]; then
-        cmd_stop >/dev/null
-        die "a probe of /ro/ answered $code, not 404, so nginx was stopped again; see $state_dir/log/error.log"
-    fi
-    # The grading sandbox runs as an unprivileged user, who must be able to
-    # connect. Anyone may: behind this socket is only the read-only view.
-    chmod 666 "$ro_socket"
-    code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$ro_socket" "http://osv-cache/ro/ac/0000" || true)
-    if [ "$code" != 404 ]; then
-        cmd_stop >/dev/null
-        die "a probe of /ro/ on $ro_socket answered $code, not 404, so nginx was stopped again; see $state_dir/log/error.log"
-    fi
+    expect_miss "127.0.0.1:$port" "http://127.0.0.1:$port/ro/ac/0000"
+    expect_miss "$ro_socket" --unix-socket "$ro_socket" "http://osv-cache/ro/ac/0000"
 
     echo "$prog: started on http://127.0.0.1:$port (pid $pid)"
     echo "  students, read-only:   http://127.0.0.1:$port/ro   (--config=student)"
