@@ -41,8 +41,8 @@ syscall_entry:
 
     // syscall_trap returns with interrupts off. sysretq loads %rip from %rcx;
     // with a non-canonical address there it would fault in ring 0 on Intel
-    // CPUs, so anything outside the user half leaves through iretq instead
-    // (whose fault, if any, is taken as a user fault), and swaps GS itself.
+    // CPUs, so anything outside the user half leaves through iretq (which
+    // swaps GS itself). Its fault would panic; no program reaches one.
     mov TF_RIP(%rsp), %rcx
     mov $0x0000800000000000, %r11
     cmp %r11, %rcx
