@@ -7,7 +7,7 @@
 void spinlock_init(struct spinlock *lock, const char *name)
 {
     lock->locked = 0;
-    lock->cpu = 0;
+    lock->holder = 0;
     lock->name = name;
 }
 
@@ -15,9 +15,12 @@ void spinlock_acquire(struct spinlock *lock)
 {
     intr_push_off();
     unsigned self = cpus_current();
-    // Interrupts are off, so only this CPU could have made cpu == self while
-    // the lock is held: the check cannot race with the holder.
-    if (spinlock_held(lock) && __atomic_load_n(&lock->cpu, __ATOMIC_RELAXED) == self) {
+    // Interrupts are off, so only this CPU could have made holder name it,
+    // and only this CPU clears it again before letting go: if holder names
+    // this CPU, it holds the lock. (Another CPU that has just taken the lock
+    // has not recorded itself yet, but holder is 0 then, not a stale
+    // number: release clears it.)
+    if (__atomic_load_n(&lock->holder, __ATOMIC_RELAXED) == self + 1) {
         panic("spinlock %s: acquired while already held (by this CPU, %u)", lock->name, self);
     }
     // Spin on a plain load, so that waiting CPUs share the line read-only
@@ -27,7 +30,7 @@ void spinlock_acquire(struct spinlock *lock)
             cpus_relax();
         }
     }
-    __atomic_store_n(&lock->cpu, self, __ATOMIC_RELAXED);
+    __atomic_store_n(&lock->holder, self + 1, __ATOMIC_RELAXED);
 }
 
 void spinlock_release(struct spinlock *lock)
@@ -35,6 +38,7 @@ void spinlock_release(struct spinlock *lock)
     if (!spinlock_held(lock)) {
         panic("spinlock %s: released while not held", lock->name);
     }
+    __atomic_store_n(&lock->holder, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
     intr_pop_off();
 }

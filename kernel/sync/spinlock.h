@@ -18,13 +18,13 @@ extern "C" {
 
 struct spinlock {
     int locked;        // 1 while held; changed only with atomic operations
-    unsigned cpu;      // the holder's cpus_current(), while held
+    unsigned holder;   // 1 + the holder's cpus_current() while held and recorded, else 0
     const char *name;  // for panic messages
 };
 
 // clang-format 14 and 19 disagree on brace initializers in macros: hands off.
 // clang-format off
-#define SPINLOCK_INIT(lock_name) {.locked = 0, .cpu = 0, .name = (lock_name)}
+#define SPINLOCK_INIT(lock_name) {.locked = 0, .holder = 0, .name = (lock_name)}
 // clang-format on
 
 void spinlock_init(struct spinlock *lock, const char *name);

@@ -7,6 +7,13 @@
 //  2. push_off/pop_off nest: only the outermost pop_off re-enables.
 //  3. Bugs panic: acquiring a held lock, releasing a free one, an unmatched
 //     pop_off, and interrupts turned on inside a locked region.
+//  4. A lock that another CPU has just taken (its exchange done, its number
+//     not yet recorded) is waited for, not taken for this CPU's own, even
+//     when this CPU held it last.
+
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "gtest/gtest.h"
 
@@ -108,6 +115,25 @@ TEST_F(SpinlockDeathTest, EnablingInterruptsInsideALockPanicsAtPopOff)
             spinlock_release(&lock_a_);
         },
         "interrupts are on inside a push_off region");
+}
+
+TEST_F(SpinlockTest, ALockJustTakenByAnotherCpuIsWaitedForEvenIfThisCpuHeldItLast)
+{
+    spinlock_acquire(&lock_a_);
+    spinlock_release(&lock_a_);
+    // Another CPU's spinlock_acquire, caught between its exchange and the
+    // store of its number: the lock is held, the holder not yet recorded.
+    __atomic_store_n(&lock_a_.locked, 1, __ATOMIC_RELEASE);
+    std::atomic<bool> released{false};
+    std::thread other_cpu([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        released = true;
+        __atomic_store_n(&lock_a_.locked, 0, __ATOMIC_RELEASE);
+    });
+    spinlock_acquire(&lock_a_);  // spins until the other CPU lets go
+    EXPECT_TRUE(released) << "acquired a lock that another CPU held";
+    spinlock_release(&lock_a_);
+    other_cpu.join();
 }
 
 }  // namespace
