@@ -14,6 +14,11 @@ extern "C" {
 #endif
 
 struct thread;
+struct vpmap;
+
+// The most processors osv runs on (the rest stay in the firmware). CPU
+// numbers are 0 .. CPUS_MAX - 1.
+#define CPUS_MAX 8
 
 // What portable code keeps per CPU. Each CPU reads and writes only its own,
 // with interrupts off: a thread that found its CPU's struct and was then
@@ -22,6 +27,12 @@ struct cpu_local {
     struct thread *thread;    // running here (kernel/sched.c); NULL before sched_init
     int intr_depth;           // outstanding intr_push_off calls (kernel/sync/intr.c)
     bool intr_outer_enabled;  // interrupts were on at the outermost intr_push_off
+
+    // The scheduler's (kernel/sched.c), changed under its lock.
+    struct thread *idle_thread;  // runs here when no other thread can
+    int slice_left;              // timer ticks left of the running thread's slice
+    bool need_resched;           // switch at the next preemption point
+    struct vpmap *loaded_vpmap;  // the page table in this CPU's MMU
 };
 
 // The running CPU's struct cpu_local. Call with interrupts off (see above).
@@ -52,6 +63,12 @@ void cpus_call(unsigned cpu, cpus_call_fn *fn, void *arg);
 // Runs fn(arg) on every other online CPU, as cpus_call does, and returns
 // once all have finished; returns how many ran it (0 with one CPU).
 unsigned cpus_call_others(cpus_call_fn *fn, void *arg);
+
+// Interrupts CPU `cpu` (not the caller's own), so that it wakes if it
+// halts in intr_wait, and returns at once: nothing runs there but the wake
+// itself. The scheduler's way to tell an idle CPU that a thread is
+// runnable. Any interrupt state, any locks held.
+void cpus_kick(unsigned cpu);
 
 // Stops every other CPU for good: each halts with interrupts off wherever
 // it is, whatever locks it holds, so that nothing changes under a panic's

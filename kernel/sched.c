@@ -2,11 +2,14 @@
 //
 // Every switch goes through switch_away, with the scheduler lock held and the
 // outgoing thread's new state already set. The lock is held across
-// context_switch and released by the thread that runs next: by the code after
-// its own earlier switch_away, or, for a brand-new thread, by
-// sched_start_thread. Exited threads cannot free their own stack while
-// running on it, so they go on a list that the next thread frees right after
-// it releases the lock (unlock_and_reap).
+// context_switch and released by the thread that runs next on that CPU: by
+// the code after its own earlier switch_away, or, for a brand-new thread, by
+// sched_start_thread. Holding it across the switch is also what keeps a
+// thread from running on two CPUs at once: a thread put back on the run
+// queue is still on its CPU until context_switch has saved it, and no other
+// CPU can take it off the queue before the lock is released. Exited threads
+// cannot free their own stack while running on it, so they go on a list that
+// whoever next releases the lock frees (unlock_and_reap).
 
 #include "kernel/sched.h"
 
@@ -16,6 +19,7 @@
 #include "arch/interrupts.h"
 #include "arch/user_mode.h"
 #include "arch/vpmap.h"
+#include "kernel/lib/fmt.h"
 #include "kernel/mm/vm_check.h"
 #include "kernel/panic.h"
 #include "kernel/sync/intr.h"
@@ -23,33 +27,59 @@
 
 static struct spinlock sched_lock = SPINLOCK_INIT("sched");
 
-// All guarded by sched_lock. Only the bootstrap processor runs threads so
-// far, so all but the running thread (arch/cpus.h's struct cpu_local) are
-// still global.
+// All guarded by sched_lock. What each CPU has for itself (its running and
+// idle threads, its time slice, whether it should switch, its loaded page
+// table) is in its struct cpu_local (arch/cpus.h).
 static struct thread boot_thread;
-static struct thread *idle_thread;
-static struct thread *run_head;  // FIFO of THREAD_RUNNABLE threads
+static struct thread ap_boot_threads[CPUS_MAX];  // each AP's idle thread
+static struct thread *run_head;                  // FIFO of THREAD_RUNNABLE threads
 static struct thread *run_tail;
 static struct thread *sleepers;  // THREAD_SLEEPING threads, oldest first
 static struct thread *exited;    // THREAD_EXITED threads not yet freed
-static int slice_left;
-static bool need_resched;
 static unsigned long switches;
-static int preempted_in_kernel;     // threads sched_preempt took off the CPU in kernel code
-static struct vpmap *loaded_vpmap;  // the page table in the CPU; NULL: not one of ours
+static int preempted_in_kernel;   // threads sched_preempt took off a CPU in kernel code
+static uint32_t scheduling_cpus;  // bit n: CPU n runs threads
+static uint32_t idle_cpus;        // bit n: CPU n runs its idle thread
+static uint32_t kicked_cpus;      // bit n: CPU n was kicked and has not switched since
+static bool accepting_cpus;       // sched_init has run: APs may join
 
-static void idle_loop(void *unused);
+static _Noreturn void idle_loop(void *unused);
 
 // Threads in sched_sleep_ticks sleep on this; every tick wakes them to look
 // at the clock.
 static const int tick_channel;
 static struct spinlock tick_lock = SPINLOCK_INIT("sleep ticks");
 
-// The thread this CPU runs. Interrupts off (sched_lock held, or the call
-// from thread_current).
+// The running CPU's scheduler state. Interrupts off (sched_lock held, or
+// the call from thread_current).
+static struct cpu_local *this_cpu_state(void)
+{
+    return cpus_local();
+}
+
+// The thread this CPU runs. Interrupts off, as above.
 static struct thread *running(void)
 {
-    return cpus_local()->thread;
+    return this_cpu_state()->thread;
+}
+
+static uint32_t cpu_bit(unsigned cpu)
+{
+    return (uint32_t)1 << cpu;
+}
+
+// Wakes one idle CPU, if there is one that has not been woken already, so
+// that a thread waiting in the run queue does not wait for a CPU that is
+// only halted. sched_lock held.
+static void share_work(void)
+{
+    uint32_t candidates = idle_cpus & ~kicked_cpus & ~cpu_bit(cpus_current());
+    if (run_head == NULL || candidates == 0) {
+        return;
+    }
+    unsigned cpu = (unsigned)__builtin_ctz(candidates);
+    kicked_cpus |= cpu_bit(cpu);
+    cpus_kick(cpu);
 }
 
 static void enqueue(struct thread *thread)
@@ -76,32 +106,54 @@ static struct thread *dequeue(void)
     return thread;
 }
 
+// Loads the page table `next` runs on, unless this CPU has it loaded
+// already: its process's, or the kernel's for a thread without a process.
+// So a CPU has a process's page table loaded only while it runs one of that
+// process's threads, and an address space no thread runs is loaded nowhere
+// (which TLB shootdowns and vpmap_destroy rely on: arch/vpmap.h).
+static void load_page_table(struct thread *next)
+{
+    struct vpmap *wanted = next->vpmap != NULL ? next->vpmap : vpmap_kernel();
+    struct cpu_local *cpu = this_cpu_state();
+    if (cpu->loaded_vpmap != wanted) {
+        vpmap_load(wanted);
+        cpu->loaded_vpmap = wanted;
+    }
+}
+
 // Switches from the running thread, whose state the caller has set, to the
-// next thread. Returns, with sched_lock held, when it runs again.
+// next thread. Returns, with sched_lock held, when it runs again (perhaps on
+// another CPU).
 static void switch_away(void)
 {
     kassert(spinlock_held(&sched_lock));
-    struct thread *prev = running();
-    if (prev->state == THREAD_RUNNABLE && prev != idle_thread) {
+    struct cpu_local *cpu = this_cpu_state();
+    struct thread *prev = cpu->thread;
+    if (prev->state == THREAD_RUNNABLE && prev != cpu->idle_thread) {
         enqueue(prev);
     }
     struct thread *next = dequeue();
     if (next == NULL) {
-        next = idle_thread;  // also when idle itself yields with nothing to do
+        next = cpu->idle_thread;  // also when idle itself yields with nothing to do
     }
-    slice_left = SCHED_SLICE_TICKS;
-    need_resched = false;
+    unsigned self = cpus_current();
+    kicked_cpus &= ~cpu_bit(self);
+    if (next == cpu->idle_thread) {
+        idle_cpus |= cpu_bit(self);
+    } else {
+        idle_cpus &= ~cpu_bit(self);
+    }
+    share_work();
+    cpu->slice_left = SCHED_SLICE_TICKS;
+    cpu->need_resched = false;
     if (next == prev) {
         prev->state = THREAD_RUNNING;
         return;
     }
     next->state = THREAD_RUNNING;
-    cpus_local()->thread = next;
+    cpu->thread = next;
     switches++;
-    if (next->vpmap != NULL && next->vpmap != loaded_vpmap) {
-        vpmap_load(next->vpmap);
-        loaded_vpmap = next->vpmap;
-    }
+    load_page_table(next);
     if (next->kstack.bottom != 0) {
         user_mode_set_kernel_stack(next->kstack.top);
     }
@@ -134,18 +186,58 @@ static void unlock_and_reap(void)
     intr_pop_off();
 }
 
+// Makes the running CPU one that runs threads: `self` (the flow of control
+// that calls this) is its running thread, `idle` its idle thread.
+static void join(struct thread *self, struct thread *idle)
+{
+    struct cpu_local *cpu = this_cpu_state();
+    cpu->thread = self;
+    cpu->idle_thread = idle;
+    cpu->slice_left = SCHED_SLICE_TICKS;
+    cpu->need_resched = false;
+    cpu->loaded_vpmap = vpmap_kernel();
+    vpmap_load(cpu->loaded_vpmap);
+    spinlock_acquire(&sched_lock);
+    scheduling_cpus |= cpu_bit(cpus_current());
+    if (self == idle) {
+        idle_cpus |= cpu_bit(cpus_current());
+    }
+    spinlock_release(&sched_lock);
+}
+
+static void nothing(void *unused)
+{
+    (void)unused;
+}
+
 void sched_init(void)
 {
     boot_thread = (struct thread){.tid = 0, .name = "main", .state = THREAD_RUNNING};
-    cpus_local()->thread = &boot_thread;
-    slice_left = SCHED_SLICE_TICKS;
-    if (thread_create("idle", idle_loop, NULL, &idle_thread) != ERR_OK) {
+    struct thread *idle;
+    if (thread_create_suspended("idle", idle_loop, NULL, &idle) != ERR_OK) {
         panic("sched_init: cannot create the idle thread");
     }
-    // thread_create queued it; idle runs only when the queue is empty.
-    spinlock_acquire(&sched_lock);
-    kassert(dequeue() == idle_thread);
-    spinlock_release(&sched_lock);
+    join(&boot_thread, idle);
+    // The application processors wait for this, halted: wake them to look.
+    __atomic_store_n(&accepting_cpus, true, __ATOMIC_RELEASE);
+    cpus_call_others(nothing, NULL);
+}
+
+bool sched_accepting_cpus(void)
+{
+    return __atomic_load_n(&accepting_cpus, __ATOMIC_ACQUIRE);
+}
+
+_Noreturn void sched_run_cpu(void)
+{
+    kassert(!intr_enabled() && sched_accepting_cpus());
+    unsigned id = cpus_current();
+    struct thread *self = &ap_boot_threads[id];
+    *self = (struct thread){.tid = 0, .state = THREAD_RUNNING};
+    fmt_snprintf(self->name, sizeof(self->name), "idle %u", id);
+    join(self, self);
+    intr_enable();
+    idle_loop(NULL);
 }
 
 void sched_start_thread(void *arg)
@@ -174,6 +266,7 @@ void sched_make_runnable(struct thread *thread)
     spinlock_acquire(&sched_lock);
     thread->state = THREAD_RUNNABLE;
     enqueue(thread);
+    share_work();
     spinlock_release(&sched_lock);
 }
 
@@ -200,7 +293,7 @@ _Noreturn void thread_exit_releasing(struct spinlock *lock)
         spinlock_release(lock);
     }
     struct thread *self = running();
-    if (self == &boot_thread || self == idle_thread) {
+    if (self == &boot_thread || self == this_cpu_state()->idle_thread) {
         panic("thread_exit: the %s thread must not exit", self->name);
     }
     self->state = THREAD_EXITED;
@@ -249,6 +342,7 @@ static void wake(const void *chan, bool all)
             break;
         }
     }
+    share_work();
     spinlock_release(&sched_lock);
 }
 
@@ -264,10 +358,13 @@ void sched_wakeup_one(const void *chan)
 
 void sched_tick(void)
 {
-    wake(&tick_channel, true);
+    if (cpus_current() == 0) {
+        wake(&tick_channel, true);  // the clock (kernel/timer.h) counts CPU 0's ticks
+    }
     spinlock_acquire(&sched_lock);
-    if (--slice_left <= 0 || running() == idle_thread) {
-        need_resched = true;
+    struct cpu_local *cpu = this_cpu_state();
+    if (--cpu->slice_left <= 0 || cpu->thread == cpu->idle_thread) {
+        cpu->need_resched = true;
     }
     spinlock_release(&sched_lock);
 }
@@ -275,13 +372,14 @@ void sched_tick(void)
 void sched_preempt(bool interrupted_kernel)
 {
     spinlock_acquire(&sched_lock);
-    if (!need_resched) {
+    struct cpu_local *cpu = this_cpu_state();
+    if (!cpu->need_resched) {
         spinlock_release(&sched_lock);
         return;
     }
     // The idle thread is never part way through anything: it only halts.
-    struct thread *self = running();
-    bool mid_kernel = interrupted_kernel && self != idle_thread;
+    struct thread *self = cpu->thread;
+    bool mid_kernel = interrupted_kernel && self != cpu->idle_thread;
     self->state = THREAD_RUNNABLE;
     preempted_in_kernel += mid_kernel;
     switch_away();
@@ -289,12 +387,42 @@ void sched_preempt(bool interrupted_kernel)
     unlock_and_reap();
 }
 
+// True when no thread but the running one may be part way through kernel
+// code: none was preempted there, and every other CPU runs its idle thread.
+// sched_lock held.
+static bool others_at_rest_locked(void)
+{
+    uint32_t others = scheduling_cpus & ~cpu_bit(cpus_current());
+    return preempted_in_kernel == 0 && (idle_cpus & others) == others;
+}
+
 bool sched_others_at_rest(void)
 {
     spinlock_acquire(&sched_lock);
-    bool at_rest = preempted_in_kernel == 0;
+    bool at_rest = others_at_rest_locked();
     spinlock_release(&sched_lock);
     return at_rest;
+}
+
+void sched_rest_point(const char *where)
+{
+    if (!vm_check_enabled()) {
+        return;
+    }
+    // With one CPU, nothing else runs while the check holds its locks (they
+    // keep interrupts off). With several, the other CPUs must also stay idle
+    // until it is done: holding sched_lock keeps them from switching to
+    // anything else.
+    spinlock_acquire(&sched_lock);
+    bool at_rest = others_at_rest_locked();
+    bool hold = at_rest && (scheduling_cpus & ~cpu_bit(cpus_current())) != 0;
+    if (!hold) {
+        spinlock_release(&sched_lock);
+    }
+    vm_check_at_rest(where, at_rest);
+    if (hold) {
+        spinlock_release(&sched_lock);
+    }
 }
 
 err_t sched_sleep_ticks(uint64_t ticks)
@@ -342,7 +470,7 @@ bool thread_killed(void)
 void sched_note_vpmap_loaded(struct vpmap *vpmap)
 {
     spinlock_acquire(&sched_lock);
-    loaded_vpmap = vpmap;
+    this_cpu_state()->loaded_vpmap = vpmap;
     spinlock_release(&sched_lock);
 }
 
@@ -355,14 +483,20 @@ unsigned long sched_switch_count(void)
 }
 
 // Runs when no other thread can: halts until an interrupt, then lets whoever
-// that interrupt woke have the CPU.
-static void idle_loop(void *unused)
+// that interrupt woke have the CPU. Looking at the run queue and halting are
+// one step (intr_wait, interrupts off in between): a kick from a CPU that
+// queued a thread just after the look ends the halt at once.
+static _Noreturn void idle_loop(void *unused)
 {
     (void)unused;
     for (;;) {
-        // Every other thread is asleep: nothing is half done anywhere.
-        vm_check_at_rest("the idle loop", true);
-        intr_wait();
+        sched_rest_point("the idle loop");
+        intr_disable();
+        if (__atomic_load_n(&run_head, __ATOMIC_RELAXED) == NULL) {
+            intr_wait();
+        } else {
+            intr_enable();
+        }
         sched_yield_cpu();
     }
 }

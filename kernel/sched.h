@@ -1,17 +1,27 @@
 #pragma once
 
-// The scheduler: one CPU, preemptive round robin.
+// The scheduler: preemptive round robin on every CPU.
 //
-// Runnable threads wait in a FIFO run queue. The running thread keeps the CPU
-// until it blocks (sched_sleep), yields, exits, or uses up its time slice of
-// SCHED_SLICE_TICKS timer ticks, after which the next interrupt return hands
-// the CPU to the thread at the head of the queue. When nothing is runnable
-// an idle thread halts the CPU until an interrupt arrives.
+// Runnable threads wait in one FIFO run queue that all CPUs share. A running
+// thread keeps its CPU until it blocks (sched_sleep), yields, exits, or uses
+// up its time slice of SCHED_SLICE_TICKS ticks of its CPU's timer, after
+// which the next interrupt return hands that CPU to the thread at the head
+// of the queue. A thread may so run on one CPU now and another later, never
+// on two at once. Each CPU has an idle thread of its own, which halts it
+// when nothing is runnable; a CPU that queues a thread wakes a halted one
+// (cpus_kick) to take it.
+//
+// Page tables: a CPU has a process's page table loaded only while it runs
+// one of that process's threads; other threads (the idle threads, kernel
+// self-tests) run on the kernel's (vpmap_kernel), whose user half is empty.
 //
 // Locking: the scheduler lock (internal) guards every thread's state,
-// context, sleep_chan and next fields and the queues. Functions here take it
-// themselves; sched_sleep is the one that also juggles the caller's lock.
+// context, sleep_chan and next fields, the queues and the scheduler's state
+// in each CPU's struct cpu_local. Functions here take it themselves;
+// sched_sleep is the one that also juggles the caller's lock. It is one lock
+// for all CPUs: simple, and enough for the few CPUs osv runs on.
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/vpmap.h"
@@ -25,9 +35,20 @@ extern "C" {
 
 #define SCHED_SLICE_TICKS 2
 
-// Turns the boot code's flow of control into the thread "main" and starts
-// the idle thread. Call once, before any other thread function.
+// Turns the boot code's flow of control into the thread "main" of the
+// bootstrap processor (CPU 0), makes its idle thread, and lets the other
+// CPUs join (sched_run_cpu). Call once, before any other thread function,
+// with interrupts off.
 void sched_init(void);
+
+// True once sched_init has run, so that another CPU may sched_run_cpu.
+bool sched_accepting_cpus(void);
+
+// Makes the calling CPU (not the bootstrap processor) run threads: its flow
+// of control becomes its idle thread, named "idle N", which runs whenever
+// the CPU has nothing else to run. Call once per CPU, with interrupts off
+// and its timer ticking (or about to), after sched_accepting_cpus.
+_Noreturn void sched_run_cpu(void);
 
 // The first function of every new thread: thread_create passes it to
 // context_init with the thread itself as argument. Releases the scheduler
@@ -66,11 +87,22 @@ void sched_tick(void);
 // (see sched_others_at_rest).
 void sched_preempt(bool interrupted_kernel);
 
-// True when no thread but the running one was preempted while running
-// kernel code: every other thread is in user mode, asleep (a voluntary
-// point), or not started. The invariant checker's rest points rely on it
-// (kernel/mm/vm_check.h).
+// True when no thread but the running one may be part way through kernel
+// code: none was preempted while running kernel code, and every other CPU
+// runs its idle thread. So every other thread is in user mode (and off
+// CPU), asleep (a voluntary point), or not started. The invariant checker's
+// rest points rely on it (kernel/mm/vm_check.h).
 bool sched_others_at_rest(void);
+
+// A rest point of the running thread, which has nothing half done (it is
+// about to return to user mode, or it is an idle thread): runs the
+// invariant checker there (vm_check_at_rest), if it is set up, telling it
+// whether the other threads are at rest too (sched_others_at_rest). With
+// several CPUs, when they are, it holds the scheduler lock while the check
+// runs, so that no other CPU switches to a thread meanwhile; the other CPUs
+// then wait, halted in their idle threads or spinning on the lock. Costs
+// nothing with the checker off.
+void sched_rest_point(const char *where);
 
 // Sleeps for at least `ticks` timer ticks. Returns ERR_OK, or ERR_KILLED
 // early if the thread is killed meanwhile.
@@ -85,8 +117,9 @@ void sched_kill(struct thread *thread);
 // True when the running thread has been killed (sched_kill).
 bool thread_killed(void);
 
-// Tells the scheduler that the running thread loaded `vpmap` itself (exec,
-// exit), so that switching back to a thread using it need not reload it.
+// Tells the scheduler that the running thread loaded `vpmap` itself on its
+// CPU (exec, exit), so that switching back to a thread using it need not
+// reload it.
 void sched_note_vpmap_loaded(struct vpmap *vpmap);
 
 // Switches performed since boot (for tests and statistics).

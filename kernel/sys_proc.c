@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/cpus.h"
 #include "arch/cycles.h"
 #include "arch/machine.h"
 #include "arch/page.h"
@@ -17,6 +18,7 @@
 #include "kernel/mm/vm_view.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
+#include "kernel/sync/intr.h"
 #include "kernel/syscall_abi.h"
 #include "kernel/timer.h"
 #include "kernel/uaccess.h"
@@ -75,6 +77,15 @@ int64_t sys_getppid(const struct syscall_args *args)
 {
     (void)args;
     return proc_parent_pid(proc_current());
+}
+
+int64_t sys_getcpu(const struct syscall_args *args)
+{
+    (void)args;
+    intr_push_off();
+    unsigned cpu = cpus_current();
+    intr_pop_off();
+    return cpu;
 }
 
 int64_t sys_kill(const struct syscall_args *args)

@@ -10,6 +10,7 @@ int64_t sys_fork(const struct syscall_args *args);
 int64_t sys_wait(const struct syscall_args *args);
 int64_t sys_getpid(const struct syscall_args *args);
 int64_t sys_getppid(const struct syscall_args *args);
+int64_t sys_getcpu(const struct syscall_args *args);
 int64_t sys_kill(const struct syscall_args *args);
 int64_t sys_sleep(const struct syscall_args *args);
 int64_t sys_ticks(const struct syscall_args *args);

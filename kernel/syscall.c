@@ -16,7 +16,7 @@ static const syscall_handler handlers[SYS_COUNT] = {
     [SYS_OPEN] = sys_open,         [SYS_READ] = sys_read,       [SYS_WRITE] = sys_write,
     [SYS_CLOSE] = sys_close,       [SYS_DUP] = sys_dup,         [SYS_PIPE] = sys_pipe,
     [SYS_FSTAT] = sys_fstat,       [SYS_SYSINFO] = sys_sysinfo, [SYS_GETPPID] = sys_getppid,
-    [SYS_SHUTDOWN] = sys_shutdown, [SYS_VMMAP] = sys_vmmap,
+    [SYS_SHUTDOWN] = sys_shutdown, [SYS_VMMAP] = sys_vmmap,     [SYS_GETCPU] = sys_getcpu,
 };
 
 int64_t syscall_dispatch(uint64_t number, const struct syscall_args *args)

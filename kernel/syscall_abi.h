@@ -63,6 +63,8 @@ enum syscall_number {
     SYS_SHUTDOWN = 19,  // shutdown(int failed): stops the machine; init (pid 1) only
     SYS_VMMAP = 20,     // vmmap(int pid, uint32_t flags, struct osv_vmmap_entry *buf,
                         //       uint64_t capacity): a process's address space (below)
+    SYS_GETCPU = 21,    // getcpu(): the number of the CPU running the caller (0, 1, ...);
+                        // it may have moved on by the time the caller looks
     SYS_COUNT,          // one past the last number
 };
 

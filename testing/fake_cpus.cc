@@ -37,6 +37,11 @@ unsigned cpus_call_others(cpus_call_fn *fn, void *arg)
     return 0;
 }
 
+void cpus_kick(unsigned cpu)
+{
+    panic("cpus_kick: no cpu %u besides the caller's", cpu);
+}
+
 unsigned cpus_stop_others(void)
 {
     return 0;

@@ -85,7 +85,7 @@ unsigned cpus_call_others(cpus_call_fn *fn, void *arg)
     bool was_enabled = intr_enabled();
     intr_disable();
     unsigned self = this_cpu()->id;
-    struct cpu *targets[MAX_CPUS];
+    struct cpu *targets[CPUS_MAX];
     unsigned n = 0;
     for (unsigned i = 0; i < cpu_count(); i++) {
         if (is_other_online(i, self)) {
@@ -103,4 +103,23 @@ unsigned cpus_call_others(cpus_call_fn *fn, void *arg)
         intr_enable();
     }
     return n;
+}
+
+void cpus_kick(unsigned cpu)
+{
+    bool was_enabled = intr_enabled();
+    intr_disable();
+    unsigned self = this_cpu()->id;
+    if (!is_other_online(cpu, self)) {
+        panic("cpus_kick: cpu %u is not another online CPU (the caller is cpu %u)", cpu, self);
+    }
+    lapic_send_ipi(cpus[cpu].lapic_id, VECTOR_KICK);
+    if (was_enabled) {
+        intr_enable();
+    }
+}
+
+void cpu_kick_interrupt(void)
+{
+    lapic_eoi();
 }

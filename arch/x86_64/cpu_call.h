@@ -17,3 +17,7 @@
 // VECTOR_CPU_CALL's handler: runs the call in this CPU's mailbox, if any.
 // Interrupt context, interrupts off; sends the EOI itself.
 void cpu_call_interrupt(void);
+
+// VECTOR_KICK's handler (cpus_kick): only acknowledges the interrupt, whose
+// arrival was the point (it ends the target's halt). Interrupt context.
+void cpu_kick_interrupt(void);

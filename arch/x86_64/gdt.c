@@ -43,11 +43,11 @@ _Static_assert(sizeof(struct tss) == 104, "the 64-bit TSS is 104 bytes");
 // One GDT and TSS per CPU: a TSS descriptor is marked busy by ltr, so no
 // two CPUs can load the same one, and each needs its own ring-0 and IST
 // stacks.
-static uint64_t gdts[MAX_CPUS][GDT_ENTRIES];
-static struct tss tsss[MAX_CPUS];
+static uint64_t gdts[CPUS_MAX][GDT_ENTRIES];
+static struct tss tsss[CPUS_MAX];
 
-static char double_fault_stacks[MAX_CPUS][IST_STACK_SIZE] __attribute__((aligned(16)));
-static char nmi_stacks[MAX_CPUS][IST_STACK_SIZE] __attribute__((aligned(16)));
+static char double_fault_stacks[CPUS_MAX][IST_STACK_SIZE] __attribute__((aligned(16)));
+static char nmi_stacks[CPUS_MAX][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 _Static_assert(GDT_TSS / 8 + 2 == GDT_ENTRIES, "the TSS descriptor is last");
 _Static_assert(GDT_USER_DATA == GDT_KERNEL_DATA + 8 && GDT_USER_CODE == GDT_KERNEL_DATA + 16,
@@ -89,7 +89,7 @@ static void reload_segments(void)
 
 void gdt_init(unsigned cpu)
 {
-    kassert(cpu < MAX_CPUS);
+    kassert(cpu < CPUS_MAX);
     uint64_t *gdt = gdts[cpu];
     struct tss *tss = &tsss[cpu];
     gdt[0] = 0;

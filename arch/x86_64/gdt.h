@@ -59,7 +59,7 @@
 
 #include "kernel/addr.h"
 
-// Builds the GDT and TSS of CPU `cpu` (its percpu.h id, < MAX_CPUS), loads
+// Builds the GDT and TSS of CPU `cpu` (its percpu.h id, < CPUS_MAX), loads
 // them (lgdt, ltr) and reloads every segment register: CS with a far return,
 // SS/DS/ES with kernel data, FS/GS with the null selector (which clears the
 // GS base: percpu_init comes after). Call once on each CPU, first thing,

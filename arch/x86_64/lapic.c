@@ -84,8 +84,11 @@ void lapic_init(void)
     lapic_write(LAPIC_SVR, SVR_ENABLE | VECTOR_SPURIOUS);
 }
 
-// The time-stamp counter's rate, measured alongside the timer's.
+// The time-stamp counter's rate, measured alongside the timer's, and the
+// timer's initial count for one tick: measured once, on the bootstrap
+// processor, and used by every CPU (they share the bus clock).
 static uint64_t tsc_hz;
+static uint32_t tick_period;
 
 // Local APIC counts (at bus clock / TIMER_DIVISOR) during one PIT countdown;
 // the TSC's advance over the same countdown goes to *tsc_delta.
@@ -133,11 +136,19 @@ void lapic_timer_start(unsigned hz)
               CALIBRATION_PIT_TICKS);
     }
 
-    lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | VECTOR_TIMER);
-    lapic_write(LAPIC_TIMER_INITIAL, (uint32_t)period);
+    tick_period = (uint32_t)period;
+    lapic_timer_resume();
     kprintf("lapic: timer at %u Hz, %lu counts per tick (bus clock %lu kHz / %d, calibrated "
             "against PIT channel 2); TSC at %lu kHz\n",
             hz, period, counts_per_second * TIMER_DIVISOR / 1000, TIMER_DIVISOR, tsc_hz / 1000);
+}
+
+void lapic_timer_resume(void)
+{
+    kassert(tick_period != 0);
+    lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
+    lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | VECTOR_TIMER);
+    lapic_write(LAPIC_TIMER_INITIAL, tick_period);
 }
 
 uint64_t cycles_per_second(void)

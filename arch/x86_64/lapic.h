@@ -36,6 +36,12 @@ void lapic_init(void);
 // lapic_init, with interrupts off.
 void lapic_timer_start(unsigned hz);
 
+// Starts this CPU's timer at the rate lapic_timer_start measured on the
+// bootstrap processor (every local APIC counts the same bus clock). For the
+// application processors, once they are ready for ticks; call after
+// lapic_init, with interrupts off.
+void lapic_timer_resume(void);
+
 // This CPU's local APIC ID: the destination to give interrupts routed to it
 // (ioapic.h). Call after lapic_init.
 uint32_t lapic_id(void);

@@ -15,7 +15,7 @@ _Static_assert(offsetof(struct cpu, syscall_kernel_rsp) == CPU_SYSCALL_KERNEL_RS
 _Static_assert(offsetof(struct cpu, syscall_user_rsp) == CPU_SYSCALL_USER_RSP,
                "percpu_asm.h and struct cpu disagree on syscall_user_rsp");
 
-struct cpu cpus[MAX_CPUS];
+struct cpu cpus[CPUS_MAX];
 static unsigned count = 1;
 
 unsigned cpu_count(void)
@@ -25,7 +25,7 @@ unsigned cpu_count(void)
 
 void cpu_set_count(unsigned n)
 {
-    kassert(n >= 1 && n <= MAX_CPUS);
+    kassert(n >= 1 && n <= CPUS_MAX);
     count = n;
 }
 

@@ -24,9 +24,6 @@
 #include "arch/x86_64/percpu_asm.h"
 #include "kernel/addr.h"
 
-// The most processors osv starts (the rest stay in the firmware).
-#define MAX_CPUS 8
-
 struct cpu_call;
 
 // The first three fields are read by assembly at the offsets percpu_asm.h
@@ -44,12 +41,12 @@ struct cpu {
 };
 
 // All CPUs, indexed by id. Entries past cpu_count() are unused.
-extern struct cpu cpus[MAX_CPUS];
+extern struct cpu cpus[CPUS_MAX];
 
 // Processors found at boot (started or not): ids 0 .. cpu_count() - 1.
 unsigned cpu_count(void);
 
-// Records that the machine has `count` processors (1 .. MAX_CPUS).
+// Records that the machine has `count` processors (1 .. CPUS_MAX).
 void cpu_set_count(unsigned count);
 
 // Points this CPU's GS base at `cpu` (and the user GS base at 0). Call once

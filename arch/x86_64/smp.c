@@ -20,8 +20,9 @@
 #include "kernel/kprintf.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
+#include "kernel/sched.h"
 
-_Static_assert(MADT_MAX_CPUS == MAX_CPUS, "the MADT reader keeps as many CPUs as osv starts");
+_Static_assert(MADT_MAX_CPUS == CPUS_MAX, "the MADT reader keeps as many CPUs as osv starts");
 
 // The stack each AP starts on and idles on. Threads, once they run on APs,
 // bring stacks of their own.
@@ -37,7 +38,7 @@ _Static_assert(MADT_MAX_CPUS == MAX_CPUS, "the MADT reader keeps as many CPUs as
 static struct madt_info madt;
 static bool have_madt;
 static unsigned online = 1;
-static char ap_stacks[MAX_CPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
+static char ap_stacks[CPUS_MAX][AP_STACK_SIZE] __attribute__((aligned(16)));
 
 void smp_find_cpus(void)
 {
@@ -51,7 +52,7 @@ void smp_find_cpus(void)
     have_madt = true;
     if (madt.dropped != 0) {
         kprintf("smp: %u processors beyond the first %d stay in the firmware\n", madt.dropped,
-                MAX_CPUS);
+                CPUS_MAX);
     }
 }
 
@@ -89,12 +90,16 @@ _Noreturn static void ap_main(struct cpu *cpu)
     syscall_init();
     kprintf("smp: cpu %u online (local APIC %u)\n", this_cpu()->id, lapic_id());
     __atomic_store_n(&cpu->online, true, __ATOMIC_RELEASE);
-    // Nothing to run yet but cross-CPU calls (cpu_call.h), the only
-    // interrupts sent here: the timer is masked and the I/O APIC routes
-    // devices to the bootstrap processor.
-    for (;;) {
+    // Until the scheduler is up, nothing runs here but cross-CPU calls
+    // (cpu_call.h), the only interrupts sent here: the timer is masked and
+    // the I/O APIC routes devices to the bootstrap processor. sched_init
+    // makes such a call to every CPU once it accepts them.
+    while (!sched_accepting_cpus()) {
         intr_wait();
     }
+    intr_disable();
+    lapic_timer_resume();
+    sched_run_cpu();
 }
 
 static void start_ap(struct cpu *cpu, uint64_t *params)
@@ -122,7 +127,7 @@ void smp_start_cpus(void)
     cpus[0].lapic_id = bsp;
     cpus[0].online = true;
     unsigned n = 1;
-    for (unsigned i = 0; have_madt && i < madt.num_cpus && n < MAX_CPUS; i++) {
+    for (unsigned i = 0; have_madt && i < madt.num_cpus && n < CPUS_MAX; i++) {
         if (madt.lapic_ids[i] != bsp) {
             cpus[n] = (struct cpu){
                 .id = n,

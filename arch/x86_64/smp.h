@@ -10,15 +10,17 @@
 // kernel's page tables and runs ap_main with a stack of its own. There it
 // loads its own GDT and TSS and the shared IDT, points its GS base at its
 // struct cpu, enables its local APIC, programs its system call MSRs, says
-// it is online, and idles with interrupts on: it runs no threads yet, only
-// cross-CPU calls (arch/cpus.h's cpus_call), and an NMI stops it (panic.h:
-// a panic elsewhere).
+// it is online, and idles with interrupts on, answering only cross-CPU
+// calls (arch/cpus.h's cpus_call), until the scheduler accepts CPUs
+// (kernel/sched.h). Then it starts its timer and runs threads like the BSP
+// (sched_run_cpu). An NMI stops it at any point (panic.h: a panic
+// elsewhere).
 //
 // Lock rules: both run once at boot on the BSP with interrupts off; the
 // BSP starts one AP at a time and waits for it, so nothing runs
 // concurrently with it but that AP's own start.
 
-// Reads the MADT and records the processors (at most MAX_CPUS; the BSP is
+// Reads the MADT and records the processors (at most CPUS_MAX; the BSP is
 // cpus[0]). Without a usable MADT, says so and records the BSP alone. Call
 // after lapic_init and before kernel_map_init: the ACPI tables lie in
 // firmware-reserved RAM that only the boot page tables surely map.

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "arch/backtrace.h"
+#include "arch/cpus.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_call.h"
 #include "arch/x86_64/cpu_stop.h"
@@ -219,13 +220,19 @@ static void dispatch(struct trap_frame *tf)
         // before this handler returns, and until the EOI the local APIC holds
         // back further timer interrupts.
         lapic_eoi();
-        timer_interrupt();
+        if (cpus_current() == 0) {
+            timer_interrupt();  // every CPU has a timer; the clock counts one
+        }
         sched_tick();
         sched_preempt(!trap_from_user(tf));
         return;
     }
     if (vector == VECTOR_CPU_CALL) {
         cpu_call_interrupt();
+        return;
+    }
+    if (vector == VECTOR_KICK) {
+        cpu_kick_interrupt();
         return;
     }
     if (vector == VECTOR_COM1) {
@@ -289,7 +296,7 @@ void trap_dispatch(struct trap_frame *tf)
         if (tf->vector == VECTOR_PAGE_FAULT) {
             // Not after other traps: a check can outlast a timer tick, and
             // checking on every tick would then leave no time for anything.
-            vm_check_at_rest("a page fault", sched_others_at_rest());
+            sched_rest_point("a page fault");
         }
         trap_check_user_flags(tf);
     }

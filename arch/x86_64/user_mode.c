@@ -115,7 +115,7 @@ void syscall_trap(struct trap_frame *tf)
     // %rax gets the call's result (exec's is 0 and unseen).
     tf->rax = (uint64_t)result;
     proc_on_return_to_user();
-    vm_check_at_rest("a system call", sched_others_at_rest());
+    sched_rest_point("a system call");
     trap_check_user_flags(tf);
     __asm__ volatile("cli");
 }

@@ -10,6 +10,7 @@
 //                  at VECTOR_ISA_BASE + IRQ; only those named below are
 //                  routed
 //   0xF0           a cross-CPU call (cpu_call.h)
+//   0xF1           a kick: wakes a halted CPU (cpus_kick, cpu_call.h)
 //   0xFF           the local APIC's spurious-interrupt vector
 //
 // The local APIC ranks interrupts by vector / 16, so the timer's class (3)
@@ -23,6 +24,7 @@
 #define VECTOR_ISA_BASE       0x40
 #define VECTOR_COM1           (VECTOR_ISA_BASE + 4)  // COM1_ISA_IRQ (uart.h): received bytes
 #define VECTOR_CPU_CALL       0xF0
+#define VECTOR_KICK           0xF1  // cpus_kick: wakes a halted CPU, nothing more
 #define VECTOR_SPURIOUS       0xFF
 
 // Not an IDT vector: marks the trap frames that syscall_entry.S builds.

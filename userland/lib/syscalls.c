@@ -9,7 +9,7 @@
 
 // A new system call number needs a wrapper here (and a line in the header
 // that declares it).
-_Static_assert(SYS_COUNT == SYS_VMMAP + 1, "a system call without a wrapper");
+_Static_assert(SYS_COUNT == SYS_GETCPU + 1, "a system call without a wrapper");
 
 #define U(x) ((uint64_t)(x))
 
@@ -108,6 +108,11 @@ int sysinfo(struct osv_sysinfo *info)
 int getppid(void)
 {
     return (int)syscall0(SYS_GETPPID);
+}
+
+int getcpu(void)
+{
+    return (int)syscall0(SYS_GETCPU);
 }
 
 int shutdown(int failed)

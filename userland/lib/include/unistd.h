@@ -45,6 +45,7 @@ _Noreturn void _exit(int status);
 
 int getpid(void);
 int getppid(void);  // 0 for init
+int getcpu(void);   // the CPU running the caller (0, 1, ...), as it was when asked
 
 // Moves the program break (the end of the heap) by `increment` bytes and
 // returns the old break. sbrk(0) reports the break; a negative increment

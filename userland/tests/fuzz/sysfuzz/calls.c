@@ -18,7 +18,7 @@ static const char *const call_names[] = {
     [SYS_OPEN] = "open",         [SYS_READ] = "read",       [SYS_WRITE] = "write",
     [SYS_CLOSE] = "close",       [SYS_DUP] = "dup",         [SYS_PIPE] = "pipe",
     [SYS_FSTAT] = "fstat",       [SYS_SYSINFO] = "sysinfo", [SYS_GETPPID] = "getppid",
-    [SYS_SHUTDOWN] = "shutdown", [SYS_VMMAP] = "vmmap",
+    [SYS_SHUTDOWN] = "shutdown", [SYS_VMMAP] = "vmmap",     [SYS_GETCPU] = "getcpu",
 };
 
 static void count_call(uint64_t nr)
