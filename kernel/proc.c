@@ -10,6 +10,7 @@
 #include "kernel/panic.h"
 #include "kernel/pid.h"
 #include "kernel/sched.h"
+#include "kernel/sync/sleeplock.h"
 #include "kernel/sync/spinlock.h"
 
 bool proc_fork_eagerly;
@@ -114,6 +115,22 @@ static void enter_user_mode(void *arg)
     user_mode_enter(proc_user_frame(p));
 }
 
+// Makes `replacement` (NULL at exit) p's address space and returns the one
+// it replaces, once no thread of another process reads that any more
+// (proc_with_addrspace): then the caller may destroy it. New readers find
+// only the replacement, so the wait ends.
+static struct addrspace *replace_addrspace(struct proc *p, struct addrspace *replacement)
+{
+    spinlock_acquire(&proc_lock);
+    struct addrspace *old = p->as;
+    p->as = replacement;
+    while (old->readers > 0) {
+        sched_sleep(&old->readers, &proc_lock);
+    }
+    spinlock_release(&proc_lock);
+    return old;
+}
+
 // Creates p's thread (suspended), pointed at p and its page table.
 static err_t create_thread(struct proc *p)
 {
@@ -207,8 +224,7 @@ err_t proc_exec(const char *path, int argc, const char *const argv[])
         return err;
     }
     struct proc *p = proc_current();
-    struct addrspace *old = p->as;
-    p->as = image.as;
+    struct addrspace *old = replace_addrspace(p, image.as);
     p->thread->vpmap = image.as->vpmap;
     vpmap_load(image.as->vpmap);
     sched_note_vpmap_loaded(image.as->vpmap);
@@ -226,14 +242,14 @@ _Noreturn void proc_exit(int status)
         panic("init (pid 1) exited with status %d", status);
     }
     fdtable_close_all(&p->files);
+    struct addrspace *as = replace_addrspace(p, NULL);
     // Leave our page table before freeing it: the kernel's serves as well.
     // The thread names the kernel's table first, so that a preemption at any
     // point from here on brings it back to that table, never to ours.
     p->thread->vpmap = vpmap_kernel();
     vpmap_load(vpmap_kernel());
     sched_note_vpmap_loaded(vpmap_kernel());
-    as_destroy(p->as);
-    p->as = NULL;
+    as_destroy(as);
 
     spinlock_acquire(&proc_lock);
     for (int i = 0; i < PROC_MAX; i++) {
@@ -260,7 +276,9 @@ _Noreturn void proc_kill_current_explained(const char *reason, vaddr_t addr,
     struct proc *p = proc_current();
     kprintf("pid %d (%s): killed: %s at 0x%lx\n", p->pid, p->name, reason, addr);
     if (explain != NULL) {
+        sleeplock_acquire(&p->as->lock);
         explain(p->as, addr);
+        sleeplock_release(&p->as->lock);
     }
     proc_exit(EXIT_STATUS_KILLED);
 }
@@ -272,26 +290,34 @@ _Noreturn void proc_kill_current(const char *reason, vaddr_t addr)
 
 err_t proc_with_addrspace(int pid, void (*fn)(struct addrspace *as, void *ctx), void *ctx)
 {
+    // Find the address space and count ourselves among its readers, so that
+    // exec and exit wait for us before they destroy it (replace_addrspace);
+    // then read it under its own lock, which keeps its owner's changes out.
     spinlock_acquire(&proc_lock);
-    for (int i = 0; i < PROC_MAX; i++) {
+    struct addrspace *as = NULL;
+    for (int i = 0; i < PROC_MAX && as == NULL; i++) {
         struct proc *p = &procs[i];
-        if (p->state != PROC_ALIVE || p->pid != pid) {
-            continue;
+        if (p->state == PROC_ALIVE && p->pid == pid) {
+            as = p->as;  // NULL once the process is exiting
         }
-        // proc_exit moves the thread to the kernel's page table before it
-        // destroys the address space, and clears p->as only after: from
-        // that first step on, p->as may be freed memory. exec, in
-        // contrast, points p->as at the complete new space before it
-        // destroys the old one.
-        if (p->as == NULL || p->thread->vpmap == vpmap_kernel()) {
-            break;
-        }
-        fn(p->as, ctx);
+    }
+    if (as == NULL) {
         spinlock_release(&proc_lock);
-        return ERR_OK;
+        return ERR_SRCH;
+    }
+    as->readers++;
+    spinlock_release(&proc_lock);
+
+    sleeplock_acquire(&as->lock);
+    fn(as, ctx);
+    sleeplock_release(&as->lock);
+
+    spinlock_acquire(&proc_lock);
+    if (--as->readers == 0) {
+        sched_wakeup(&as->readers);
     }
     spinlock_release(&proc_lock);
-    return ERR_SRCH;
+    return ERR_OK;
 }
 
 int64_t proc_wait(int pid, int *status)

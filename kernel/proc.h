@@ -98,14 +98,14 @@ _Noreturn void proc_kill_current_explained(const char *reason, vaddr_t addr,
                                            void (*explain)(struct addrspace *as, vaddr_t addr));
 
 // Calls fn(as, ctx) with the address space of the live process pid (any
-// process, not only the caller's children), holding proc_lock: the process
-// can then neither exec nor exit until fn returns (osv has one CPU, and the
-// lock keeps interrupts off, so nothing else runs). fn must not sleep or
-// call anything that takes proc_lock. What fn reads is as the process left
-// it: exact unless it was preempted part way through changing its address
-// space (see kernel/mm/vm_check.h). Returns ERR_SRCH, without calling fn,
-// when there is no live process pid: none, a zombie, one fork is still
-// building, or one that is exiting (its address space going or gone).
+// process, not only the caller's children), holding that address space's
+// lock (kernel/mm/vm.h): its process's own changes wait meanwhile, and it
+// can neither exec nor exit until fn returns. fn must not touch user memory
+// or take another address space's lock. What fn reads is consistent: every
+// change to an address space is made whole under its lock. Returns
+// ERR_SRCH, without
+// calling fn, when there is no live process pid: none, a zombie, one fork is
+// still building, or one that is exiting (its address space going or gone).
 err_t proc_with_addrspace(int pid, void (*fn)(struct addrspace *as, void *ctx),
                           void *ctx) MUST_CHECK;
 

@@ -19,6 +19,7 @@
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/sync/intr.h"
+#include "kernel/sync/sleeplock.h"
 #include "kernel/syscall_abi.h"
 #include "kernel/timer.h"
 #include "kernel/uaccess.h"
@@ -46,8 +47,13 @@ int64_t sys_exit(const struct syscall_args *args)
 int64_t sys_fork(const struct syscall_args *args)
 {
     (void)args;
+    // The parent's address space is read, and made copy-on-write, under its
+    // lock (kernel/mm/vm.h); the child's is the child's alone until it runs.
+    struct addrspace *as = proc_current()->as;
     int pid;
+    sleeplock_acquire(&as->lock);
     err_t err = proc_fork(&pid);
+    sleeplock_release(&as->lock);
     return err != ERR_OK ? err : pid;
 }
 
@@ -114,8 +120,11 @@ int64_t sys_ticks(const struct syscall_args *args)
 
 int64_t sys_sbrk(const struct syscall_args *args)
 {
+    struct addrspace *as = proc_current()->as;
     vaddr_t old_brk;
-    err_t err = as_sbrk(proc_current()->as, (int64_t)args->arg[0], &old_brk);
+    sleeplock_acquire(&as->lock);
+    err_t err = as_sbrk(as, (int64_t)args->arg[0], &old_brk);
+    sleeplock_release(&as->lock);
     return err != ERR_OK ? err : (int64_t)old_brk;
 }
 
@@ -161,7 +170,8 @@ int64_t sys_exec(const struct syscall_args *args)
 
 int64_t sys_sysinfo(const struct syscall_args *args)
 {
-    const struct addrspace *as = proc_current()->as;
+    struct addrspace *as = proc_current()->as;
+    sleeplock_acquire(&as->lock);
     struct osv_sysinfo info = {
         .total_pages = pmem_total_pages(),
         .free_pages = pmem_free_pages(),
@@ -183,6 +193,7 @@ int64_t sys_sysinfo(const struct syscall_args *args)
         .processes = (uint64_t)proc_count(),
         .proc_table_pages = vpmap_table_pages(as->vpmap),
     };
+    sleeplock_release(&as->lock);
     return copyout(args->arg[0], &info, sizeof(info));
 }
 

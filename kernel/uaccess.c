@@ -4,6 +4,12 @@
 // accessed through the direct map; the kernel never dereferences a user
 // address. A page that is absent or read-only where the copy needs to write
 // goes through pgfault_resolve first, exactly as the user's own access would.
+//
+// Each page is looked up, served and copied with the address space's lock
+// held (kernel/mm/vm.h), and the lock is let go between pages: so another
+// thread's sbrk cannot free a page between its lookup and the copy, and a
+// long copy does not hold up the process's other threads for its whole
+// length.
 
 #include "kernel/uaccess.h"
 
@@ -15,13 +21,14 @@
 #include "kernel/lib/string.h"
 #include "kernel/mm/vm.h"
 #include "kernel/pgfault.h"
+#include "kernel/sync/sleeplock.h"
 
-// The kernel address of user address va, valid up to the end of its page,
-// after making the page accessible for reading (or writing). ERR_FAULT or
-// ERR_NOMEM.
+// The kernel address of user address va, valid up to the end of its page
+// while as->lock is held, after making the page accessible for reading (or
+// writing). ERR_FAULT or ERR_NOMEM. as->lock held.
 static err_t user_page(struct addrspace *as, vaddr_t va, bool write, char **kaddr)
 {
-    if (as == NULL || va >= VPMAP_USER_TOP) {
+    if (va >= VPMAP_USER_TOP) {
         return ERR_FAULT;
     }
     paddr_t paddr;
@@ -53,16 +60,23 @@ err_t copyin(void *dst, vaddr_t src, size_t n)
         return ERR_FAULT;
     }
     struct addrspace *as = as_current();
+    if (as == NULL) {
+        return ERR_FAULT;
+    }
     char *out = dst;
     while (n > 0) {
         size_t chunk = PAGE_SIZE - (src - pg_round_down(src));
         chunk = chunk < n ? chunk : n;
         char *from;
+        sleeplock_acquire(&as->lock);
         err_t err = user_page(as, src, false, &from);
+        if (err == ERR_OK) {
+            memcpy(out, from, chunk);
+        }
+        sleeplock_release(&as->lock);
         if (err != ERR_OK) {
             return err;
         }
-        memcpy(out, from, chunk);
         out += chunk;
         src += chunk;
         n -= chunk;
@@ -76,16 +90,23 @@ err_t copyout(vaddr_t dst, const void *src, size_t n)
         return ERR_FAULT;
     }
     struct addrspace *as = as_current();
+    if (as == NULL) {
+        return ERR_FAULT;
+    }
     const char *in = src;
     while (n > 0) {
         size_t chunk = PAGE_SIZE - (dst - pg_round_down(dst));
         chunk = chunk < n ? chunk : n;
         char *to;
+        sleeplock_acquire(&as->lock);
         err_t err = user_page(as, dst, true, &to);
+        if (err == ERR_OK) {
+            memcpy(to, in, chunk);
+        }
+        sleeplock_release(&as->lock);
         if (err != ERR_OK) {
             return err;
         }
-        memcpy(to, in, chunk);
         in += chunk;
         dst += chunk;
         n -= chunk;
@@ -99,24 +120,33 @@ err_t copyinstr(char *dst, vaddr_t src, size_t max, size_t *len)
         return ERR_TOOLONG;
     }
     struct addrspace *as = as_current();
+    if (as == NULL) {
+        dst[0] = '\0';
+        return ERR_FAULT;
+    }
     size_t copied = 0;
     while (copied < max) {
         char *from;
+        sleeplock_acquire(&as->lock);
         err_t err = user_page(as, src, false, &from);
         if (err != ERR_OK) {
+            sleeplock_release(&as->lock);
             dst[copied] = '\0';
             return err;
         }
         size_t room = PAGE_SIZE - (src - pg_round_down(src));
-        for (size_t i = 0; i < room && copied < max; i++) {
+        bool ended = false;
+        for (size_t i = 0; i < room && copied < max && !ended; i++) {
             dst[copied] = from[i];
-            if (from[i] == '\0') {
-                if (len != NULL) {
-                    *len = copied;
-                }
-                return ERR_OK;
+            ended = from[i] == '\0';
+            copied += !ended;
+        }
+        sleeplock_release(&as->lock);
+        if (ended) {
+            if (len != NULL) {
+                *len = copied;
             }
-            copied++;
+            return ERR_OK;
         }
         src += room;
     }

@@ -21,6 +21,7 @@
 #include "kernel/pgfault.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
+#include "kernel/sync/sleeplock.h"
 #include "kernel/timer.h"
 
 #define CHECK_OFFSET(field, offset)                                                                \
@@ -186,7 +187,15 @@ static void page_fault(struct trap_frame *tf)
     bool write = (tf->error_code & PF_WRITE) != 0;
     bool user = trap_from_user(tf);
 
+    // A user fault changes the address space: under its lock (kernel/mm/vm.h).
+    struct addrspace *as = user ? as_current() : NULL;
+    if (as != NULL) {
+        sleeplock_acquire(&as->lock);
+    }
     enum fault_verdict verdict = handle_page_fault(fault_addr, present, write, user);
+    if (as != NULL) {
+        sleeplock_release(&as->lock);
+    }
     if (verdict == FAULT_RESOLVED) {
         return;
     }

@@ -118,6 +118,7 @@ err_t as_create(struct addrspace **out)
     }
     struct addrspace *as = memory;
     memset(as, 0, sizeof(*as));
+    sleeplock_init(&as->lock, "address space");
     err = vpmap_create(&as->vpmap);
     if (err != ERR_OK) {
         kfree(as);

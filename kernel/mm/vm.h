@@ -33,10 +33,23 @@
 // page's dropped), and sbrk's shrink and as_destroy (each unmapped page's
 // dropped).
 //
-// Locking: an address space belongs to one process, which has one thread;
-// only that thread changes it (faults, sbrk, exec), except fork, where the
-// parent's thread reads the parent's space and builds the child's before the
-// child exists. So there is no lock for its contents.
+// Locking: an address space belongs to one process, and `lock` (a sleep
+// lock) guards its contents: the regions, the break, the page table, the
+// counts. Whoever changes it or reads it holds the lock: the page-fault path
+// (arch/x86_64/trap.c), copyin/copyout for each page (kernel/uaccess.c),
+// sbrk and fork (kernel/sys_proc.c, around as_sbrk and proc_fork), and a
+// process describing another's (proc_with_addrspace, kernel/proc.h). The
+// functions here do not take it: their callers do, which keeps a fault or a
+// fork one critical section. The exceptions hold no lock because nobody
+// else can reach the address space: one being built (as_create and what
+// follows, before any thread runs on it: exec, fork's child) and one being
+// destroyed (as_destroy, once its process's threads are gone and no reader
+// holds it: `readers`, which kernel/proc.c keeps under its own lock).
+//
+// Lock order: the address space's lock before pmem's, the registry's and
+// kmalloc's. Holding it, never touch user memory (copyin/copyout take it:
+// a sleep lock taken twice panics) and never wait for another address
+// space's lock.
 //
 // The registry: every address space from as_create until as_destroy is on
 // one list of live address spaces, so that a checker (kernel/mm/vm_check.h)
@@ -52,6 +65,7 @@
 #include "kernel/addr.h"
 #include "kernel/err.h"
 #include "kernel/mm/memperm.h"
+#include "kernel/sync/sleeplock.h"
 #include "kernel/user_layout.h"
 
 #ifdef __cplusplus
@@ -98,6 +112,9 @@ struct addrspace {
     vaddr_t brk;                // the program break: heap->start <= brk <= heap->end
     uint64_t pages_mapped;      // user pages the vpmap maps now
     struct vm_stats stats;      // since this address space was created
+    struct sleeplock lock;      // guards all of the above (see Locking)
+    int readers;                // threads of other processes about to read it, or
+                                // reading it (kernel/proc.c, under its lock)
 
     // The registry's lock protects these.
     struct addrspace *live_prev;
