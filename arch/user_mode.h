@@ -30,6 +30,11 @@ void user_frame_init(struct user_frame *f, vaddr_t entry, vaddr_t sp);
 // Sets the value a system call returns to user mode.
 void user_frame_set_return(struct user_frame *f, int64_t value);
 
+// Sets the first argument register (of the C calling convention) to value:
+// what a function that f starts at receives as its first argument (a new
+// thread's, kernel/proc.h).
+void user_frame_set_arg(struct user_frame *f, uint64_t value);
+
 // The user instruction pointer saved in f (for reports).
 vaddr_t user_frame_pc(const struct user_frame *f);
 

@@ -25,14 +25,38 @@ struct proc *proc_current(void)
     return thread_current()->proc;
 }
 
+// The calling thread's entry in p->threads. proc_lock held.
+static struct proc_thread *my_slot(struct proc *p)
+{
+    struct thread *self = thread_current();
+    for (int i = 0; i < THREADS_MAX; i++) {
+        if (p->threads[i].thread == self) {
+            return &p->threads[i];
+        }
+    }
+    panic("proc: thread %d is not one of pid %d's", self->tid, p->pid);
+}
+
+// Kills every thread of p that has not ended, but `spared` (NULL: none).
+// proc_lock held.
+static void kill_threads(struct proc *p, struct thread *spared)
+{
+    for (int i = 0; i < THREADS_MAX; i++) {
+        struct thread *t = p->threads[i].thread;
+        if (t != NULL && t != spared) {
+            sched_kill(t);  // and out of any wait that a kill interrupts
+        }
+    }
+}
+
 struct fdtable *fdtable_current(void)
 {
     return &proc_current()->files;
 }
 
-struct user_frame *proc_user_frame(struct proc *p)
+struct user_frame *thread_user_frame(struct thread *thread)
 {
-    return (struct user_frame *)(p->thread->kstack.top - user_frame_size());
+    return (struct user_frame *)(thread->kstack.top - user_frame_size());
 }
 
 // pid_next's view of the table: a slot keeps its pid from proc_alloc until
@@ -89,7 +113,7 @@ static void proc_publish(struct proc *p, struct proc *parent)
     p->parent = parent;
     p->state = PROC_ALIVE;
     spinlock_release(&proc_lock);
-    thread_start(p->thread);
+    thread_start(p->threads[0].thread);
 }
 
 void proc_set_name(struct proc *p, const char *path)
@@ -106,41 +130,38 @@ void proc_set_name(struct proc *p, const char *path)
 }
 
 // First code of every process thread: into user mode with the frame its
-// creator prepared. A process killed between proc_publish and now ends here,
+// creator prepared. A thread killed between its start and now ends here,
 // before its first instruction.
-static void enter_user_mode(void *arg)
+static void enter_user_mode(void *unused)
 {
-    struct proc *p = arg;
+    (void)unused;
     proc_on_return_to_user();
-    user_mode_enter(proc_user_frame(p));
+    user_mode_enter(thread_user_frame(thread_current()));
 }
 
-// Makes `replacement` (NULL at exit) p's address space and returns the one
-// it replaces, once no thread of another process reads that any more
-// (proc_with_addrspace): then the caller may destroy it. New readers find
-// only the replacement, so the wait ends.
-static struct addrspace *replace_addrspace(struct proc *p, struct addrspace *replacement)
+// Creates a thread (suspended) of p, pointed at p and its page table, and
+// describes it in *slot. The caller counts it in live_threads and starts it.
+static err_t create_thread(struct proc *p, struct proc_thread *slot)
 {
-    spinlock_acquire(&proc_lock);
-    struct addrspace *old = p->as;
-    p->as = replacement;
-    while (old->readers > 0) {
-        sched_sleep(&old->readers, &proc_lock);
-    }
-    spinlock_release(&proc_lock);
-    return old;
-}
-
-// Creates p's thread (suspended), pointed at p and its page table.
-static err_t create_thread(struct proc *p)
-{
-    err_t err = thread_create_suspended(p->name, enter_user_mode, p, &p->thread);
+    struct thread *thread;
+    err_t err = thread_create_suspended(p->name, enter_user_mode, NULL, &thread);
     if (err != ERR_OK) {
         return err;
     }
-    p->thread->proc = p;
-    p->thread->vpmap = p->as->vpmap;
+    thread->proc = p;
+    thread->vpmap = p->as->vpmap;
+    *slot = (struct proc_thread){.tid = thread->tid, .thread = thread};
     return ERR_OK;
+}
+
+// Gives a process under construction its first thread.
+static err_t create_first_thread(struct proc *p)
+{
+    err_t err = create_thread(p, &p->threads[0]);
+    if (err == ERR_OK) {
+        p->live_threads = 1;
+    }
+    return err;
 }
 
 err_t proc_start_init(const char *path, int argc, const char *const argv[])
@@ -170,7 +191,7 @@ err_t proc_start_init(const char *path, int argc, const char *const argv[])
         }
     }
     if (err == ERR_OK) {
-        err = create_thread(p);
+        err = create_first_thread(p);
     }
     if (err != ERR_OK) {
         fdtable_close_all(&p->files);
@@ -178,7 +199,7 @@ err_t proc_start_init(const char *path, int argc, const char *const argv[])
         proc_free_slot(p);
         return err;
     }
-    user_frame_init(proc_user_frame(p), image.entry, image.stack_pointer);
+    user_frame_init(thread_user_frame(p->threads[0].thread), image.entry, image.stack_pointer);
     init_proc = p;
     proc_publish(p, NULL);
     return ERR_OK;
@@ -198,7 +219,7 @@ err_t proc_fork(int *child_pid)
         proc_fork_eagerly ? as_copy_eager(parent->as, &child->as) : as_copy(parent->as, &child->as);
     // LAB cow END
     if (err == ERR_OK) {
-        err = create_thread(child);
+        err = create_first_thread(child);
         if (err != ERR_OK) {
             as_destroy(child->as);
         }
@@ -208,12 +229,53 @@ err_t proc_fork(int *child_pid)
         return err;
     }
     fdtable_copy(&child->files, &parent->files);
-    // The child resumes where the parent made the call, seeing 0.
-    memcpy(proc_user_frame(child), proc_user_frame(parent), user_frame_size());
-    user_frame_set_return(proc_user_frame(child), 0);
+    // The child resumes where the calling thread made the call, seeing 0.
+    struct user_frame *frame = thread_user_frame(child->threads[0].thread);
+    memcpy(frame, thread_user_frame(thread_current()), user_frame_size());
+    user_frame_set_return(frame, 0);
     *child_pid = child->pid;
     proc_publish(child, parent);
     return ERR_OK;
+}
+
+// Makes `replacement` (NULL at exit) p's address space and returns the one
+// it replaces, once no thread of another process reads that any more
+// (proc_with_addrspace): then the caller may destroy it. New readers find
+// only the replacement, so the wait ends.
+static struct addrspace *replace_addrspace(struct proc *p, struct addrspace *replacement)
+{
+    spinlock_acquire(&proc_lock);
+    struct addrspace *old = p->as;
+    p->as = replacement;
+    while (old->readers > 0) {
+        sched_sleep(&old->readers, &proc_lock);
+    }
+    spinlock_release(&proc_lock);
+    return old;
+}
+
+// Ends p's other threads and waits until they have, forgetting the ended
+// ones nobody joined (the new program cannot know their tids). ERR_KILLED,
+// with some perhaps ended, when the caller is killed meanwhile (another
+// thread's exec or exit won).
+static err_t end_other_threads(struct proc *p)
+{
+    spinlock_acquire(&proc_lock);
+    kill_threads(p, thread_current());
+    while (p->live_threads > 1 && !thread_killed()) {
+        sched_sleep(p->threads, &proc_lock);
+    }
+    bool alone = p->live_threads == 1;
+    if (alone) {
+        struct proc_thread *self = my_slot(p);
+        for (int i = 0; i < THREADS_MAX; i++) {
+            if (&p->threads[i] != self) {
+                p->threads[i] = (struct proc_thread){0};
+            }
+        }
+    }
+    spinlock_release(&proc_lock);
+    return alone ? ERR_OK : ERR_KILLED;
 }
 
 err_t proc_exec(const char *path, int argc, const char *const argv[])
@@ -224,31 +286,41 @@ err_t proc_exec(const char *path, int argc, const char *const argv[])
         return err;
     }
     struct proc *p = proc_current();
+    err = end_other_threads(p);
+    if (err != ERR_OK) {
+        as_destroy(image.as);
+        return err;
+    }
+    struct thread *self = thread_current();
     struct addrspace *old = replace_addrspace(p, image.as);
-    p->thread->vpmap = image.as->vpmap;
+    self->vpmap = image.as->vpmap;
     vpmap_load(image.as->vpmap);
     sched_note_vpmap_loaded(image.as->vpmap);
+    // The ended threads are off the books; one may still be leaving its
+    // CPU, on the old page table.
+    sched_wait_for_exited();
     as_destroy(old);
 
     proc_set_name(p, path);
-    user_frame_init(proc_user_frame(p), image.entry, image.stack_pointer);
+    user_frame_init(thread_user_frame(self), image.entry, image.stack_pointer);
     return ERR_OK;
 }
 
-_Noreturn void proc_exit(int status)
+// The end of a process, in its last thread: releases its files and memory,
+// hands its children to init and becomes a zombie for its parent's wait.
+static _Noreturn void end_process(struct proc *p)
 {
-    struct proc *p = proc_current();
-    if (p == init_proc) {
-        panic("init (pid 1) exited with status %d", status);
-    }
     fdtable_close_all(&p->files);
     struct addrspace *as = replace_addrspace(p, NULL);
     // Leave our page table before freeing it: the kernel's serves as well.
     // The thread names the kernel's table first, so that a preemption at any
     // point from here on brings it back to that table, never to ours.
-    p->thread->vpmap = vpmap_kernel();
+    thread_current()->vpmap = vpmap_kernel();
     vpmap_load(vpmap_kernel());
     sched_note_vpmap_loaded(vpmap_kernel());
+    // The other threads have ended, but one may still be leaving its CPU,
+    // on this page table.
+    sched_wait_for_exited();
     as_destroy(as);
 
     spinlock_acquire(&proc_lock);
@@ -261,8 +333,10 @@ _Noreturn void proc_exit(int status)
             }
         }
     }
+    for (int i = 0; i < THREADS_MAX; i++) {
+        p->threads[i] = (struct proc_thread){0};
+    }
     p->state = PROC_ZOMBIE;
-    p->exit_status = status;
     sched_wakeup(p->parent);  // it may be sleeping in wait (channel: itself)
     // Once proc_lock is released the parent may reap the slot; p is not
     // touched again. Releasing it only as the thread leaves the CPU means the
@@ -270,12 +344,126 @@ _Noreturn void proc_exit(int status)
     thread_exit_releasing(&proc_lock);
 }
 
+_Noreturn void proc_thread_exit(int status)
+{
+    struct proc *p = proc_current();
+    spinlock_acquire(&proc_lock);
+    struct proc_thread *self = my_slot(p);
+    self->thread = NULL;
+    self->status = status;
+    p->live_threads--;
+    if (p->live_threads > 0) {
+        sched_wakeup(p->threads);  // joiners, and an exec waiting for us
+        thread_exit_releasing(&proc_lock);
+    }
+    if (!p->ending) {
+        p->ending = true;
+        p->exit_status = status;
+    }
+    if (p == init_proc) {
+        panic("init (pid 1) exited with status %d", p->exit_status);
+    }
+    spinlock_release(&proc_lock);
+    end_process(p);
+}
+
+_Noreturn void proc_exit(int status)
+{
+    struct proc *p = proc_current();
+    spinlock_acquire(&proc_lock);
+    if (!p->ending) {
+        p->ending = true;
+        p->exit_status = status;
+        kill_threads(p, thread_current());
+    }
+    spinlock_release(&proc_lock);
+    proc_thread_exit(status);
+}
+
+err_t proc_thread_start(vaddr_t entry, vaddr_t stack, uint64_t arg, int *tid)
+{
+    // An iretq to a non-canonical address would fault in the kernel: refuse
+    // anything outside the user half here.
+    if (entry >= VPMAP_USER_TOP || stack > VPMAP_USER_TOP) {
+        return ERR_FAULT;
+    }
+    struct proc *p = proc_current();
+    spinlock_acquire(&proc_lock);
+    // A thread that is to end (its process ending, another thread's exec)
+    // starts nobody: whoever ends it waits only for the threads it knows of.
+    struct proc_thread *slot = NULL;
+    for (int i = 0; i < THREADS_MAX && slot == NULL; i++) {
+        if (p->threads[i].tid == 0) {
+            slot = &p->threads[i];
+        }
+    }
+    err_t err = thread_killed() ? ERR_KILLED : slot == NULL ? ERR_NOSPACE : ERR_OK;
+    if (err != ERR_OK) {
+        spinlock_release(&proc_lock);
+        return err;
+    }
+    slot->tid = -1;  // taken, while the thread is made without the lock
+    spinlock_release(&proc_lock);
+
+    struct proc_thread made;
+    err = create_thread(p, &made);
+    spinlock_acquire(&proc_lock);
+    if (err == ERR_OK && thread_killed()) {
+        // Killed meanwhile: whoever did so did not see the new thread.
+        thread_free(made.thread);
+        err = ERR_KILLED;
+    }
+    if (err != ERR_OK) {
+        *slot = (struct proc_thread){0};
+        spinlock_release(&proc_lock);
+        return err;
+    }
+    struct user_frame *frame = thread_user_frame(made.thread);
+    user_frame_init(frame, entry, stack);
+    user_frame_set_arg(frame, arg);
+    *slot = made;
+    p->live_threads++;
+    *tid = made.tid;
+    spinlock_release(&proc_lock);
+    thread_start(made.thread);
+    return ERR_OK;
+}
+
+err_t proc_thread_join(int tid, int *status)
+{
+    struct proc *p = proc_current();
+    spinlock_acquire(&proc_lock);
+    struct proc_thread *target = NULL;
+    for (int i = 0; i < THREADS_MAX && target == NULL; i++) {
+        if (tid > 0 && p->threads[i].tid == tid && p->threads[i].thread != thread_current()) {
+            target = &p->threads[i];
+        }
+    }
+    err_t err = target == NULL ? ERR_SRCH : ERR_OK;
+    while (err == ERR_OK && target->thread != NULL) {
+        if (thread_killed()) {
+            err = ERR_KILLED;
+            break;
+        }
+        sched_sleep(p->threads, &proc_lock);
+        if (target->tid != tid) {
+            err = ERR_SRCH;  // another thread joined it first
+        }
+    }
+    if (err == ERR_OK) {
+        *status = target->status;
+        *target = (struct proc_thread){0};
+    }
+    spinlock_release(&proc_lock);
+    return err;
+}
+
 _Noreturn void proc_kill_current_explained(const char *reason, vaddr_t addr,
                                            void (*explain)(struct addrspace *as, vaddr_t addr))
 {
     struct proc *p = proc_current();
     kprintf("pid %d (%s): killed: %s at 0x%lx\n", p->pid, p->name, reason, addr);
-    if (explain != NULL) {
+    if (explain != NULL && p->as != NULL) {
         sleeplock_acquire(&p->as->lock);
         explain(p->as, addr);
         sleeplock_release(&p->as->lock);
@@ -356,7 +544,12 @@ err_t proc_kill(int pid)
     for (int i = 0; i < PROC_MAX; i++) {
         struct proc *p = &procs[i];
         if (p->state == PROC_ALIVE && p->pid == pid) {
-            sched_kill(p->thread);  // and out of any wait that a kill interrupts
+            if (!p->ending) {
+                p->ending = true;
+                p->exit_status = EXIT_STATUS_KILLED;
+                p->kill_pending_report = true;
+                kill_threads(p, NULL);
+            }
             spinlock_release(&proc_lock);
             return ERR_OK;
         }
@@ -367,10 +560,21 @@ err_t proc_kill(int pid)
 
 void proc_on_return_to_user(void)
 {
-    if (thread_killed()) {
-        struct proc *p = proc_current();
-        proc_kill_current("by kill()", user_frame_pc(proc_user_frame(p)));
+    if (!thread_killed()) {
+        return;
     }
+    // Killed: by kill(), by another thread's exit or fatal fault, or by
+    // another thread's exec. Only a kill() has a line to print, once.
+    struct proc *p = proc_current();
+    spinlock_acquire(&proc_lock);
+    bool report = p->kill_pending_report;
+    p->kill_pending_report = false;
+    spinlock_release(&proc_lock);
+    if (report) {
+        kprintf("pid %d (%s): killed: by kill() at 0x%lx\n", p->pid, p->name,
+                user_frame_pc(thread_user_frame(thread_current())));
+    }
+    proc_thread_exit(EXIT_STATUS_KILLED);
 }
 
 int proc_count(void)

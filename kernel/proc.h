@@ -2,8 +2,9 @@
 
 // Processes: a user program running in its own address space.
 //
-// A process has one thread (kernel/thread.h), an address space
-// (kernel/mm/vm.h) and a table of open files (kernel/fs/fdtable.h). Processes
+// A process has one or more threads (kernel/thread.h), which share its
+// address space (kernel/mm/vm.h) and its table of open files
+// (kernel/fs/fdtable.h). Processes
 // form a tree: each has a parent, which reaps it with wait once it exits;
 // the children of a process that exits are handed to init (pid 1). An exited
 // process is a zombie until reaped: it keeps only its struct proc (pid, exit
@@ -21,9 +22,23 @@
 // by kill(), which takes effect the next time it would return to user mode.
 // Either way its parent sees status EXIT_STATUS_KILLED.
 //
+// Threads: a process starts with one thread; proc_thread_start adds more
+// (up to THREADS_MAX), each with its own kernel stack and user frame,
+// all running in the process's address space, possibly on several CPUs at
+// once. A thread ends by proc_thread_exit; another thread of the process
+// collects its status with proc_thread_join (until then it keeps its slot,
+// like a zombie). Ending the process (exit, a fatal fault, kill) ends all
+// of its threads: each is killed (sched_kill) and ends at its next return
+// to user mode or interruptible wait, and the last to end releases the
+// process's memory and files. The process's status is the one given by
+// whatever started its end first; when its last thread simply exits, that
+// thread's status. fork copies only the calling thread; exec first ends
+// the others.
+//
 // Locking: proc_lock (internal) guards every field marked so below, the
-// process table and the parent/child links. The other fields belong to the
-// process's own thread.
+// process table and the parent/child links. The address space has its own
+// lock (kernel/mm/vm.h). The name and files belong to the process's
+// threads (the fdtable locks itself).
 
 #include <stdbool.h>
 
@@ -31,6 +46,7 @@
 #include "kernel/err.h"
 #include "kernel/fs/fdtable.h"
 #include "kernel/mm/vm.h"
+#include "kernel/syscall_abi.h"
 #include "kernel/thread.h"
 
 #ifdef __cplusplus
@@ -47,17 +63,27 @@ enum proc_state {
     PROC_ZOMBIE,    // exited, waiting for its parent's wait
 };
 
+// One thread of a process, as the process keeps track of it.
+struct proc_thread {
+    int tid;                // 0: the slot is free
+    struct thread *thread;  // while it runs; NULL once it has ended
+    int status;             // once it has ended: for proc_thread_join
+};
+
 struct proc {
     // Guarded by proc_lock.
     enum proc_state state;
     int pid;
     struct proc *parent;
-    int exit_status;  // once PROC_ZOMBIE
+    int exit_status;                          // once ending (and PROC_ZOMBIE)
+    bool ending;                              // every thread is to end (exit, kill, fault)
+    bool kill_pending_report;                 // kill() ended it: a thread prints the line
+    int live_threads;                         // threads that have not ended
+    struct proc_thread threads[THREADS_MAX];  // threads[0]: the first
+    struct addrspace *as;                     // replaced by exec; NULL once ending
 
-    // The process's own; set up by whoever creates it before it runs.
+    // The process's threads'; set up by whoever creates it before it runs.
     char name[PROC_NAME_MAX];
-    struct thread *thread;
-    struct addrspace *as;
     struct fdtable files;
 };
 
@@ -74,16 +100,36 @@ err_t proc_start_init(const char *path, int argc, const char *const argv[]) MUST
 // The process of the running thread; NULL in kernel-only threads.
 struct proc *proc_current(void);
 
-// The user frame of the running process's thread (kernel stack top).
-struct user_frame *proc_user_frame(struct proc *p);
+// The user frame of a thread of a process (at its kernel stack's top).
+struct user_frame *thread_user_frame(struct thread *thread);
 
 // fork: a copy of the calling process, whose own fork returns 0. Sets
 // *child_pid and returns ERR_OK, or returns ERR_NOSPACE (process table full)
-// or ERR_NOMEM; on error nothing of the child remains.
+// or ERR_NOMEM; on error nothing of the child remains. The child has one
+// thread, a copy of the caller. The caller holds its address space's lock.
 err_t proc_fork(int *child_pid) MUST_CHECK;
 
-// Ends the calling process with `status`. Never returns.
+// Ends the calling process with `status` (unless its end has already
+// begun, whose status then stands): every thread ends (see Threads above).
+// Never returns.
 _Noreturn void proc_exit(int status);
+
+// Starts a thread in the calling process, in user mode at `entry` with the
+// stack pointer at `stack` and `arg` as its first argument; sets *tid.
+// Errors: ERR_FAULT (entry or stack outside the user half), ERR_NOSPACE
+// (THREADS_MAX threads, counting ended ones not yet joined),
+// ERR_KILLED (the caller is being ended), ERR_NOMEM.
+err_t proc_thread_start(vaddr_t entry, vaddr_t stack, uint64_t arg, int *tid) MUST_CHECK;
+
+// Ends the calling thread with `status`, for proc_thread_join. The last
+// thread of a process to end ends the process, with `status` unless its
+// end had begun already. Never returns.
+_Noreturn void proc_thread_exit(int status);
+
+// Waits until thread `tid` of the calling process ends, stores its status
+// in *status, and frees its slot. Errors: ERR_SRCH (no such thread, already
+// joined, or the caller itself), ERR_KILLED (the caller is being ended).
+err_t proc_thread_join(int tid, int *status) MUST_CHECK;
 
 // Ends the calling process because of `reason` at user address addr: prints
 // "pid P (name): killed: reason at 0xADDR" and exits with
@@ -118,14 +164,17 @@ int64_t proc_wait(int pid, int *status);
 // at all, a zombie, or one that fork is still building).
 err_t proc_kill(int pid) MUST_CHECK;
 
-// Called on every return to user mode: ends the process if it was killed.
+// Called on every return to user mode: ends the calling thread if it was
+// killed (its process is ending, or another thread's exec ends it).
 void proc_on_return_to_user(void);
 
 // exec: replaces the calling process's program with initrd program `path`
-// run with argv[0..argc) (kernel/exec.h loads it). On ERR_OK the old address
-// space is gone and the process's user frame starts the new program when the
-// system call returns. On error the process is unchanged. Errors as
-// exec_load.
+// run with argv[0..argc) (kernel/exec.h loads it). Once the program is
+// loaded, the process's other threads are ended and waited for. On ERR_OK
+// the old address space is gone and the caller's user frame starts the new
+// program when the system call returns. On error the process is unchanged
+// (but for its other threads, if it was the wait that failed). Errors as
+// exec_load, or ERR_KILLED when the caller is ended meanwhile.
 err_t proc_exec(const char *path, int argc, const char *const argv[]) MUST_CHECK;
 
 // Names p after the last component of path ("/bin/sh" -> "sh"), truncated

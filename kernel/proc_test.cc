@@ -176,8 +176,8 @@ class ProcTest : public testing::Test {
             int status;
         } exit{status};
         fake_sched_run_to_exit(
-            child->thread, [](void *arg) { proc_exit(static_cast<struct Exit *>(arg)->status); },
-            &exit);
+            child->threads[0].thread,
+            [](void *arg) { proc_exit(static_cast<struct Exit *>(arg)->status); }, &exit);
         EXPECT_EQ(child->state, PROC_ZOMBIE);
         int got = -1;
         EXPECT_EQ(proc_wait(pid, &got), pid);
@@ -193,7 +193,7 @@ class ProcTest : public testing::Test {
         EXPECT_EQ(proc_fork(&pid), ERR_OK);
         struct proc *child = LastStarted();
         if (child != nullptr) {
-            fake_sched_set_current(child->thread);
+            fake_sched_set_current(child->threads[0].thread);
         }
         return child;
     }
@@ -220,7 +220,8 @@ struct thread *ProcTest::init_thread_;
 
 TEST_F(ProcTest, ForkPublishesACopyOfTheParent)
 {
-    user_frame_set_return(proc_user_frame(init_), 12345);  // what fork's caller had
+    user_frame_set_return(thread_user_frame(init_->threads[0].thread),
+                          12345);  // what fork's caller had
     int pid = 0;
     ASSERT_EQ(proc_fork(&pid), ERR_OK);
 
@@ -240,8 +241,8 @@ TEST_F(ProcTest, ForkPublishesACopyOfTheParent)
     }
     EXPECT_EQ(ConsoleRefs(), before_.console_refs + 3) << "descriptors 0, 1 and 2 copied";
 
-    FakeUserRegisters parent = fake_user_registers(proc_user_frame(init_));
-    FakeUserRegisters copy = fake_user_registers(proc_user_frame(child));
+    FakeUserRegisters parent = fake_user_registers(thread_user_frame(init_->threads[0].thread));
+    FakeUserRegisters copy = fake_user_registers(thread_user_frame(child->threads[0].thread));
     EXPECT_EQ(copy.pc, parent.pc);
     EXPECT_EQ(copy.sp, parent.sp);
     EXPECT_EQ(copy.result, 0) << "the child sees fork return 0";
@@ -311,8 +312,8 @@ TEST_F(ProcTest, ExecReplacesTheAddressSpace)
 
     EXPECT_NE(child->as, old);
     EXPECT_EQ(as_live_count(), spaces) << "the old address space is gone";
-    EXPECT_EQ(child->thread->vpmap, child->as->vpmap);
-    EXPECT_EQ(fake_user_registers(proc_user_frame(child)).pc, kEntry);
+    EXPECT_EQ(child->threads[0].thread->vpmap, child->as->vpmap);
+    EXPECT_EQ(fake_user_registers(thread_user_frame(child->threads[0].thread)).pc, kEntry);
     for (paddr_t frame : FramesOf(init_->as)) {
         EXPECT_EQ(pmem_refcount(frame), 1) << "no longer shared with the child";
     }

@@ -474,6 +474,16 @@ void sched_note_vpmap_loaded(struct vpmap *vpmap)
     spinlock_release(&sched_lock);
 }
 
+void sched_wait_for_exited(void)
+{
+    // An exiting thread holds sched_lock from before it is counted as
+    // exited (thread_exit_releasing) until its CPU has switched to the next
+    // thread and loaded that one's page table: once the lock is free, it
+    // is gone.
+    spinlock_acquire(&sched_lock);
+    spinlock_release(&sched_lock);
+}
+
 unsigned long sched_switch_count(void)
 {
     spinlock_acquire(&sched_lock);

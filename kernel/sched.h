@@ -122,6 +122,12 @@ bool thread_killed(void);
 // reload it.
 void sched_note_vpmap_loaded(struct vpmap *vpmap);
 
+// Returns once every thread that has exited (thread_exit) before the call
+// is off its CPU: no CPU runs on its stack or page table any more. For
+// whoever frees what such threads used (kernel/proc.c: a process's page
+// table, once all its threads have ended).
+void sched_wait_for_exited(void);
+
 // Switches performed since boot (for tests and statistics).
 unsigned long sched_switch_count(void);
 

@@ -94,6 +94,41 @@ int64_t sys_getcpu(const struct syscall_args *args)
     return cpu;
 }
 
+int64_t sys_thread_start(const struct syscall_args *args)
+{
+    int tid;
+    err_t err = proc_thread_start(args->arg[0], args->arg[1], args->arg[2], &tid);
+    return err != ERR_OK ? err : tid;
+}
+
+int64_t sys_thread_exit(const struct syscall_args *args)
+{
+    // Like exit's, the status is 0..255.
+    proc_thread_exit((int)(args->arg[0] & 0xff));
+}
+
+int64_t sys_thread_join(const struct syscall_args *args)
+{
+    int tid = (int)args->arg[0];
+    if ((uint64_t)tid != args->arg[0]) {
+        return ERR_SRCH;
+    }
+    int status;
+    err_t err = proc_thread_join(tid, &status);
+    if (err != ERR_OK || args->arg[1] == 0) {
+        return err != ERR_OK ? err : tid;
+    }
+    // The thread is joined either way; a bad status pointer loses its status.
+    err = copyout(args->arg[1], &status, sizeof(status));
+    return err != ERR_OK ? err : tid;
+}
+
+int64_t sys_gettid(const struct syscall_args *args)
+{
+    (void)args;
+    return thread_current()->tid;
+}
+
 int64_t sys_kill(const struct syscall_args *args)
 {
     int pid;

@@ -41,31 +41,40 @@ extern "C" {
 #endif
 
 enum syscall_number {
-    SYS_EXIT = 1,       // exit(int status): never returns
-    SYS_FORK = 2,       // fork(): child pid to the parent, 0 to the child
-    SYS_WAIT = 3,       // wait(int pid, int *status): pid -1 = any child; returns its pid
-    SYS_GETPID = 4,     // getpid()
-    SYS_KILL = 5,       // kill(int pid): ends that process (status EXIT_STATUS_KILLED);
-                        // ERR_SRCH if there is none, ERR_PERM for init (pid 1)
-    SYS_SLEEP = 6,      // sleep(uint64_t ticks)
-    SYS_TICKS = 7,      // ticks(): timer ticks since boot (TIMER_HZ per second)
-    SYS_SBRK = 8,       // sbrk(int64_t increment): the old break
-    SYS_EXEC = 9,       // exec(const char *path, char *const argv[]): only returns on error
-    SYS_OPEN = 10,      // open(const char *path, int flags): a file descriptor
-    SYS_READ = 11,      // read(int fd, void *buf, uint64_t n): bytes read, 0 at end of file
-    SYS_WRITE = 12,     // write(int fd, const void *buf, uint64_t n): bytes written
-    SYS_CLOSE = 13,     // close(int fd)
-    SYS_DUP = 14,       // dup(int fd): the lowest free descriptor, sharing the file
-    SYS_PIPE = 15,      // pipe(int fds[2]): fds[0] reads, fds[1] writes
-    SYS_FSTAT = 16,     // fstat(int fd, struct osv_stat *st)
-    SYS_SYSINFO = 17,   // sysinfo(struct osv_sysinfo *info)
-    SYS_GETPPID = 18,   // getppid()
-    SYS_SHUTDOWN = 19,  // shutdown(int failed): stops the machine; init (pid 1) only
-    SYS_VMMAP = 20,     // vmmap(int pid, uint32_t flags, struct osv_vmmap_entry *buf,
-                        //       uint64_t capacity): a process's address space (below)
-    SYS_GETCPU = 21,    // getcpu(): the number of the CPU running the caller (0, 1, ...);
-                        // it may have moved on by the time the caller looks
-    SYS_COUNT,          // one past the last number
+    SYS_EXIT = 1,           // exit(int status): never returns
+    SYS_FORK = 2,           // fork(): child pid to the parent, 0 to the child
+    SYS_WAIT = 3,           // wait(int pid, int *status): pid -1 = any child; returns its pid
+    SYS_GETPID = 4,         // getpid()
+    SYS_KILL = 5,           // kill(int pid): ends that process (status EXIT_STATUS_KILLED);
+                            // ERR_SRCH if there is none, ERR_PERM for init (pid 1)
+    SYS_SLEEP = 6,          // sleep(uint64_t ticks)
+    SYS_TICKS = 7,          // ticks(): timer ticks since boot (TIMER_HZ per second)
+    SYS_SBRK = 8,           // sbrk(int64_t increment): the old break
+    SYS_EXEC = 9,           // exec(const char *path, char *const argv[]): only returns on error
+    SYS_OPEN = 10,          // open(const char *path, int flags): a file descriptor
+    SYS_READ = 11,          // read(int fd, void *buf, uint64_t n): bytes read, 0 at end of file
+    SYS_WRITE = 12,         // write(int fd, const void *buf, uint64_t n): bytes written
+    SYS_CLOSE = 13,         // close(int fd)
+    SYS_DUP = 14,           // dup(int fd): the lowest free descriptor, sharing the file
+    SYS_PIPE = 15,          // pipe(int fds[2]): fds[0] reads, fds[1] writes
+    SYS_FSTAT = 16,         // fstat(int fd, struct osv_stat *st)
+    SYS_SYSINFO = 17,       // sysinfo(struct osv_sysinfo *info)
+    SYS_GETPPID = 18,       // getppid()
+    SYS_SHUTDOWN = 19,      // shutdown(int failed): stops the machine; init (pid 1) only
+    SYS_VMMAP = 20,         // vmmap(int pid, uint32_t flags, struct osv_vmmap_entry *buf,
+                            //       uint64_t capacity): a process's address space (below)
+    SYS_GETCPU = 21,        // getcpu(): the number of the CPU running the caller (0, 1, ...);
+                            // it may have moved on by the time the caller looks
+    SYS_THREAD_START = 22,  // thread_start(void *entry, void *stack, uint64_t arg): a new
+                            // thread of the caller's process, at entry with the stack
+                            // pointer at stack and arg in the first argument register;
+                            // returns its tid
+    SYS_THREAD_EXIT = 23,   // thread_exit(int status): ends the calling thread; the
+                            // last thread's exit ends the process with that status
+    SYS_THREAD_JOIN = 24,   // thread_join(int tid, int *status): waits for thread tid of
+                            // this process to end; returns tid
+    SYS_GETTID = 25,        // gettid(): the calling thread's id
+    SYS_COUNT,              // one past the last number
 };
 
 // Limits of exec.
@@ -75,6 +84,10 @@ enum syscall_number {
 
 // Per-process limit on open file descriptors.
 #define FD_MAX 16
+
+// Per-process limit on threads, the first included, and ended ones not yet
+// joined.
+#define THREADS_MAX 16
 
 // Flags of open. The initrd is read-only: O_RDONLY is the only mode.
 #define O_RDONLY 0

@@ -186,3 +186,8 @@ extern "C" bool thread_killed(void)
 extern "C" void sched_note_vpmap_loaded(struct vpmap *)
 {
 }
+
+extern "C" void sched_wait_for_exited(void)
+{
+    // Nothing runs on the host: an exited thread is never on a CPU.
+}

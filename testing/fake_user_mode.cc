@@ -19,12 +19,17 @@ extern "C" size_t user_frame_size(void)
 
 extern "C" void user_frame_init(struct user_frame *f, vaddr_t entry, vaddr_t sp)
 {
-    f->registers = FakeUserRegisters{entry, sp, 0};
+    f->registers = FakeUserRegisters{entry, sp, 0, 0};
 }
 
 extern "C" void user_frame_set_return(struct user_frame *f, int64_t value)
 {
     f->registers.result = value;
+}
+
+extern "C" void user_frame_set_arg(struct user_frame *f, uint64_t value)
+{
+    f->registers.arg = value;
 }
 
 extern "C" vaddr_t user_frame_pc(const struct user_frame *f)

@@ -14,6 +14,7 @@ struct FakeUserRegisters {
     vaddr_t pc;
     vaddr_t sp;
     int64_t result;  // what a system call returns to user mode
+    uint64_t arg;    // the first argument register
 };
 
 // The registers held in f.

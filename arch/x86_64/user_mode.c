@@ -82,6 +82,11 @@ void user_frame_set_return(struct user_frame *f, int64_t value)
     f->tf.rax = (uint64_t)value;
 }
 
+void user_frame_set_arg(struct user_frame *f, uint64_t value)
+{
+    f->tf.rdi = value;
+}
+
 vaddr_t user_frame_pc(const struct user_frame *f)
 {
     return f->tf.rip;

@@ -284,8 +284,9 @@ class OsvPs(OsvCommand):
     """The process table: pid, parent, state, thread state, pages mapped, name.
 
 Usage: osv ps
-The running process is marked with *. PAGES is the user pages its page table
-maps (struct addrspace's pages_mapped)."""
+The running process is marked with *. THREAD is the state of its first live
+thread, then +N for N more. PAGES is the user pages its page table maps
+(struct addrspace's pages_mapped)."""
 
     def __init__(self):
         super().__init__("ps")
@@ -296,9 +297,15 @@ maps (struct addrspace's pages_mapped)."""
         print("   PID  PPID  STATE     THREAD    PAGES  NAME")
         for p in procs():
             state = enum_name(p["state"], "PROC_")
-            # A zombie's thread is freed already; its pointer is stale.
-            has_thread = state != "zombie" and int(p["thread"]) != 0
-            thread = enum_name(p["thread"]["state"], "THREAD_") if has_thread else "-"
+            # Threads that have ended have a NULL pointer (a zombie has none).
+            live = [
+                p["threads"][i]["thread"]
+                for i in range(p["threads"].type.range()[1] + 1)
+                if int(p["threads"][i]["thread"]) != 0
+            ]
+            thread = enum_name(live[0]["state"], "THREAD_") if live else "-"
+            if len(live) > 1:
+                thread += "+%d" % (len(live) - 1)
             pages = int(p["as"]["pages_mapped"]) if int(p["as"]) else 0
             note = " (exit status %d)" % int(p["exit_status"]) if state == "zombie" else ""
             print(

@@ -9,7 +9,7 @@
 
 // A new system call number needs a wrapper here (and a line in the header
 // that declares it).
-_Static_assert(SYS_COUNT == SYS_GETCPU + 1, "a system call without a wrapper");
+_Static_assert(SYS_COUNT == SYS_GETTID + 1, "a system call without a wrapper");
 
 #define U(x) ((uint64_t)(x))
 
@@ -113,6 +113,29 @@ int getppid(void)
 int getcpu(void)
 {
     return (int)syscall0(SYS_GETCPU);
+}
+
+int thread_start(void (*entry)(void *), void *stack, void *arg)
+{
+    return (int)syscall3(SYS_THREAD_START, U(entry), U(stack), U(arg));
+}
+
+_Noreturn void thread_exit(int status)
+{
+    syscall1(SYS_THREAD_EXIT, U(status));
+    for (;;) {
+        // As in _exit: the kernel never returns from it.
+    }
+}
+
+int thread_join(int tid, int *status)
+{
+    return (int)syscall2(SYS_THREAD_JOIN, U(tid), U(status));
+}
+
+int gettid(void)
+{
+    return (int)syscall0(SYS_GETTID);
 }
 
 int shutdown(int failed)

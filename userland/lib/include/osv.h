@@ -57,6 +57,42 @@ int64_t vmmap(int pid, uint32_t flags, struct osv_vmmap_entry *buf, uint64_t cap
 // region" if it lies outside every region.
 void vmmap_print(const struct osv_vmmap_entry *records, size_t n);
 
+// Threads: more flows of control in the calling process, sharing its
+// memory and files, perhaps running on several CPUs at once. Of this C
+// library only the system call wrappers may be called by several threads
+// at once: malloc, free and stdio keep state without locks, so a program
+// uses them from one thread at a time (or from one thread only).
+//
+// thread_create starts a thread running fn(arg) on the stack
+// [stack, stack + size), memory of the caller's that must stay unused by
+// anything else until the thread has been joined; when fn returns r the
+// thread exits with status r & 0xff. Returns the new thread's id, or
+// ERR_INVAL (a stack under THREAD_STACK_MIN bytes), ERR_NOSPACE (the
+// process has THREADS_MAX threads, counting ended ones not yet
+// joined), ERR_NOMEM, ERR_FAULT (a stack outside user memory), ERR_KILLED
+// (the process is ending).
+#define THREAD_STACK_MIN 256
+int thread_create(int (*fn)(void *arg), void *arg, void *stack, size_t size);
+
+// Ends the calling thread with `status` (0..255). The last thread of a
+// process to end ends the process, with that status. exit() ends every
+// thread of the process.
+_Noreturn void thread_exit(int status);
+
+// Waits until thread `tid` of this process has ended, stores its status in
+// *status (unless NULL) and forgets it. Returns tid, or ERR_SRCH (no such
+// thread, joined already, or the caller), ERR_KILLED (the process is
+// ending), ERR_FAULT (status; the thread is forgotten all the same).
+int thread_join(int tid, int *status);
+
+// The calling thread's id (unique among all threads).
+int gettid(void);
+
+// The system call under thread_create: a thread that starts at `entry`
+// with the stack pointer at `stack` and `arg` as its first argument.
+// Returns its id, or the errors above.
+int thread_start(void (*entry)(void *), void *stack, void *arg);
+
 // Timer ticks since boot (sysinfo's ticks_per_second per second).
 uint64_t ticks(void);
 

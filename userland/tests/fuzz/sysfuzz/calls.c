@@ -12,13 +12,31 @@ bool tracing;
 struct report rep;
 
 static const char *const call_names[] = {
-    [SYS_EXIT] = "exit",         [SYS_FORK] = "fork",       [SYS_WAIT] = "wait",
-    [SYS_GETPID] = "getpid",     [SYS_KILL] = "kill",       [SYS_SLEEP] = "sleep",
-    [SYS_TICKS] = "ticks",       [SYS_SBRK] = "sbrk",       [SYS_EXEC] = "exec",
-    [SYS_OPEN] = "open",         [SYS_READ] = "read",       [SYS_WRITE] = "write",
-    [SYS_CLOSE] = "close",       [SYS_DUP] = "dup",         [SYS_PIPE] = "pipe",
-    [SYS_FSTAT] = "fstat",       [SYS_SYSINFO] = "sysinfo", [SYS_GETPPID] = "getppid",
-    [SYS_SHUTDOWN] = "shutdown", [SYS_VMMAP] = "vmmap",     [SYS_GETCPU] = "getcpu",
+    [SYS_EXIT] = "exit",
+    [SYS_FORK] = "fork",
+    [SYS_WAIT] = "wait",
+    [SYS_GETPID] = "getpid",
+    [SYS_KILL] = "kill",
+    [SYS_SLEEP] = "sleep",
+    [SYS_TICKS] = "ticks",
+    [SYS_SBRK] = "sbrk",
+    [SYS_EXEC] = "exec",
+    [SYS_OPEN] = "open",
+    [SYS_READ] = "read",
+    [SYS_WRITE] = "write",
+    [SYS_CLOSE] = "close",
+    [SYS_DUP] = "dup",
+    [SYS_PIPE] = "pipe",
+    [SYS_FSTAT] = "fstat",
+    [SYS_SYSINFO] = "sysinfo",
+    [SYS_GETPPID] = "getppid",
+    [SYS_SHUTDOWN] = "shutdown",
+    [SYS_VMMAP] = "vmmap",
+    [SYS_GETCPU] = "getcpu",
+    [SYS_THREAD_START] = "thread_start",
+    [SYS_THREAD_EXIT] = "thread_exit",
+    [SYS_THREAD_JOIN] = "thread_join",
+    [SYS_GETTID] = "gettid",
 };
 
 static void count_call(uint64_t nr)

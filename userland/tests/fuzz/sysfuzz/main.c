@@ -95,6 +95,21 @@ static void fail(const char *format, ...)
     failed = true;
 }
 
+// Reads a whole report from the pipe: a read may return less than asked
+// (the kernel moves pipe data in chunks), so read until it is all there.
+static bool read_report(int fd, struct report *r)
+{
+    size_t got = 0;
+    while (got < sizeof *r) {
+        int64_t n = read(fd, (char *)r + got, sizeof *r - got);
+        if (n <= 0) {
+            return false;
+        }
+        got += (size_t)n;
+    }
+    return true;
+}
+
 static uint64_t free_pages(void)
 {
     struct osv_sysinfo info;
@@ -209,9 +224,10 @@ static bool run_round(void)
         int dog_status;
         wait(dog, &dog_status);
         struct report r = {0};
-        if (first != pid || status != 0 || read(report[0], &r, sizeof r) != sizeof r) {
-            fail("round %lu of seed %lu: the worker ended with status %d without its report",
-                 (unsigned long)round_no, (unsigned long)seed, status);
+        if (first != pid || status != 0 || !read_report(report[0], &r)) {
+            fail("round %lu of seed %lu: the worker (pid %d) ended with status %d without its "
+                 "report (wait returned %d)",
+                 (unsigned long)round_no, (unsigned long)seed, pid, status, first);
         }
         totals.syscalls += r.syscalls;
         totals.children += r.children;
