@@ -171,6 +171,11 @@ const std::map<vaddr_t, FakeTranslation> &fake_mmu_tlb()
     return Here().tlb;
 }
 
+const std::map<vaddr_t, FakeTranslation> &fake_mmu_tlb_of(unsigned cpu)
+{
+    return cpus[cpu].tlb;
+}
+
 paddr_t fake_mmu_root_of(unsigned cpu)
 {
     return cpus[cpu].root;

@@ -84,7 +84,8 @@ FakeUserAccess fake_mmu_user_write(vaddr_t va, uint8_t value);
 // The current CPU's TLB: virtual page -> the translation cached for it.
 const std::map<vaddr_t, FakeTranslation> &fake_mmu_tlb();
 
-// The root CPU `cpu` has loaded (0: none).
+// CPU `cpu`'s TLB, and the root it has loaded (0: none).
+const std::map<vaddr_t, FakeTranslation> &fake_mmu_tlb_of(unsigned cpu);
 paddr_t fake_mmu_root_of(unsigned cpu);
 
 // A page-table walk: the translation of the page at `page` under `root`, or
