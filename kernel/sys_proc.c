@@ -151,6 +151,7 @@ int64_t sys_exec(const struct syscall_args *args)
 int64_t sys_sysinfo(const struct syscall_args *args)
 {
     const struct addrspace *as = proc_current()->as;
+    struct vpmap_shootdowns shootdowns = vpmap_shootdowns();
     struct osv_sysinfo info = {
         .total_pages = pmem_total_pages(),
         .free_pages = pmem_free_pages(),
@@ -171,6 +172,8 @@ int64_t sys_sysinfo(const struct syscall_args *args)
         .tsc_per_second = cycles_per_second(),
         .processes = (uint64_t)proc_count(),
         .proc_table_pages = vpmap_table_pages(as->vpmap),
+        .tlb_shootdowns = shootdowns.rounds,
+        .tlb_shootdown_ipis = shootdowns.cpus_called,
     };
     return copyout(args->arg[0], &info, sizeof(info));
 }
