@@ -330,7 +330,7 @@ int main(int argc, char **argv)
                  (unsigned long)round_no, (unsigned long)seed, (unsigned long)totals.mismatches,
                  (unsigned long)seed, (unsigned long)round_no);
         }
-        if ((i + 1) % every == 0 || failed) {
+        if ((i + 1) % every == 0 || i + 1 == rounds || failed) {
             printf("sysfuzz: %lu rounds, %lu syscalls, %lu children, %lu faulted, free pages %lu, "
                    "%lu ticks\n",
                    (unsigned long)totals.rounds, (unsigned long)totals.syscalls,
