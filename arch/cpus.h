@@ -4,10 +4,13 @@
 // state portable code keeps for each, how to wait politely in a spin loop,
 // and stopping the others when the kernel panics.
 //
-// On the host (testing/fake_cpus) there is one CPU, number 0, with one
-// struct cpu_local, and nothing to stop.
+// On the host (testing/fake_cpus.h) there are as many CPUs as a test asks
+// for, one unless it asks, each with its struct cpu_local; one of them runs
+// the test at a time, and a call runs on its target at once, in the
+// caller's stead. Nothing is stopped.
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,7 +50,17 @@ unsigned cpus_current(void);
 // emulator, the other virtual CPUs run while this one waits for a lock.
 void cpus_relax(void);
 
-// A function run on another CPU by cpus_call or cpus_call_others.
+// A set of CPUs, by number: bit i stands for CPU i (CPUS_MAX fit).
+typedef uint64_t cpus_mask_t;
+
+// The set holding CPU `cpu` alone.
+static inline cpus_mask_t cpus_mask_of(unsigned cpu)
+{
+    return (cpus_mask_t)1 << cpu;
+}
+
+// A function run on another CPU by cpus_call, cpus_call_many or
+// cpus_call_others.
 typedef void cpus_call_fn(void *arg);
 
 // Runs fn(arg) on CPU `cpu` and returns once fn has returned there. fn runs
@@ -59,6 +72,12 @@ typedef void cpus_call_fn(void *arg);
 // caller holds, say) answers only once it stops spinning. Panics unless
 // `cpu` is online and not the caller's own.
 void cpus_call(unsigned cpu, cpus_call_fn *fn, void *arg);
+
+// Runs fn(arg) on every online CPU in `targets` but the caller's own, as
+// cpus_call does, on all of them at once, and returns once all have
+// finished; returns how many ran it. CPUs of the set that are offline (or
+// absent) are left out, as is the caller's: they are no error.
+unsigned cpus_call_many(cpus_mask_t targets, cpus_call_fn *fn, void *arg);
 
 // Runs fn(arg) on every other online CPU, as cpus_call does, and returns
 // once all have finished; returns how many ran it (0 with one CPU).

@@ -8,9 +8,23 @@
 // memory (arch/kmap.h), set up once at boot and shared, never changed through
 // this interface.
 //
-// Every function here keeps the TLB honest: when a mapping's frame or
-// permission changes, or a mapping goes away, the stale translation is flushed
-// (vpmap_flush_tlb) before the function returns. Callers never flush by hand.
+// Every function here keeps the TLBs honest, on every CPU: when a mapping's
+// frame or permission changes, or a mapping goes away, each CPU that has
+// this vpmap loaded (vpmap_load) drops the stale translation before the
+// function returns, the calling CPU with invlpg and the others in a
+// cross-CPU call (a TLB shootdown), and before anything relies on the
+// change: vpmap_unmap hands a page back to its caller, who may free it, only
+// once no CPU can reach it any more. A CPU caches translations of the vpmap
+// it has loaded only, so a vpmap that no CPU has loaded costs no flush at
+// all. The pages one call changes are flushed together, in one round of
+// calls (or one per TLB_BATCH_PAGES pages, arch/x86_64/tlb.h, when
+// vpmap_unmap hands them back), and a round of more pages than that flushes
+// the whole user half instead. Callers never flush by hand.
+//
+// Several CPUs: a round waits, interrupts off, for the other CPUs, which
+// answer only with their interrupts on (arch/cpus.h). So no call here may be
+// made holding a spinlock that a CPU with the vpmap loaded might be
+// spinning for with interrupts off.
 //
 // Reference counts: vpmap never allocates the pages it maps, and never
 // changes their reference counts (pmem_inc_refcnt / pmem_dec_refcnt): which
@@ -35,7 +49,9 @@
 // the bare machine and, against a host arena, in host tests) and
 // testing/fake_vpmap.cc (a map, for judging the code above it against a page
 // table known to be right). Both keep the same contract, checked by one test
-// suite (testing/vpmap_contract.h).
+// suite (testing/vpmap_contract.h), and both flush through
+// arch/x86_64/tlb.h, which finds the CPUs to flush and counts the
+// shootdowns (vpmap_shootdowns).
 //
 // Locking: a vpmap is not locked internally. Its owner (the address space,
 // kernel/mm/vm.h) serializes all calls on one vpmap.
@@ -44,6 +60,7 @@
 // [0, VPMAP_USER_TOP); anything else is a kernel bug and panics.
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernel/addr.h"
 #include "kernel/err.h"
@@ -64,7 +81,8 @@ err_t vpmap_create(struct vpmap **out) MUST_CHECK;
 
 // Frees all page-table pages, the root included. The pages still mapped are
 // left alone: their references are the caller's to drop first
-// (vpmap_for_each_mapping). `vpmap` must not be the active one.
+// (vpmap_for_each_mapping). No CPU may have `vpmap` loaded (a kernel bug:
+// it panics); a CPU that switched away holds nothing of it.
 void vpmap_destroy(struct vpmap *vpmap);
 
 // How many page-table pages `vpmap` holds now, the root included (so at
@@ -86,12 +104,13 @@ err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n,
 typedef void vpmap_mapping_fn(void *ctx, vaddr_t vaddr, paddr_t paddr, memperm_t perm);
 
 // Unmaps every mapped page among the n pages at vaddr; unmapped pages in the
-// range are skipped. Flushes the TLB for each page unmapped, then, unless
+// range are skipped. Flushes the TLBs for each page unmapped, then, unless
 // `unmapped_fn` is NULL, calls unmapped_fn(ctx, vaddr, paddr, perm) for it
 // (where the caller drops the mapping's reference; unmapped_fn must not
-// change `vpmap`: the call is reading its tables). Frees each page-table
-// page this leaves empty (never the root). Returns how many pages were
-// unmapped.
+// change `vpmap`: the call is reading its tables), in ascending order, each
+// page only once every CPU has dropped its translation. Frees each
+// page-table page this leaves empty (never the root), also only once
+// flushed. Returns how many pages were unmapped.
 size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, vpmap_mapping_fn *unmapped_fn,
                    void *ctx);
 
@@ -104,7 +123,7 @@ size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, vpmap_mapping_f
 paddr_t vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm_t perm);
 
 // Sets the permission of every mapped page among the n pages at vaddr to
-// `perm`; unmapped pages are skipped. Flushes the TLB for each page changed.
+// `perm`; unmapped pages are skipped. Flushes the TLBs for each page changed.
 void vpmap_set_perm(struct vpmap *vpmap, vaddr_t vaddr, size_t n, memperm_t perm);
 
 // Looks up the page containing vaddr. On ERR_OK sets *paddr to the physical
@@ -138,33 +157,45 @@ void vpmap_for_each_table(struct vpmap *vpmap, vpmap_table_fn *fn, void *ctx);
 // the mapping in both to `perm` (the new mappings' references are the
 // caller's to take: vpmap_for_each_mapping over dst). With a
 // read-only `perm` over a writable region this is copy-on-write sharing; with
-// the region's own read-only permission it is plain sharing. Flushes src's TLB
-// for every page whose permission changed.
+// the region's own read-only permission it is plain sharing. Flushes src's
+// TLBs for every page whose permission changed, before it returns.
 // Returns ERR_OK, or ERR_NOMEM when a page-table page for dst cannot be
 // allocated; then everything mapped into dst by this call is unmapped again
 // and the table pages it allocated for dst are freed,
 // and src keeps the (possibly reduced) permissions,
 // which is harmless: a write fault on such a page finds it unshared and makes
-// it writable again in place. When many pages change, src's TLB is flushed
-// whole once (vpmap_flush_tlb_all) instead of page by page.
+// it writable again in place. When many pages change, src's TLBs are flushed
+// whole once instead of page by page.
 err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t n,
                      memperm_t perm) MUST_CHECK;
 
-// Invalidates every cached user-half translation of `vpmap`, if it is the
-// active address space. Cheaper than many single-page flushes.
+// Invalidates every cached user-half translation of `vpmap` on every CPU
+// that has it loaded, and returns once all have: one round of cross-CPU
+// calls, if any other CPU has it. Cheaper than many single-page flushes.
 void vpmap_flush_tlb_all(struct vpmap *vpmap);
 
-// Invalidates any cached translation of the page at vaddr, if `vpmap` is the
-// active address space (inactive ones hold no translations: switching loads
-// the root and drops the user half's TLB entries).
+// Invalidates any cached translation of the page at vaddr on every CPU that
+// has `vpmap` loaded (the others hold none: loading a root drops the user
+// half's TLB entries), and returns once all have.
 void vpmap_flush_tlb(struct vpmap *vpmap, vaddr_t vaddr);
+
+// TLB shootdowns since boot, over every vpmap: rounds of flushes that had
+// to reach other CPUs (a flush that stays on the calling CPU is no
+// shootdown), and how many cross-CPU calls those rounds made in all (one
+// per CPU reached, an interrupt each). Counted by arch/x86_64/tlb.c.
+struct vpmap_shootdowns {
+    uint64_t rounds;
+    uint64_t cpus_called;
+};
+struct vpmap_shootdowns vpmap_shootdowns(void);
 
 // The kernel's own page table: the kernel half and an empty user half. It is
 // active while no process runs (e.g. while an exiting process frees its own).
 struct vpmap *vpmap_kernel(void);
 
-// Makes `vpmap` the active address space of the CPU (loads its root; this
-// also flushes every user-half translation).
+// Makes `vpmap` the active address space of the calling CPU (loads its
+// root; this also flushes every user-half translation), and records it
+// there, so that flushes of `vpmap` reach this CPU until it loads another.
 void vpmap_load(struct vpmap *vpmap);
 
 #ifdef __cplusplus

@@ -206,6 +206,7 @@ int64_t sys_exec(const struct syscall_args *args)
 int64_t sys_sysinfo(const struct syscall_args *args)
 {
     struct addrspace *as = proc_current()->as;
+    struct vpmap_shootdowns shootdowns = vpmap_shootdowns();
     sleeplock_acquire(&as->lock);
     struct osv_sysinfo info = {
         .total_pages = pmem_total_pages(),
@@ -227,6 +228,8 @@ int64_t sys_sysinfo(const struct syscall_args *args)
         .tsc_per_second = cycles_per_second(),
         .processes = (uint64_t)proc_count(),
         .proc_table_pages = vpmap_table_pages(as->vpmap),
+        .tlb_shootdowns = shootdowns.rounds,
+        .tlb_shootdown_ipis = shootdowns.cpus_called,
     };
     sleeplock_release(&as->lock);
     return copyout(args->arg[0], &info, sizeof(info));

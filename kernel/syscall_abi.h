@@ -148,6 +148,14 @@ struct osv_sysinfo {
                                 // yet reaped, processes that fork is still building
     uint64_t proc_table_pages;  // page-table pages the calling process's page table
                                 // holds now, its root included (not in proc_pages_mapped)
+
+    // TLB shootdowns since boot, over all processes: rounds of flushes of a
+    // page table's changed translations that had to reach other CPUs (those
+    // with that table loaded; one round per unmap, write-protect or
+    // copy-on-write step), and the cross-CPU calls they made (one interrupt
+    // per CPU reached). A flush that stays on the calling CPU is not one.
+    uint64_t tlb_shootdowns;
+    uint64_t tlb_shootdown_ipis;
 };
 
 // vmmap: what a process's address space holds, as an array of records.

@@ -1,6 +1,9 @@
 #include "testing/fake_mmu.h"
 
+#include "testing/fake_cpus.h"
+
 extern "C" {
+#include "arch/cpus.h"
 #include "arch/kmap.h"
 #include "arch/page.h"
 #include "arch/vpmap.h"
@@ -11,8 +14,14 @@ extern "C" {
 namespace {
 
 struct Invalidation {
-    paddr_t root;  // loaded when it was made
+    paddr_t root;  // loaded when it was made, on the CPU that made it
     vaddr_t page;
+};
+
+// One CPU's part of the MMU: CR3 and the TLB.
+struct FakeCpuMmu {
+    paddr_t root = 0;
+    std::map<vaddr_t, FakeTranslation> tlb;  // cached translations (of root)
 };
 
 // The x86_64 walk (Intel SDM vol. 3A, 4.5): from the PML4 down to the PT,
@@ -45,16 +54,23 @@ bool walk_x86_64(paddr_t root, vaddr_t page, FakeTranslation *out)
     return true;
 }
 
-paddr_t active_root;
+FakeCpuMmu cpus[kFakeCpusMax];
 int root_loads;
 std::vector<Invalidation> invalidations;
-std::map<vaddr_t, FakeTranslation> tlb;  // the CPU's cached translations (of active_root)
 FakePageWalker walker = walk_x86_64;
 bool invalidations_ignored;
 
-// The MMU: translates va for a user access, through the TLB.
+// The CPU running now (testing/fake_cpus.h).
+FakeCpuMmu &Here()
+{
+    return cpus[cpus_current()];
+}
+
+// The MMU: translates va for a user access by the current CPU, through its
+// TLB.
 FakeUserAccess translate(vaddr_t va, bool write)
 {
+    std::map<vaddr_t, FakeTranslation> &tlb = Here().tlb;
     FakeUserAccess access;
     vaddr_t page = pg_round_down(va);
     if (va >= VPMAP_USER_TOP) {
@@ -78,7 +94,7 @@ FakeUserAccess translate(vaddr_t va, bool write)
         return access;
     }
     FakeTranslation walked;
-    bool mapped = walker(active_root, page, &walked);
+    bool mapped = walker(Here().root, page, &walked);
     if (!mapped || !allows(walked)) {
         access.fault = true;
         access.present = mapped;
@@ -93,11 +109,13 @@ FakeUserAccess translate(vaddr_t va, bool write)
 
 void fake_mmu_reset()
 {
-    active_root = 0;
+    for (FakeCpuMmu &cpu : cpus) {
+        cpu = FakeCpuMmu{};
+    }
     root_loads = 0;
     invalidations.clear();
-    tlb.clear();
     invalidations_ignored = false;
+    fake_cpus_reset();
 }
 
 std::vector<vaddr_t> fake_mmu_take_invalidations()
@@ -150,7 +168,17 @@ FakeUserAccess fake_mmu_user_write(vaddr_t va, uint8_t value)
 
 const std::map<vaddr_t, FakeTranslation> &fake_mmu_tlb()
 {
-    return tlb;
+    return Here().tlb;
+}
+
+const std::map<vaddr_t, FakeTranslation> &fake_mmu_tlb_of(unsigned cpu)
+{
+    return cpus[cpu].tlb;
+}
+
+paddr_t fake_mmu_root_of(unsigned cpu)
+{
+    return cpus[cpu].root;
 }
 
 void fake_mmu_set_walker(FakePageWalker new_walker)
@@ -165,14 +193,19 @@ void fake_mmu_ignore_invalidations(bool ignore)
 
 extern "C" void mmu_load_root(paddr_t pml4)
 {
-    active_root = pml4;
+    Here().root = pml4;
+    Here().tlb.clear();
     root_loads++;
-    tlb.clear();
+}
+
+extern "C" void mmu_boot_load_root(paddr_t pml4)
+{
+    mmu_load_root(pml4);
 }
 
 extern "C" paddr_t mmu_active_root(void)
 {
-    return active_root;
+    return Here().root;
 }
 
 extern "C" void mmu_invalidate_page(vaddr_t vaddr)
@@ -180,6 +213,19 @@ extern "C" void mmu_invalidate_page(vaddr_t vaddr)
     if (invalidations_ignored) {
         return;
     }
-    invalidations.push_back({active_root, pg_round_down(vaddr)});
-    tlb.erase(pg_round_down(vaddr));
+    invalidations.push_back({Here().root, pg_round_down(vaddr)});
+    Here().tlb.erase(pg_round_down(vaddr));
+}
+
+// Each CPU's root is what its last load loaded: the record is the CR3
+// itself, so there is no ordering to get wrong on the host.
+extern "C" cpus_mask_t mmu_cpus_with_root(paddr_t pml4)
+{
+    cpus_mask_t with = 0;
+    for (unsigned cpu = 0; cpu < fake_cpus_count(); cpu++) {
+        if (cpus[cpu].root == pml4) {
+            with |= cpus_mask_of(cpu);
+        }
+    }
+    return with;
 }

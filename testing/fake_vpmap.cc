@@ -8,6 +8,7 @@
 extern "C" {
 #include "arch/page.h"
 #include "arch/x86_64/mmu.h"
+#include "arch/x86_64/tlb.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/panic.h"
 }
@@ -61,13 +62,6 @@ namespace {
 
 std::set<struct vpmap *> live;
 struct vpmap kernel_vpmap;  // root 0: the MMU's "nothing loaded"
-
-// Is v the vpmap whose root the (fake) MMU has loaded? The kernel's has root
-// 0, which is what the MMU starts with.
-bool is_active(struct vpmap *v)
-{
-    return mmu_active_root() == v->root;
-}
 
 // The permission as a mapping holds it, and as the x86_64 tables report it:
 // every mapping is readable (kernel/mm/memperm.h).
@@ -146,6 +140,28 @@ bool map_page(struct vpmap *v, vaddr_t va, FakeMapping m)
     return true;
 }
 
+// A mapping in a tlb batch's value: the frame, with the permission in the
+// page offset's bits (memperm_t fits there).
+uint64_t Pack(const FakeMapping &m)
+{
+    return m.paddr | m.perm;
+}
+
+// vpmap_unmap's callback and its context, for the batch.
+struct UnmapReport {
+    vpmap_mapping_fn *fn;
+    void *ctx;
+};
+
+// Hands an unmapped page back to vpmap_unmap's caller, once every CPU has
+// flushed it (value: Pack of its mapping).
+void ReportUnmapped(void *ctx, vaddr_t va, uint64_t value)
+{
+    auto *report = static_cast<UnmapReport *>(ctx);
+    report->fn(report->ctx, va, pg_round_down(value),
+               static_cast<memperm_t>(value - pg_round_down(value)));
+}
+
 // The mapping of the page containing va, or nullptr.
 const FakeMapping *find(struct vpmap *v, vaddr_t va)
 {
@@ -174,8 +190,8 @@ extern "C" err_t vpmap_create(struct vpmap **out)
 
 extern "C" void vpmap_destroy(struct vpmap *v)
 {
-    if (is_active(v)) {
-        panic("vpmap_destroy: 0x%lx is the active address space", v->root);
+    if (mmu_cpus_with_root(v->root) != 0) {
+        panic("vpmap_destroy: 0x%lx is the active address space of a CPU", v->root);
     }
     for (auto &[key, table] : v->tables) {
         pmem_free(table.paddr);
@@ -223,18 +239,25 @@ extern "C" size_t vpmap_unmap(struct vpmap *v, vaddr_t vaddr, size_t n,
 {
     check_range("vpmap_unmap", vaddr, n);
     size_t unmapped = 0;
+    UnmapReport report{unmapped_fn, ctx};
+    struct tlb_batch flush;
+    tlb_batch_start(&flush, v->root);
     auto it = v->pages.lower_bound(vaddr);
     while (it != v->pages.end() && it->first < vaddr + n * PAGE_SIZE) {
         vaddr_t va = it->first;
         FakeMapping m = it->second;
-        vpmap_flush_tlb(v, va);
+        // The fake's tables are never walked by the MMU (walk_fake reads the
+        // map), so no CPU caches them: they may go at once.
         remove_from_tables(v, va);
         it = v->pages.erase(it);
         if (unmapped_fn != nullptr) {
-            unmapped_fn(ctx, va, m.paddr, m.perm);
+            tlb_batch_add_then(&flush, va, ReportUnmapped, &report, Pack(m));
+        } else {
+            tlb_batch_add(&flush, va);
         }
         unmapped++;
     }
+    tlb_batch_finish(&flush);
     return unmapped;
 }
 
@@ -258,13 +281,16 @@ extern "C" void vpmap_set_perm(struct vpmap *v, vaddr_t vaddr, size_t n, memperm
 {
     check_range("vpmap_set_perm", vaddr, n);
     perm = mapped_perm(perm);
+    struct tlb_batch flush;
+    tlb_batch_start(&flush, v->root);
     for (auto it = v->pages.lower_bound(vaddr);
          it != v->pages.end() && it->first < vaddr + n * PAGE_SIZE; ++it) {
         if (it->second.perm != perm) {
             it->second.perm = perm;
-            vpmap_flush_tlb(v, it->first);
+            tlb_batch_add(&flush, it->first);
         }
     }
+    tlb_batch_finish(&flush);
 }
 
 extern "C" err_t vpmap_lookup_vaddr(struct vpmap *v, vaddr_t vaddr, paddr_t *paddr, memperm_t *perm)
@@ -294,6 +320,9 @@ extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t va
     kassert(perm & MEMPERM_USER);
     perm = mapped_perm(perm);
     std::vector<vaddr_t> copied;
+    struct tlb_batch src_flush;
+    tlb_batch_start(&src_flush, src->root);
+    err_t result = ERR_OK;
     for (auto it = src->pages.lower_bound(vaddr);
          it != src->pages.end() && it->first < vaddr + n * PAGE_SIZE; ++it) {
         if (dst->pages.count(it->first)) {
@@ -303,31 +332,30 @@ extern "C" err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t va
             for (vaddr_t va : copied) {
                 vpmap_unmap(dst, va, 1, nullptr, nullptr);
             }
-            return ERR_NOMEM;
+            result = ERR_NOMEM;
+            break;
         }
         if (it->second.perm != perm) {
             it->second.perm = perm;
-            vpmap_flush_tlb(src, it->first);
+            tlb_batch_add(&src_flush, it->first);
         }
         copied.push_back(it->first);
     }
-    return ERR_OK;
+    tlb_batch_finish(&src_flush);  // src keeps the permissions changed so far
+    return result;
 }
 
-// Flushes go to the MMU (testing/fake_mmu), as the real tables' do; only the
-// loaded root has anything cached.
+// Flushes go through the real shootdowns (arch/x86_64/tlb.h) to the MMU
+// (testing/fake_mmu), as the real tables' do: only CPUs with the root loaded
+// have anything cached.
 extern "C" void vpmap_flush_tlb_all(struct vpmap *v)
 {
-    if (is_active(v)) {
-        mmu_load_root(v->root);
-    }
+    tlb_flush_all(v->root);
 }
 
 extern "C" void vpmap_flush_tlb(struct vpmap *v, vaddr_t vaddr)
 {
-    if (is_active(v)) {
-        mmu_invalidate_page(vaddr);
-    }
+    tlb_flush_page(v->root, vaddr);
 }
 
 extern "C" struct vpmap *vpmap_kernel(void)

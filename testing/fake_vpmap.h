@@ -15,8 +15,9 @@
 // many as the real x86_64 tables would hold for the same mappings (a root,
 // and a table per 512 GiB, 1 GiB and 2 MiB span that maps a page), so that
 // tables cost memory, run out of it and are counted (vpmap_table_pages)
-// exactly as on the machine. Its flushes go to the simulated MMU
-// (testing/fake_mmu.h), which walks the fake's maps for user accesses.
+// exactly as on the machine. Its flushes go through the real shootdowns
+// (arch/x86_64/tlb.h) to the simulated CPUs and MMU (testing/fake_cpus.h,
+// testing/fake_mmu.h), which walks the fake's maps for user accesses.
 
 extern "C" {
 #include "arch/vpmap.h"

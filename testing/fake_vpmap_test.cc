@@ -1,7 +1,8 @@
 // The fake page table (testing/fake_vpmap.h) against arch/vpmap.h's
 // contract (testing/vpmap_contract.h), the suites the real x86_64 tables'
 // tests run too: instantiated here as Fake/VpmapContract,
-// Fake/VpmapContractDeathTest and Fake/VpmapThroughTheMmu.
+// Fake/VpmapContractDeathTest, Fake/VpmapThroughTheMmu and
+// Fake/VpmapOnSeveralCpus.
 
 #include "testing/fake_vpmap.h"
 #include "testing/vpmap_contract.h"
@@ -14,5 +15,6 @@ struct FakeVpmap {};
 INSTANTIATE_TYPED_TEST_SUITE_P(Fake, VpmapContract, FakeVpmap);
 INSTANTIATE_TYPED_TEST_SUITE_P(Fake, VpmapContractDeathTest, FakeVpmap);
 INSTANTIATE_TYPED_TEST_SUITE_P(Fake, VpmapThroughTheMmu, FakeVpmap);
+INSTANTIATE_TYPED_TEST_SUITE_P(Fake, VpmapOnSeveralCpus, FakeVpmap);
 
 }  // namespace vpmap_contract

@@ -5,8 +5,8 @@
 // fake (testing/fake_vpmap_test.cc), so that the fake cannot drift from the
 // real one. Each promise of the header is checked here, in one place.
 //
-// A backend's test file instantiates the three suites (VpmapContract,
-// VpmapContractDeathTest, VpmapThroughTheMmu) with a type that names the
+// A backend's test file instantiates the four suites (VpmapContract,
+// VpmapContractDeathTest, VpmapThroughTheMmu, VpmapOnSeveralCpus) with a type that names the
 // backend (see the two test files). Both backends report TLB flushes to the same
 // recorder, testing/fake_mmu (invlpg: mmu_invalidate_page; a whole flush:
 // mmu_load_root), so a missing flush shows the same way in either.
@@ -48,23 +48,37 @@
 //            sees the new mapping; the first access walks the tables and later
 //            ones hit the TLB; without single-page flushes a stale
 //            translation survives, so the MMU model can tell.
+//  Cpus      (VpmapOnSeveralCpus) the same with the vpmap loaded on
+//            several simulated CPUs (testing/fake_cpus.h), each with its
+//            own TLB: a change made on any CPU, one with the vpmap loaded or
+//            not, is seen by the next access on every CPU that has it
+//            loaded; CPUs without it get no call; one round of calls per
+//            call (one per 32 pages handed back by unmap), a whole flush
+//            for many pages; unmap hands a page back only once no CPU
+//            caches it; with the calls lost, a stale translation survives
+//            on the other CPUs.
 //  Panics    (death tests) bad ranges (unaligned, kernel half, past the
 //            top) in every call, an unaligned frame, a permission without
 //            MEMPERM_USER, replacing an absent page, copying onto a mapped
-//            one, destroying the active vpmap.
+//            one, destroying the active vpmap, or one another CPU has
+//            loaded.
 
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <initializer_list>
 #include <set>
+#include <string>
 #include <vector>
 
+#include "testing/fake_cpus.h"
 #include "testing/fake_mmu.h"
 #include "testing/pmem_fixture.h"
 #include "testing/pmem_hoard.h"
 #include "gtest/gtest.h"
 
 extern "C" {
+#include "arch/cpus.h"
 #include "arch/kmap.h"
 #include "arch/page.h"
 #include "arch/vpmap.h"
@@ -542,8 +556,9 @@ TYPED_TEST_P(VpmapContract, UnmapReportsEachPageAfterItsFlushAndChangesNoReferen
 
     struct Reported {
         std::vector<Mapping> pages;
-        std::vector<int> refcounts;  // as each was reported
-        std::vector<bool> flushed;   // its flush came before its report
+        std::vector<int> refcounts;     // as each was reported
+        std::vector<bool> flushed;      // its flush came before its report
+        std::set<vaddr_t> invalidated;  // so far (a batch flushes several at once)
     } reported;
     vpmap_unmap(
         this->v_, kBase, 4,
@@ -551,8 +566,10 @@ TYPED_TEST_P(VpmapContract, UnmapReportsEachPageAfterItsFlushAndChangesNoReferen
             auto *r = static_cast<Reported *>(ctx);
             r->pages.push_back({va, page, perm});
             r->refcounts.push_back(Refcount(page));
-            std::vector<vaddr_t> inv = fake_mmu_take_invalidations();
-            r->flushed.push_back(std::count(inv.begin(), inv.end(), va) > 0);
+            for (vaddr_t inv : fake_mmu_take_invalidations()) {
+                r->invalidated.insert(inv);
+            }
+            r->flushed.push_back(r->invalidated.count(va) > 0);
         },
         &reported);
     EXPECT_EQ(reported.pages, (std::vector<Mapping>{{kBase, a, MEMPERM_URW},
@@ -945,10 +962,20 @@ TYPED_TEST_P(VpmapContractDeathTest, DestroyingTheActiveVpmapPanics)
     EXPECT_DEATH(vpmap_destroy(this->v_), "active address space");
 }
 
+TYPED_TEST_P(VpmapContractDeathTest, DestroyingAVpmapLoadedOnAnotherCpuPanics)
+{
+    fake_cpus_set_count(3);
+    fake_cpus_set_current(2);
+    vpmap_load(this->v_);
+    fake_cpus_set_current(0);
+    EXPECT_DEATH(vpmap_destroy(this->v_), "active address space");
+}
+
 REGISTER_TYPED_TEST_SUITE_P(VpmapContractDeathTest, BadRangesPanicInEveryCall,
                             AnUnalignedFramePanics, APermissionWithoutUserPanics,
                             MappingAMappedPagePanics, ReplacingAnAbsentPagePanics,
-                            DestroyingTheActiveVpmapPanics);
+                            DestroyingTheActiveVpmapPanics,
+                            DestroyingAVpmapLoadedOnAnotherCpuPanics);
 
 // --- Through the CPU: user accesses see each change once it is flushed ---------
 //
@@ -1086,5 +1113,267 @@ REGISTER_TYPED_TEST_SUITE_P(VpmapThroughTheMmu,
                             AbsentKernelAndReadOnlyAccessesFaultWithTheRightPresentBit,
                             FirstAccessWalksAndCachesLaterOnesHit, EveryChangeIsSeenByTheNextAccess,
                             LoadDropsEveryEntry, WithoutFlushesTheOldTranslationSurvives);
+
+// --- Several CPUs: every CPU that has the vpmap loaded drops what changed ----
+//
+// The vpmap is loaded on several simulated CPUs at once, as the threads of
+// one process running on several CPUs would have it, each CPU with its own
+// TLB; the change is made on one of them (or on a CPU that has another
+// table loaded), and every other one's next access must see it.
+
+template <typename Backend> class VpmapOnSeveralCpus : public VpmapThroughTheMmu<Backend> {
+  protected:
+    static constexpr unsigned kCpus = 3;
+
+    void SetUp() override
+    {
+        VpmapThroughTheMmu<Backend>::SetUp();
+        fake_cpus_set_count(kCpus);
+        shootdowns_ = vpmap_shootdowns();
+    }
+
+    // v_ is loaded on each of `cpus`; CPU 0 runs again after.
+    void LoadOn(std::initializer_list<unsigned> cpus, struct vpmap *v = nullptr)
+    {
+        for (unsigned cpu : cpus) {
+            fake_cpus_set_current(cpu);
+            vpmap_load(v != nullptr ? v : this->v_);
+        }
+        fake_cpus_set_current(0);
+        this->TakeFlushes();
+    }
+
+    // A user read or write of va by CPU `cpu`; CPU 0 runs again after.
+    static FakeUserAccess ReadOn(unsigned cpu, vaddr_t va, uint8_t *value)
+    {
+        fake_cpus_set_current(cpu);
+        FakeUserAccess a = fake_mmu_user_read(va, value);
+        fake_cpus_set_current(0);
+        return a;
+    }
+    static FakeUserAccess WriteOn(unsigned cpu, vaddr_t va, uint8_t value)
+    {
+        fake_cpus_set_current(cpu);
+        FakeUserAccess a = fake_mmu_user_write(va, value);
+        fake_cpus_set_current(0);
+        return a;
+    }
+
+    // The shootdowns since the last call.
+    struct vpmap_shootdowns TakeShootdowns()
+    {
+        struct vpmap_shootdowns now = vpmap_shootdowns();
+        struct vpmap_shootdowns delta = {now.rounds - shootdowns_.rounds,
+                                         now.cpus_called - shootdowns_.cpus_called};
+        shootdowns_ = now;
+        return delta;
+    }
+
+    struct vpmap_shootdowns shootdowns_ = {};
+};
+
+TYPED_TEST_SUITE_P(VpmapOnSeveralCpus);
+
+TYPED_TEST_P(VpmapOnSeveralCpus, EveryChangeIsSeenByEveryCpuThatHasTheVpmapLoaded)
+{
+    this->MapFilled(kBase, MEMPERM_URW, 1);
+    this->LoadOn({0, 1, 2});
+    for (unsigned cpu : {0u, 1u, 2u}) {
+        ASSERT_FALSE(this->WriteOn(cpu, kBase, 2).fault) << "cpu " << cpu;
+        ASSERT_EQ(fake_mmu_tlb_of(cpu).count(kBase), 1u) << "cpu " << cpu << " caches it";
+    }
+    uint8_t value = 0;
+
+    // Write-protected on cpu 0: the write faults on cpus 1 and 2 too.
+    vpmap_set_perm(this->v_, kBase, 1, MEMPERM_UR);
+    for (unsigned cpu : {1u, 2u}) {
+        FakeUserAccess a = this->WriteOn(cpu, kBase, 3);
+        EXPECT_TRUE(a.fault && a.present) << "cpu " << cpu << " still writes a read-only page";
+        EXPECT_FALSE(this->ReadOn(cpu, kBase, &value).fault);
+        EXPECT_EQ(value, 2);
+    }
+
+    // Writable again, now changed on cpu 1: every CPU writes.
+    fake_cpus_set_current(1);
+    vpmap_set_perm(this->v_, kBase, 1, MEMPERM_URW);
+    fake_cpus_set_current(0);
+    for (unsigned cpu : {0u, 1u, 2u}) {
+        EXPECT_FALSE(this->WriteOn(cpu, kBase, 4).fault) << "cpu " << cpu;
+    }
+
+    // Fork's sharing step on cpu 2: the source is read-only on cpus 0 and 1.
+    fake_cpus_set_current(2);
+    ASSERT_EQ(this->CowCopy(this->Other(), this->v_, kBase, 1, MEMPERM_UR), ERR_OK);
+    fake_cpus_set_current(0);
+    for (unsigned cpu : {0u, 1u}) {
+        EXPECT_TRUE(this->WriteOn(cpu, kBase, 5).fault) << "cpu " << cpu << " writes a shared page";
+    }
+
+    // The copy-on-write fault's step on cpu 0: cpus 1 and 2 read the copy.
+    paddr_t copy = NewPage();
+    std::memset(kmap_p2v(copy), 9, PAGE_SIZE);
+    this->Replace(this->v_, kBase, copy, MEMPERM_URW);
+    for (unsigned cpu : {1u, 2u}) {
+        FakeUserAccess a = this->ReadOn(cpu, kBase, &value);
+        EXPECT_EQ(a.paddr, copy) << "cpu " << cpu << " reads the frame that was replaced";
+        EXPECT_EQ(value, 9);
+    }
+
+    // Unmapped on cpu 1: gone on cpus 0 and 2.
+    fake_cpus_set_current(1);
+    vpmap_unmap(this->v_, kBase, 1, DropReference, nullptr);
+    fake_cpus_set_current(0);
+    for (unsigned cpu : {0u, 2u}) {
+        FakeUserAccess a = this->ReadOn(cpu, kBase, &value);
+        EXPECT_TRUE(a.fault && !a.present) << "cpu " << cpu << " reads an unmapped page";
+    }
+}
+
+// The change is made on a CPU that has another table loaded, and reaches
+// exactly the CPUs that have the vpmap: a CPU on another table keeps its TLB.
+TYPED_TEST_P(VpmapOnSeveralCpus, AChangeReachesOnlyTheCpusThatHaveTheVpmapLoaded)
+{
+    this->MapFilled(kBase, MEMPERM_URW, 1);
+    this->MapNew(this->Other(), kBase, MEMPERM_URW);
+    this->LoadOn({1});
+    this->LoadOn({2}, this->Other());
+    uint8_t value = 0;
+    ASSERT_FALSE(this->ReadOn(1, kBase, &value).fault);
+    ASSERT_FALSE(this->ReadOn(2, kBase, &value).fault);
+
+    vpmap_set_perm(this->v_, kBase, 1, MEMPERM_UR);  // on cpu 0, which has neither
+    struct vpmap_shootdowns s = this->TakeShootdowns();
+    EXPECT_EQ(s.rounds, 1u);
+    EXPECT_EQ(s.cpus_called, 1u) << "cpu 1 alone";
+    EXPECT_TRUE(this->WriteOn(1, kBase, 2).fault);
+    EXPECT_EQ(fake_mmu_tlb_of(2).count(kBase), 1u) << "cpu 2's other table: nothing flushed";
+    EXPECT_TRUE(this->ReadOn(2, kBase, &value).tlb_hit);
+
+    // Made on the only CPU that has it loaded: a local flush, no shootdown.
+    fake_cpus_set_current(1);
+    vpmap_set_perm(this->v_, kBase, 1, MEMPERM_URW);
+    EXPECT_FALSE(fake_mmu_user_write(kBase, 3).fault);
+    fake_cpus_set_current(0);
+    s = this->TakeShootdowns();
+    EXPECT_EQ(s.rounds, 0u);
+
+    // Loaded nowhere: no flush at all.
+    this->LoadOn({1}, this->Other());
+    vpmap_set_perm(this->v_, kBase, 1, MEMPERM_UR);
+    EXPECT_TRUE(this->TakeFlushes().None()) << this->TakeFlushes();
+    EXPECT_EQ(this->TakeShootdowns().rounds, 0u);
+}
+
+// One round of calls per call, whatever the number of pages; many pages
+// flush the whole user half. Unmap hands pages back in rounds of at most
+// TLB_BATCH_PAGES (and its freed tables count as pages of the round).
+TYPED_TEST_P(VpmapOnSeveralCpus, OneRoundPerCallAndAWholeFlushForManyPages)
+{
+    const size_t pages = 40;  // more than TLB_BATCH_PAGES
+    for (size_t i = 0; i < pages; i++) {
+        this->MapFilled(kBase + i * PAGE_SIZE, MEMPERM_URW, 1);
+    }
+    this->LoadOn({0, 1, 2});
+    auto cache_everywhere = [&] {
+        for (unsigned cpu : {0u, 1u, 2u}) {
+            for (size_t i = 0; i < pages; i++) {
+                ASSERT_FALSE(this->WriteOn(cpu, kBase + i * PAGE_SIZE, 7).fault);
+            }
+        }
+        this->TakeShootdowns();
+    };
+    cache_everywhere();
+    vpmap_set_perm(this->v_, kBase, pages, MEMPERM_UR);
+    struct vpmap_shootdowns s = this->TakeShootdowns();
+    EXPECT_EQ(s.rounds, 1u);
+    EXPECT_EQ(s.cpus_called, 2u);
+    for (unsigned cpu : {0u, 1u, 2u}) {
+        for (size_t i = 0; i < pages; i++) {
+            EXPECT_TRUE(this->WriteOn(cpu, kBase + i * PAGE_SIZE, 8).fault)
+                << "cpu " << cpu << ", page " << i;
+        }
+    }
+
+    vpmap_set_perm(this->v_, kBase, pages, MEMPERM_URW);
+    cache_everywhere();
+    ASSERT_EQ(this->CowCopy(this->Other(), this->v_, kBase, pages, MEMPERM_UR), ERR_OK);
+    EXPECT_EQ(this->TakeShootdowns().rounds, 1u);
+    EXPECT_TRUE(fake_mmu_tlb_of(1).empty() && fake_mmu_tlb_of(2).empty())
+        << "a whole flush on each";
+
+    vpmap_set_perm(this->v_, kBase, pages, MEMPERM_URW);
+    cache_everywhere();
+    EXPECT_EQ(vpmap_unmap(this->v_, kBase, pages, DropReference, nullptr), pages);
+    EXPECT_EQ(this->TakeShootdowns().rounds, 2u) << "pages handed back: 32, then the rest";
+    for (unsigned cpu : {0u, 1u, 2u}) {
+        uint8_t value;
+        EXPECT_TRUE(this->ReadOn(cpu, kBase + (pages - 1) * PAGE_SIZE, &value).fault);
+    }
+}
+
+TYPED_TEST_P(VpmapOnSeveralCpus, UnmapHandsAPageBackOnlyOnceNoCpuCachesIt)
+{
+    for (int i = 0; i < 3; i++) {
+        this->MapFilled(kBase + i * PAGE_SIZE, MEMPERM_URW, 1);
+    }
+    this->LoadOn({0, 1, 2});
+    for (unsigned cpu : {0u, 1u, 2u}) {
+        for (int i = 0; i < 3; i++) {
+            uint8_t value;
+            ASSERT_FALSE(this->ReadOn(cpu, kBase + i * PAGE_SIZE, &value).fault);
+        }
+    }
+    struct Seen {
+        int reported = 0;
+        std::vector<std::string> cached;  // "cpu C still caches 0x..." at a report
+    } seen;
+    vpmap_unmap(
+        this->v_, kBase, 3,
+        [](void *ctx, vaddr_t va, paddr_t page, memperm_t) {
+            auto *seen = static_cast<Seen *>(ctx);
+            seen->reported++;
+            for (unsigned cpu = 0; cpu < 3; cpu++) {
+                if (fake_mmu_tlb_of(cpu).count(va) != 0) {
+                    seen->cached.push_back("cpu " + std::to_string(cpu) + " still caches " +
+                                           std::to_string(va));
+                }
+            }
+            EXPECT_EQ(cpus_current(), 0u) << "reported on the CPU that unmaps";
+            pmem_dec_refcnt(page);
+        },
+        &seen);
+    EXPECT_EQ(seen.reported, 3);
+    EXPECT_TRUE(seen.cached.empty()) << seen.cached.front();
+}
+
+// The model can tell: when the calls to the other CPUs are lost (a
+// shootdown that flushes only the CPU making it), they keep the old
+// translation.
+TYPED_TEST_P(VpmapOnSeveralCpus, WithoutTheCallsTheOtherCpusKeepTheOldTranslation)
+{
+    paddr_t old = this->MapFilled(kBase, MEMPERM_URW, 1);
+    this->LoadOn({0, 1});
+    uint8_t value = 0;
+    ASSERT_FALSE(this->ReadOn(1, kBase, &value).fault);
+    fake_cpus_lose_calls(true);
+    paddr_t copy = NewPage();
+    std::memset(kmap_p2v(copy), 9, PAGE_SIZE);
+    pmem_inc_refcnt(old);  // kept, to look at
+    this->Replace(this->v_, kBase, copy, MEMPERM_URW);
+    FakeUserAccess a = this->ReadOn(1, kBase, &value);
+    EXPECT_TRUE(a.tlb_hit);
+    EXPECT_EQ(a.paddr, old) << "cpu 1 reads the replaced frame";
+    EXPECT_EQ(value, 1);
+    a = this->ReadOn(0, kBase, &value);
+    EXPECT_EQ(a.paddr, copy) << "cpu 0, which made the change, flushed it";
+    fake_cpus_lose_calls(false);
+    pmem_dec_refcnt(old);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(VpmapOnSeveralCpus, EveryChangeIsSeenByEveryCpuThatHasTheVpmapLoaded,
+                            AChangeReachesOnlyTheCpusThatHaveTheVpmapLoaded,
+                            OneRoundPerCallAndAWholeFlushForManyPages,
+                            UnmapHandsAPageBackOnlyOnceNoCpuCachesIt,
+                            WithoutTheCallsTheOtherCpusKeepTheOldTranslation);
 
 }  // namespace vpmap_contract

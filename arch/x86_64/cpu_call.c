@@ -13,6 +13,8 @@
 #include "arch/x86_64/vectors.h"
 #include "kernel/panic.h"
 
+_Static_assert(CPUS_MAX <= 64, "a cpus_mask_t has a bit for every CPU");
+
 struct cpu_call {
     cpus_call_fn *fn;
     void *arg;
@@ -80,29 +82,34 @@ void cpus_call(unsigned cpu, cpus_call_fn *fn, void *arg)
     }
 }
 
-unsigned cpus_call_others(cpus_call_fn *fn, void *arg)
+unsigned cpus_call_many(cpus_mask_t targets, cpus_call_fn *fn, void *arg)
 {
     bool was_enabled = intr_enabled();
     intr_disable();
     unsigned self = this_cpu()->id;
-    struct cpu *targets[CPUS_MAX];
+    struct cpu *chosen[CPUS_MAX];
     unsigned n = 0;
     for (unsigned i = 0; i < cpu_count(); i++) {
-        if (is_other_online(i, self)) {
-            targets[n++] = &cpus[i];
+        if ((targets & cpus_mask_of(i)) != 0 && is_other_online(i, self)) {
+            chosen[n++] = &cpus[i];
         }
     }
     // Every target counted before the first is posted, or the count could
     // reach 0 while some were still to come.
     struct cpu_call call = {.fn = fn, .arg = arg, .pending = n};
     for (unsigned i = 0; i < n; i++) {
-        post(targets[i], &call);
+        post(chosen[i], &call);
     }
     wait_done(&call);
     if (was_enabled) {
         intr_enable();
     }
     return n;
+}
+
+unsigned cpus_call_others(cpus_call_fn *fn, void *arg)
+{
+    return cpus_call_many(~(cpus_mask_t)0, fn, arg);
 }
 
 void cpus_kick(unsigned cpu)

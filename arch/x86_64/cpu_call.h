@@ -1,6 +1,7 @@
 #pragma once
 
-// Cross-CPU calls (arch/cpus.h's cpus_call and cpus_call_others) on x86_64.
+// Cross-CPU calls (arch/cpus.h's cpus_call, cpus_call_many and
+// cpus_call_others) on x86_64.
 //
 // Each CPU has a mailbox, the `call` field of its struct cpu (percpu.h): a
 // caller waits until the target's mailbox is empty, puts a pointer to its

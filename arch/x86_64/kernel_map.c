@@ -124,7 +124,7 @@ void kernel_map_enter(void)
     uint64_t cr4;
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
     __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | CR4_PGE));
-    mmu_load_root(kernel_root);
+    mmu_boot_load_root(kernel_root);
 }
 
 paddr_t kernel_map_ap_boot_root(void)

@@ -11,8 +11,15 @@
 // free_empty_tables() frees, bottom up, those left mapping nothing. So a
 // process that gives memory back gives back its tables too, not only at exit.
 //
-// Everything here is memory manipulation through kmap_p2v plus the three
-// instructions in mmu.h, so host tests run this exact code on an arena.
+// TLBs: each change that a CPU's cached translation must not outlive is
+// reported to a batch (tlb.h: "this page's translation changed", then
+// "done"), which flushes it on every CPU that has the table loaded; work
+// that must wait for that flush, such as handing an unmapped page back,
+// goes with the page.
+//
+// Everything here is memory manipulation through kmap_p2v plus mmu.h's
+// instructions and tlb.h's flushes, so host tests run this exact code on an
+// arena, with the CPUs and their TLBs simulated.
 
 #include "arch/vpmap.h"
 
@@ -23,6 +30,7 @@
 #include "arch/page.h"
 #include "arch/x86_64/mmu.h"
 #include "arch/x86_64/pte.h"
+#include "arch/x86_64/tlb.h"
 #include "arch/x86_64/vpmap_kernel_half.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/kmalloc.h"
@@ -35,10 +43,6 @@
 // Flags of a PML4, PDPT or PD entry that points to a user-half table. They
 // allow everything; the leaf PTE restricts.
 #define TABLE_FLAGS (PTE_PRESENT | PTE_WRITABLE | PTE_USER)
-
-// Past this many changed pages, one full flush beats a flush per page (and
-// a fork of a big address space changes thousands).
-#define FLUSH_ALL_THRESHOLD 32
 
 // Bits that describe a leaf mapping's permission (compared when deciding
 // whether a permission actually changes).
@@ -174,14 +178,22 @@ static bool table_is_empty(const uint64_t *table)
     return true;
 }
 
+// A table that free_empty_tables unlinked goes back to pmem here, once no
+// CPU can walk through it any more (ctx: the vpmap; value: the table).
+static void free_unlinked_table(void *ctx, vaddr_t va, uint64_t table)
+{
+    (void)va;
+    free_table_page(ctx, table);
+}
+
 // Called after pages in [start, end) were unmapped: frees each table below
 // `table` (a table at `level` > 1) that covers part of that range and maps
-// nothing any more. It goes deepest first, so that a PD whose last PT was
-// just freed is freed too. Only tables over the range can have emptied: the
-// rest hold what they held. The caller's own table stays, even if empty
-// (the root always does).
-static void free_empty_tables(struct vpmap *vpmap, uint64_t *table, int level, vaddr_t start,
-                              vaddr_t end)
+// nothing any more, once `flush` has been flushed. It goes deepest first, so
+// that a PD whose last PT was just unlinked goes too. Only tables over the
+// range can have emptied: the rest hold what they held. The caller's own
+// table stays, even if empty (the root always does).
+static void free_empty_tables(struct vpmap *vpmap, struct tlb_batch *flush, uint64_t *table,
+                              int level, vaddr_t start, vaddr_t end)
 {
     uint64_t span = entry_span(level);
     for (vaddr_t va = start; va < end;) {
@@ -190,15 +202,15 @@ static void free_empty_tables(struct vpmap *vpmap, uint64_t *table, int level, v
         if (*entry & PTE_PRESENT) {
             paddr_t below = pte_address(*entry);
             if (level > 2) {
-                free_empty_tables(vpmap, table_at(below), level - 1, va, next < end ? next : end);
+                free_empty_tables(vpmap, flush, table_at(below), level - 1, va,
+                                  next < end ? next : end);
             }
             if (table_is_empty(table_at(below))) {
                 *entry = 0;
-                // The CPU caches upper-level entries too (its paging-structure
-                // caches). Drop them before the page can be handed out again,
-                // or a walk could still go through it.
-                vpmap_flush_tlb(vpmap, va);
-                free_table_page(vpmap, below);
+                // CPUs cache upper-level entries too (their paging-structure
+                // caches). Every CPU drops them before the page can be handed
+                // out again, or a walk could still go through it.
+                tlb_batch_add_then(flush, va, free_unlinked_table, vpmap, below);
             }
         }
         va = next;
@@ -277,8 +289,8 @@ static void free_table(struct vpmap *vpmap, paddr_t table_paddr, int level)
 
 void vpmap_destroy(struct vpmap *vpmap)
 {
-    if (mmu_active_root() == vpmap->root) {
-        panic("vpmap_destroy: 0x%lx is the active address space", vpmap->root);
+    if (mmu_cpus_with_root(vpmap->root) != 0) {
+        panic("vpmap_destroy: 0x%lx is the active address space of a CPU", vpmap->root);
     }
     uint64_t *pml4 = root_table(vpmap);
     for (unsigned i = 0; i < KERNEL_HALF_FIRST_ENTRY; i++) {
@@ -320,21 +332,32 @@ err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n, mem
     return ERR_OK;
 }
 
-// vpmap_unmap's walk: the caller's callback, and the count.
+// vpmap_unmap's walk: the caller's callback, the count, and the flush.
 struct unmap_walk {
     vpmap_mapping_fn *unmapped_fn;
     void *ctx;
     size_t unmapped;
+    struct tlb_batch *flush;
 };
+
+// Hands an unmapped page back to vpmap_unmap's caller, once no CPU can
+// reach it any more (ctx: the walk; old: the page's entry before).
+static void report_unmapped(void *ctx, vaddr_t va, uint64_t old)
+{
+    struct unmap_walk *w = ctx;
+    w->unmapped_fn(w->ctx, va, pte_address(old), leaf_perm(old));
+}
 
 static void unmap_leaf(struct vpmap *vpmap, uint64_t *pte, vaddr_t va, void *ctx)
 {
+    (void)vpmap;
     struct unmap_walk *w = ctx;
     uint64_t old = *pte;
     *pte = 0;
-    vpmap_flush_tlb(vpmap, va);
     if (w->unmapped_fn != NULL) {
-        w->unmapped_fn(w->ctx, va, pte_address(old), leaf_perm(old));
+        tlb_batch_add_then(w->flush, va, report_unmapped, w, old);
+    } else {
+        tlb_batch_add(w->flush, va);
     }
     w->unmapped++;
 }
@@ -343,10 +366,13 @@ size_t vpmap_unmap(struct vpmap *vpmap, vaddr_t vaddr, size_t n, vpmap_mapping_f
                    void *ctx)
 {
     vaddr_t end = check_range("vpmap_unmap", vaddr, n);
-    struct unmap_walk w = {.unmapped_fn = unmapped_fn, .ctx = ctx};
+    struct tlb_batch flush;
+    tlb_batch_start(&flush, vpmap->root);
+    struct unmap_walk w = {.unmapped_fn = unmapped_fn, .ctx = ctx, .flush = &flush};
     for_each_leaf(vpmap, vaddr, end, unmap_leaf, &w);
     // Then the tables this left empty (the root stays).
-    free_empty_tables(vpmap, root_table(vpmap), 4, vaddr, end);
+    free_empty_tables(vpmap, &flush, root_table(vpmap), 4, vaddr, end);
+    tlb_batch_finish(&flush);
     return w.unmapped;
 }
 
@@ -365,20 +391,30 @@ paddr_t vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm
     return old;
 }
 
+// vpmap_set_perm's walk: the new permission's bits, and the flush.
+struct set_perm_walk {
+    uint64_t bits;
+    struct tlb_batch *flush;
+};
+
 static void set_perm_leaf(struct vpmap *vpmap, uint64_t *pte, vaddr_t va, void *ctx)
 {
-    uint64_t bits = *(const uint64_t *)ctx;
-    if ((*pte & PERM_BITS) != bits) {
-        *pte = (*pte & ~PERM_BITS) | bits;
-        vpmap_flush_tlb(vpmap, va);
+    (void)vpmap;
+    struct set_perm_walk *w = ctx;
+    if ((*pte & PERM_BITS) != w->bits) {
+        *pte = (*pte & ~PERM_BITS) | w->bits;
+        tlb_batch_add(w->flush, va);
     }
 }
 
 void vpmap_set_perm(struct vpmap *vpmap, vaddr_t vaddr, size_t n, memperm_t perm)
 {
     vaddr_t end = check_range("vpmap_set_perm", vaddr, n);
-    uint64_t bits = leaf_bits(perm);
-    for_each_leaf(vpmap, vaddr, end, set_perm_leaf, &bits);
+    struct tlb_batch flush;
+    tlb_batch_start(&flush, vpmap->root);
+    struct set_perm_walk w = {.bits = leaf_bits(perm), .flush = &flush};
+    for_each_leaf(vpmap, vaddr, end, set_perm_leaf, &w);
+    tlb_batch_finish(&flush);
 }
 
 err_t vpmap_lookup_vaddr(struct vpmap *vpmap, vaddr_t vaddr, paddr_t *paddr, memperm_t *perm)
@@ -451,10 +487,10 @@ void vpmap_for_each_table(struct vpmap *vpmap, vpmap_table_fn *fn, void *ctx)
 struct cow_share {
     struct vpmap *dst;
     struct vpmap *src;
-    uint64_t bits;      // the leaf bits of the shared permission
-    size_t shared;      // pages shared so far
-    size_t changed;     // src entries whose permission changed so far
-    vaddr_t failed_at;  // on ERR_NOMEM: the page whose dst table was missing
+    uint64_t bits;                // the leaf bits of the shared permission
+    size_t shared;                // pages shared so far
+    struct tlb_batch *src_flush;  // src's entries whose permission changed
+    vaddr_t failed_at;            // on ERR_NOMEM: the page whose dst table was missing
 };
 
 // Shares the pages that the page table src_pt maps in its entries
@@ -472,9 +508,7 @@ static void share_pt(struct cow_share *s, uint64_t *dst_pt, uint64_t *src_pt, un
         }
         if ((entry & PERM_BITS) != s->bits) {
             src_pt[i] = (entry & ~PERM_BITS) | s->bits;
-            if (++s->changed <= FLUSH_ALL_THRESHOLD) {
-                vpmap_flush_tlb(s->src, va);
-            }
+            tlb_batch_add(s->src_flush, va);
         }
         dst_pt[i] = pte_address(entry) | s->bits;
         s->shared++;
@@ -521,7 +555,7 @@ static err_t share_table(struct cow_share *s, uint64_t *dst_table, uint64_t *src
             if (made && s->shared == shared_before) {
                 // src's table maps pages only outside the range: dst keeps
                 // no table that maps nothing (vpmap.h). Flushed as in
-                // free_empty_tables, should dst be the active one.
+                // free_empty_tables, should a CPU have dst loaded.
                 dst_table[i] = 0;
                 vpmap_flush_tlb(s->dst, va);
                 free_table_page(s->dst, dst_below);
@@ -538,32 +572,29 @@ err_t vpmap_cow_copy(struct vpmap *dst, struct vpmap *src, vaddr_t vaddr, size_t
     vaddr_t end = check_range("vpmap_cow_copy", vaddr, n);
     kassert(perm & MEMPERM_USER);
     // LAB cow BEGIN: share the pages of a range
-    struct cow_share s = {.dst = dst, .src = src, .bits = leaf_bits(perm)};
+    struct tlb_batch src_flush;
+    tlb_batch_start(&src_flush, src->root);
+    struct cow_share s = {.dst = dst, .src = src, .bits = leaf_bits(perm), .src_flush = &src_flush};
     err_t result = share_table(&s, root_table(dst), root_table(src), 4, vaddr, end);
     if (result != ERR_OK) {
         // Up to and including the page that failed, so that the tables made
         // on the way to it go too.
         vpmap_unmap(dst, vaddr, (s.failed_at - vaddr) / PAGE_SIZE + 1, NULL, NULL);
     }
-    if (s.changed > FLUSH_ALL_THRESHOLD) {
-        vpmap_flush_tlb_all(src);
-    }
+    // Before returning: the caller may rely on src's pages being read-only.
+    tlb_batch_finish(&src_flush);
     return result;
     // LAB cow END
 }
 
 void vpmap_flush_tlb_all(struct vpmap *vpmap)
 {
-    if (mmu_active_root() == vpmap->root) {
-        mmu_load_root(vpmap->root);  // drops every non-global entry: the user half
-    }
+    tlb_flush_all(vpmap->root);
 }
 
 void vpmap_flush_tlb(struct vpmap *vpmap, vaddr_t vaddr)
 {
-    if (mmu_active_root() == vpmap->root) {
-        mmu_invalidate_page(vaddr);
-    }
+    tlb_flush_page(vpmap->root, vaddr);
 }
 
 struct vpmap *vpmap_kernel(void)

@@ -279,5 +279,6 @@ struct X86Vpmap {};
 INSTANTIATE_TYPED_TEST_SUITE_P(X86_64, VpmapContract, X86Vpmap);
 INSTANTIATE_TYPED_TEST_SUITE_P(X86_64, VpmapContractDeathTest, X86Vpmap);
 INSTANTIATE_TYPED_TEST_SUITE_P(X86_64, VpmapThroughTheMmu, X86Vpmap);
+INSTANTIATE_TYPED_TEST_SUITE_P(X86_64, VpmapOnSeveralCpus, X86Vpmap);
 
 }  // namespace vpmap_contract

@@ -27,19 +27,23 @@
 namespace {
 
 const char kUsage[] =
-    "usage: vm_fuzz [--seed=N] [--steps=N] [--duration=SECONDS] [--procs=N] [--arena=PAGES]\n"
-    "               [--no-shrink] [--inject=no-tlb-flush] [--trace]\n"
-    "       vm_fuzz --replay=FILE [--inject=no-tlb-flush]\n"
+    "usage: vm_fuzz [--seed=N] [--steps=N] [--duration=SECONDS] [--procs=N] [--cpus=N]\n"
+    "               [--arena=PAGES] [--no-shrink] [--inject=BUG] [--trace]\n"
+    "       vm_fuzz --replay=FILE [--inject=BUG]\n"
     "  --seed=N          first seed (decimal or 0x hex); default: from the clock, printed\n"
     "  --steps=N         stop after N operations in all (1 .. 10^12)\n"
     "  --duration=T      stop after T seconds (1 .. 604800; suffix s, m or h allowed);\n"
     "                    without --steps or --duration: --duration=60\n"
     "  --procs=N         at most N processes at once (1 .. 64; default 6)\n"
+    "  --cpus=N          simulated CPUs, each with its own TLB (1 .. 8; default 1); a\n"
+    "                    process may run on several at once\n"
     "  --arena=PAGES     physical memory of each sequence, in pages (64 .. 65536);\n"
     "                    default: 64 .. 256, chosen per sequence\n"
     "  --no-shrink       report a failing sequence as found, without minimizing it\n"
-    "  --inject=no-tlb-flush  the fake page table skips its TLB flushes: a planted bug\n"
+    "  --inject=no-tlb-flush  the MMU ignores single-page TLB flushes: a planted bug\n"
     "                    the fuzzer must find (checks the fuzzer itself)\n"
+    "  --inject=lost-shootdowns  TLB flushes reach only the CPU that makes them (with\n"
+    "                    --cpus=2 or more: a missing shootdown)\n"
     "  --trace           print every step of every sequence (with --steps: a few hundred)\n"
     "  --replay=FILE     run one saved sequence (vm_fuzz's failure report prints one), traced\n";
 
@@ -112,6 +116,9 @@ int main(int argc, char **argv)
         } else if (flag == "--procs") {
             need_value();
             campaign.config.max_procs = Number(flag, value, 1, 64);
+        } else if (flag == "--cpus") {
+            need_value();
+            campaign.config.cpus = Number(flag, value, 1, 8);
         } else if (flag == "--arena") {
             need_value();
             campaign.config.arena_pages = Number(flag, value, 64, 65536);
@@ -122,10 +129,14 @@ int main(int argc, char **argv)
             campaign.shrink = false;
         } else if (flag == "--inject") {
             need_value();
-            if (value != "no-tlb-flush") {
-                Usage("--inject: unknown bug '" + value + "' (known: no-tlb-flush)");
+            if (value == "no-tlb-flush") {
+                campaign.config.suppress_tlb_flushes = true;
+            } else if (value == "lost-shootdowns") {
+                campaign.config.lose_shootdowns = true;
+            } else {
+                Usage("--inject: unknown bug '" + value +
+                      "' (known: no-tlb-flush, lost-shootdowns)");
             }
-            campaign.config.suppress_tlb_flushes = true;
         } else if (flag == "--replay") {
             need_value();
             replay = value;
@@ -172,12 +183,13 @@ int main(int argc, char **argv)
               << (campaign.steps != 0 ? std::to_string(campaign.steps) + " steps" : "")
               << (campaign.steps != 0 && campaign.seconds != 0 ? " or " : "")
               << (campaign.seconds != 0 ? std::to_string(campaign.seconds) + " s" : "")
-              << ", up to " << campaign.config.max_procs << " processes, "
+              << ", up to " << campaign.config.max_procs << " processes on " << campaign.config.cpus
+              << (campaign.config.cpus == 1 ? " CPU, " : " CPUs, ")
               << (campaign.vary_arena ? std::string("64 .. 256")
                                       : std::to_string(campaign.config.arena_pages))
               << " pages of memory"
               << (campaign.config.suppress_tlb_flushes ? ", TLB flushes suppressed" : "")
-              << std::endl;
+              << (campaign.config.lose_shootdowns ? ", shootdowns lost" : "") << std::endl;
     vm_fuzz::CampaignResult result = vm_fuzz::RunCampaign(campaign, std::cout);
     std::cout << "vm_fuzz: " << result.steps << " steps in " << result.sequences << " sequences, "
               << result.seconds << " s: "

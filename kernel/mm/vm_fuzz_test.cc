@@ -14,6 +14,10 @@
 //  6. The fuzzer finds an injected page-table bug (no TLB flushes) and
 //     shrinks it to a handful of operations.
 //  7. Regression: an eager fork after sbrk(64 TiB) takes no time.
+//  8. On three simulated CPUs, processes running on several at once: a
+//     fixed-seed run finds no failure, and shoots TLB entries down.
+//  9. The fuzzer finds an injected shootdown bug (flushes that reach only
+//     the CPU making them) and shrinks it to a handful of operations.
 
 #include <chrono>
 #include <iostream>
@@ -52,14 +56,14 @@ TEST(VmFuzzTest, RngIsDeterministicAndStaysInRange)
 TEST(VmFuzzTest, OperationsAndReplayFilesRoundTripThroughText)
 {
     std::vector<Op> ops = {
-        {OpKind::kSpawn, 0, 0x12, 0x34},
-        {OpKind::kTouch, 3, ~0ull, 0},
-        {OpKind::kFailNext, 1, 5, 6},
-        {OpKind::kKernel, 0, 0, 0},
+        {OpKind::kSpawn, 0, 0x12, 0x34},     {OpKind::kTouch, 3, ~0ull, 0},
+        {OpKind::kFailNext, 1, 5, 6},        {OpKind::kKernel, 0, 0, 0},
+        {OpKind::kSbrk, 2, 7, 8, /*cpu=*/3},
     };
     Config config;
     config.arena_pages = 96;
     config.max_procs = 3;
+    config.cpus = 4;
     std::string text = FormatReplay(ops, config);
     std::vector<Op> parsed;
     Config read;
@@ -71,12 +75,19 @@ TEST(VmFuzzTest, OperationsAndReplayFilesRoundTripThroughText)
     }
     EXPECT_EQ(read.arena_pages, 96u);
     EXPECT_EQ(read.max_procs, 3u);
+    EXPECT_EQ(read.cpus, 4u);
+    EXPECT_EQ(FormatOp(ops[4]), "sbrk 2 0x7 0x8 @3");
+    EXPECT_EQ(FormatOp(ops[0]), "spawn 0 0x12 0x34") << "CPU 0 is left out";
+    ASSERT_TRUE(ParseReplay("vm_fuzz replay arena=96 procs=3\n", &parsed, &read, &error));
+    EXPECT_EQ(read.cpus, 1u) << "a file from before CPUs";
 
     EXPECT_FALSE(ParseReplay("touch 0 0x1 0x2\n", &parsed, &read, &error));
-    EXPECT_EQ(error, "line 1: expected \"vm_fuzz replay arena=N procs=N\"");
+    EXPECT_EQ(error, "line 1: expected \"vm_fuzz replay arena=N procs=N\" (and cpus=N)");
     EXPECT_FALSE(ParseReplay(text + "jump 0 0x1 0x2\n", &parsed, &read, &error));
-    EXPECT_EQ(error, "line 6: not an operation: jump 0 0x1 0x2");
+    EXPECT_EQ(error, "line 7: not an operation: jump 0 0x1 0x2");
     EXPECT_FALSE(ParseReplay(text + "touch 0 0x1 0x2 extra\n", &parsed, &read, &error));
+    EXPECT_FALSE(ParseReplay(text + "touch 0 0x1 0x2 @1 extra\n", &parsed, &read, &error));
+    EXPECT_FALSE(ParseReplay("vm_fuzz replay arena=96 procs=3 cpus=9\n", &parsed, &read, &error));
     EXPECT_FALSE(ParseReplay("", &parsed, &read, &error));
 }
 
@@ -174,6 +185,46 @@ TEST(VmFuzzTest, FindsMissingTlbFlushesAndShrinksThem)
     EXPECT_TRUE(again.failure.failed);
     EXPECT_EQ(again.failure.category, result.failure.category);
     std::cerr << "vm_fuzz: a page table that never flushes the TLB: found after "
+              << result.steps_to_failure << " steps (" << result.failure.category << ": "
+              << result.failure.message << "), shrunk to " << result.minimized.size()
+              << " operations\n";
+}
+
+TEST(VmFuzzTest, FixedSeedRunOnThreeCpusFindsNoFailure)
+{
+    Campaign campaign;
+    campaign.seed = 20261123;
+    campaign.steps = 10000;
+    campaign.config.cpus = 3;
+    CampaignResult result = RunCampaign(campaign, std::cerr);
+    EXPECT_FALSE(result.failed) << "reproduce: bazel run //kernel/mm:vm_fuzz -- --seed="
+                                << campaign.seed << " --steps=" << campaign.steps << " --cpus=3";
+    EXPECT_EQ(result.steps, campaign.steps);
+    std::cerr << "vm_fuzz: on 3 CPUs, " << result.steps << " steps in " << result.sequences
+              << " sequences, " << result.seconds << " s: " << result.stats.Format() << "\n";
+    // Processes ran on several CPUs at once, and changes were shot down.
+    const Stats &s = result.stats;
+    for (uint64_t count : {s.tlb_hits, s.cow_copies, s.cow_reused, s.forks, s.sbrks, s.exits,
+                           s.shared_loads, s.shootdowns}) {
+        EXPECT_GE(count, 5u) << s.Format();
+    }
+}
+
+TEST(VmFuzzTest, FindsLostShootdownsAndShrinksThem)
+{
+    Campaign campaign;
+    campaign.seed = 1;
+    campaign.steps = 20000;
+    campaign.config.cpus = 3;
+    campaign.config.lose_shootdowns = true;
+    std::ostringstream log;
+    CampaignResult result = RunCampaign(campaign, log);
+    ASSERT_TRUE(result.failed) << log.str();
+    EXPECT_LE(result.minimized.size(), 12u) << log.str();
+    SequenceResult again = Replay(result.minimized, campaign.config);
+    EXPECT_TRUE(again.failure.failed);
+    EXPECT_EQ(again.failure.category, result.failure.category);
+    std::cerr << "vm_fuzz: TLB flushes that reach only the CPU making them: found after "
               << result.steps_to_failure << " steps (" << result.failure.category << ": "
               << result.failure.message << "), shrunk to " << result.minimized.size()
               << " operations\n";

@@ -14,6 +14,7 @@
 #include "kernel/selftest/cpu_call_selftest.h"
 #include "kernel/selftest/pipe_selftest.h"
 #include "kernel/selftest/sched_selftest.h"
+#include "kernel/selftest/tlb_selftest.h"
 #include "kernel/timer.h"
 
 // Calls a function that panics, so that the backtrace has a caller to show.
@@ -114,6 +115,14 @@ static void selftest_cpu_call_panic(const struct boot_info *boot_info)
     cpu_call_panic_selftest();
 }
 
+static void selftest_tlb(const struct boot_info *boot_info)
+{
+    (void)boot_info;
+    if (!tlb_selftest()) {
+        panic("selftest tlb: failed");
+    }
+}
+
 static void selftest_typing(const struct boot_info *boot_info)
 {
     (void)boot_info;
@@ -131,6 +140,7 @@ static const struct selftest selftests[] = {
     {"pipe", selftest_pipe},
     {"threads", selftest_threads},
     {"timer", selftest_timer},
+    {"tlb", selftest_tlb},
 };
 
 #define NUM_SELFTESTS (sizeof(selftests) / sizeof(selftests[0]))

@@ -6,14 +6,33 @@
 
 namespace vm_fuzz {
 
-Op Generate(Rng &rng, size_t procs, int current)
+Op Generate(Rng &rng, size_t procs, const std::vector<int> &running)
 {
     Op op;
     op.a = rng.Next();
     op.b = rng.Next();
-    op.proc = static_cast<uint32_t>(current >= 0 && rng.Percent(75) ? current
-                                    : procs > 0                     ? rng.Below(procs)
-                                                                    : 0);
+    // With one CPU, nothing more is drawn: a seed gives the sequence it gave
+    // before there were several.
+    size_t cpus = running.size();
+    if (cpus > 1) {
+        op.cpu = static_cast<uint32_t>(rng.Below(cpus));
+    }
+    int current = running[op.cpu];
+    if (current >= 0 && rng.Percent(75)) {
+        op.proc = static_cast<uint32_t>(current);
+    } else if (procs > 0) {
+        // Half the time a process another CPU runs: its table is then loaded
+        // on two CPUs, as a process's threads on two CPUs would have it.
+        std::vector<int> elsewhere;
+        for (size_t cpu = 0; cpus > 1 && cpu < cpus; cpu++) {
+            if (running[cpu] >= 0 && running[cpu] != current) {
+                elsewhere.push_back(running[cpu]);
+            }
+        }
+        op.proc = static_cast<uint32_t>(!elsewhere.empty() && rng.Percent(50)
+                                            ? elsewhere[rng.Below(elsewhere.size())]
+                                            : rng.Below(procs));
+    }
     if (procs == 0) {
         op.kind = rng.Percent(90) ? OpKind::kSpawn : OpKind::kFailNext;
         return op;

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "testing/vm_fuzz/model.h"
 #include "testing/vm_fuzz/ops.h"
@@ -17,9 +18,11 @@
 
 namespace vm_fuzz {
 
-// The next operation, given how many processes live and which one runs
-// (-1: none, the kernel's page table is loaded).
-Op Generate(Rng &rng, size_t procs, int current);
+// The next operation, given how many processes live and which one runs on
+// each CPU (-1: none, the kernel's page table is loaded there): on which CPU
+// it runs (with several), and mostly for the process running there, or,
+// often, for one running on another CPU.
+Op Generate(Rng &rng, size_t procs, const std::vector<int> &running);
 
 // The program a spawn or exec loads, from its word a: 1 to 3 code pages, 1
 // to 3 data pages of which some are loaded and the rest bss, the heap right

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "testing/fake_cpus.h"
 #include "testing/pmem_arena.h"
 #include "testing/vm_fuzz/text.h"
 
@@ -28,7 +29,12 @@ const char *OpName(OpKind kind)
 
 std::string FormatOp(const Op &op)
 {
-    return Printf("%s %u 0x%" PRIx64 " 0x%" PRIx64, OpName(op.kind), op.proc, op.a, op.b);
+    std::string text =
+        Printf("%s %u 0x%" PRIx64 " 0x%" PRIx64, OpName(op.kind), op.proc, op.a, op.b);
+    if (op.cpu != 0) {
+        text += Printf(" @%u", op.cpu);
+    }
+    return text;
 }
 
 bool ParseOp(const std::string &line, Op *op)
@@ -36,13 +42,18 @@ bool ParseOp(const std::string &line, Op *op)
     char name[16];
     unsigned proc;
     unsigned long long a, b;
+    unsigned cpu = 0;
     char extra;
-    if (sscanf(line.c_str(), "%15s %u %llx %llx %c", name, &proc, &a, &b, &extra) != 4) {
+    int n = sscanf(line.c_str(), "%15s %u %llx %llx @%u %c", name, &proc, &a, &b, &cpu, &extra);
+    if (n != 4 && n != 5) {
         return false;
+    }
+    if (n == 4 && sscanf(line.c_str(), "%*s %*u %*x %*x %c", &extra) == 1) {
+        return false;  // something after the words that is no "@cpu"
     }
     for (size_t i = 0; i < kNumOpKinds; i++) {
         if (strcmp(name, kOpNames[i]) == 0) {
-            *op = Op{static_cast<OpKind>(i), proc, a, b};
+            *op = Op{static_cast<OpKind>(i), proc, a, b, cpu};
             return true;
         }
     }
@@ -52,7 +63,8 @@ bool ParseOp(const std::string &line, Op *op)
 std::string FormatReplay(const std::vector<Op> &ops, const Config &config)
 {
     std::string text =
-        Printf("vm_fuzz replay arena=%zu procs=%zu\n", config.arena_pages, config.max_procs);
+        Printf("vm_fuzz replay arena=%zu procs=%zu", config.arena_pages, config.max_procs);
+    text += config.cpus > 1 ? Printf(" cpus=%zu\n", config.cpus) : "\n";
     for (const Op &op : ops) {
         text += FormatOp(op) + "\n";
     }
@@ -72,16 +84,22 @@ bool ParseReplay(const std::string &text, std::vector<Op> *ops, Config *config, 
             continue;
         }
         if (!header) {
-            size_t arena, procs;
+            size_t arena, procs, cpus = 1;
             char extra;
-            if (sscanf(line.c_str(), "vm_fuzz replay arena=%zu procs=%zu %c", &arena, &procs,
-                       &extra) != 2 ||
-                arena < kPmemArenaMinPages || procs < 1 || procs > 64) {
-                *error = Printf("line %d: expected \"vm_fuzz replay arena=N procs=N\"", number);
+            int n = sscanf(line.c_str(), "vm_fuzz replay arena=%zu procs=%zu cpus=%zu %c", &arena,
+                           &procs, &cpus, &extra);
+            bool plain = n == 2 &&
+                         sscanf(line.c_str(), "vm_fuzz replay arena=%*u procs=%*u %c", &extra) != 1;
+            if ((!plain && n != 3) || arena < kPmemArenaMinPages || procs < 1 || procs > 64 ||
+                cpus < 1 || cpus > kFakeCpusMax) {
+                *error = Printf("line %d: expected \"vm_fuzz replay arena=N procs=N\" "
+                                "(and cpus=N)",
+                                number);
                 return false;
             }
             config->arena_pages = arena;
             config->max_procs = procs;
+            config->cpus = cpus;
             header = true;
             continue;
         }

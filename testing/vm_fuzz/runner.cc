@@ -81,7 +81,7 @@ std::string OneLine(std::string text)
     size_t count = ops != nullptr ? ops->size() : length;
     if (system.Start()) {
         for (size_t i = 0; i < count; i++) {
-            Op op = ops != nullptr ? (*ops)[i] : Generate(rng, system.Procs(), system.Current());
+            Op op = ops != nullptr ? (*ops)[i] : Generate(rng, system.Procs(), system.Running());
             WriteAll(result_fd, "op " + FormatOp(op) + "\n");
             system.Apply(op, i);
             system.AfterStep();

@@ -14,8 +14,11 @@ namespace vm_fuzz {
 struct Config {
     size_t max_procs = 6;
     size_t arena_pages = 160;           // the host "physical memory" of a sequence
+    size_t cpus = 1;                    // simulated CPUs (1 .. kFakeCpusMax), each with a TLB
     size_t verify_every = 64;           // steps between full-memory comparisons
     bool suppress_tlb_flushes = false;  // inject a page-table bug (fake_mmu_ignore_invalidations)
+    bool lose_shootdowns = false;       // inject a shootdown bug: flushes reach only the
+                                        // CPU making them (fake_cpus_lose_calls)
     bool trace = false;                 // print each step as it is interpreted (stderr)
 };
 
@@ -44,6 +47,8 @@ struct Stats {
     uint64_t sbrks = 0;          // sbrk calls
     uint64_t sbrks_refused = 0;  // of those, ERR_NOMEM
     uint64_t exits = 0;          // processes that exited (not killed)
+    uint64_t shared_loads = 0;   // a process's table loaded on a CPU while another has it
+    uint64_t shootdowns = 0;     // TLB shootdown rounds (vpmap_shootdowns)
 
     void Add(const Stats &o);
     std::string Format() const;  // "accesses 123, tlb_hits 45, ..."
@@ -73,6 +78,8 @@ inline constexpr StatsField kStatsFields[] = {
     {"sbrks", &Stats::sbrks},
     {"sbrks_refused", &Stats::sbrks_refused},
     {"exits", &Stats::exits},
+    {"shared_loads", &Stats::shared_loads},
+    {"shootdowns", &Stats::shootdowns},
 };
 
 }  // namespace vm_fuzz

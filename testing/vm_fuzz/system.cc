@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "testing/elf_builder.h"
+#include "testing/fake_cpus.h"
 #include "testing/fake_current.h"
 #include "testing/fake_mmu.h"
 #include "testing/pmem_arena.h"
@@ -80,8 +81,15 @@ bool System::Start()
     kmalloc_init();
     fake_mmu_reset();
     fake_mmu_ignore_invalidations(config_.suppress_tlb_flushes);
-    vpmap_load(vpmap_kernel());
+    fake_cpus_set_count(static_cast<unsigned>(config_.cpus));
+    fake_cpus_lose_calls(config_.lose_shootdowns);
+    running_.assign(config_.cpus, -1);
+    cpu_ = 0;
+    for (size_t cpu = 0; cpu < config_.cpus; cpu++) {
+        LoadKernelTable(cpu);
+    }
     fake_set_current_as(nullptr);
+    baseline_shootdowns_ = vpmap_shootdowns().rounds;
     vm_global_stats = {};
     if (as_live_count() != 0) {
         Fail("leak", "address spaces of an earlier sequence are still registered");
@@ -102,9 +110,10 @@ void System::Finish()
         Fail(found->category, found->message);
         return;
     }
-    vpmap_load(vpmap_kernel());
+    for (size_t cpu = 0; cpu < running_.size(); cpu++) {
+        LoadKernelTable(cpu);
+    }
     fake_set_current_as(nullptr);
-    current_ = -1;
     for (Proc &p : procs_) {
         as_destroy(p.as);
     }
@@ -115,6 +124,7 @@ void System::Finish()
     }
     vm_check_teardown();
     fake_mmu_ignore_invalidations(false);
+    fake_cpus_lose_calls(false);
     pmem_arena_destroy();
 }
 
@@ -123,6 +133,10 @@ void System::Apply(const Op &op, size_t step)
     step_ = step;
     size_t n = procs_.size();
     size_t index = n == 0 ? 0 : op.proc % n;
+    cpu_ = op.cpu % running_.size();
+    fake_cpus_set_current(static_cast<unsigned>(cpu_));
+    int running = running_[cpu_];
+    fake_set_current_as(running >= 0 ? procs_[static_cast<size_t>(running)].as : nullptr);
     if (op.kind != OpKind::kFailNext && pending_fail_ >= 0) {
         armed_ = op.kind == OpKind::kFork || op.kind == OpKind::kSpawn || op.kind == OpKind::kExec;
         if (armed_) {
@@ -139,10 +153,9 @@ void System::Apply(const Op &op, size_t step)
         Trace("fail the next fork, spawn or exec after %d page allocations", pending_fail_);
         break;
     case OpKind::kKernel:
-        vpmap_load(vpmap_kernel());
+        LoadKernelTable(cpu_);
         fake_set_current_as(nullptr);
-        current_ = -1;
-        Trace("the kernel's page table is loaded");
+        Trace("the kernel's page table is loaded%s", OnCpu().c_str());
         break;
     default:
         if (n == 0) {
@@ -197,6 +210,7 @@ void System::AfterStep()
 Stats System::stats() const
 {
     Stats s = stats_;
+    s.shootdowns = vpmap_shootdowns().rounds - baseline_shootdowns_;
     s.page_faults = vm_global_stats.page_faults;
     s.demand_zero = vm_global_stats.demand_zero_faults;
     s.cow_copies = vm_global_stats.cow_copies;
@@ -295,6 +309,13 @@ void System::Exec(size_t index, const Op &op)
     stats_.execs++;
     struct addrspace *old = p.as;
     p.as = as;
+    // Its other threads end: the other CPUs that ran it load the kernel's
+    // table.
+    for (size_t cpu = 0; cpu < running_.size(); cpu++) {
+        if (cpu != cpu_ && running_[cpu] == static_cast<int>(index)) {
+            LoadKernelTable(cpu);
+        }
+    }
     vpmap_load(as->vpmap);
     fake_set_current_as(as);
     as_destroy(old);
@@ -305,29 +326,62 @@ void System::Exec(size_t index, const Op &op)
     Trace("P%u execs: heap %s", p.id, Hex(l.heap_start).c_str());
 }
 
+// The process runs on the operation's CPU: its table is loaded there,
+// unless it already was.
 void System::SwitchTo(size_t index)
 {
-    if (current_ == static_cast<int>(index)) {
+    fake_set_current_as(procs_[index].as);
+    if (running_[cpu_] == static_cast<int>(index)) {
         return;
     }
-    current_ = static_cast<int>(index);
+    bool elsewhere = false;
+    for (int running : running_) {
+        elsewhere |= running == static_cast<int>(index);
+    }
+    stats_.shared_loads += elsewhere;
+    running_[cpu_] = static_cast<int>(index);
     vpmap_load(procs_[index].as->vpmap);
-    fake_set_current_as(procs_[index].as);
-    Trace("P%u runs", procs_[index].id);
+    Trace("P%u runs%s%s", procs_[index].id, OnCpu().c_str(),
+          elsewhere ? " (and on another CPU)" : "");
+}
+
+// CPU `cpu` loads the kernel's table; the operation's CPU runs again after.
+void System::LoadKernelTable(size_t cpu)
+{
+    fake_cpus_set_current(static_cast<unsigned>(cpu));
+    vpmap_load(vpmap_kernel());
+    running_[cpu] = -1;
+    fake_cpus_set_current(static_cast<unsigned>(cpu_));
+}
+
+// Every CPU that runs the process loads the kernel's table instead.
+void System::TakeOffEveryCpu(size_t index)
+{
+    for (size_t cpu = 0; cpu < running_.size(); cpu++) {
+        if (running_[cpu] == static_cast<int>(index)) {
+            LoadKernelTable(cpu);
+        }
+    }
+    if (running_[cpu_] < 0) {
+        fake_set_current_as(nullptr);
+    }
 }
 
 void System::Exit(size_t index)
 {
-    if (current_ == static_cast<int>(index)) {
-        vpmap_load(vpmap_kernel());
-        fake_set_current_as(nullptr);
-        current_ = -1;
-    }
+    TakeOffEveryCpu(index);
     as_destroy(procs_[index].as);
     procs_.erase(procs_.begin() + static_cast<ptrdiff_t>(index));
-    if (current_ > static_cast<int>(index)) {
-        current_--;
+    for (int &running : running_) {
+        if (running > static_cast<int>(index)) {
+            running--;
+        }
     }
+}
+
+std::string System::OnCpu() const
+{
+    return running_.size() > 1 ? Printf(" on cpu %zu", cpu_) : "";
 }
 
 void System::Sbrk(size_t index, const Op &op)
@@ -401,23 +455,26 @@ bool System::Access(size_t index, vaddr_t va, bool write, uint8_t value)
         stats_.tlb_hits += access.tlb_hit;
         if (!access.fault) {
             if (expected != FAULT_RESOLVED) {
-                Fail("verdict", Printf("P%u: a %s of %s went through, but its regions call "
-                                       "for %s",
-                                       p.id, what, Hex(va).c_str(), VerdictName(expected)));
+                Fail("verdict",
+                     Printf("P%u: a %s of %s%s went through%s, but its regions call "
+                            "for %s",
+                            p.id, what, Hex(va).c_str(), OnCpu().c_str(),
+                            access.tlb_hit ? " (through the TLB)" : "", VerdictName(expected)));
                 return true;
             }
             if (write) {
                 RecordWrite(&p, va, value);
-                Trace("P%u writes %s = 0x%02x%s", p.id, Hex(va).c_str(), value,
-                      access.tlb_hit ? " (TLB)" : "");
+                Trace("P%u writes %s = 0x%02x%s%s", p.id, Hex(va).c_str(), value,
+                      access.tlb_hit ? " (TLB)" : "", OnCpu().c_str());
             } else {
                 uint8_t want = ExpectedByte(p, va);
-                Trace("P%u reads %s: 0x%02x%s", p.id, Hex(va).c_str(), got,
-                      access.tlb_hit ? " (TLB)" : "");
+                Trace("P%u reads %s: 0x%02x%s%s", p.id, Hex(va).c_str(), got,
+                      access.tlb_hit ? " (TLB)" : "", OnCpu().c_str());
                 if (got != want) {
                     Fail("contents",
-                         Printf("P%u read 0x%02x at %s (frame %s%s), but it should see 0x%02x",
-                                p.id, got, Hex(va).c_str(), Hex(access.paddr).c_str(),
+                         Printf("P%u read 0x%02x at %s%s (frame %s%s), but it should see 0x%02x",
+                                p.id, got, Hex(va).c_str(), OnCpu().c_str(),
+                                Hex(access.paddr).c_str(),
                                 access.tlb_hit ? ", through the TLB" : "", want));
                 }
             }
@@ -442,7 +499,7 @@ bool System::Access(size_t index, vaddr_t va, bool write, uint8_t value)
             needed = !access.present ? 1 + TablesMissing(p.as->vpmap, va) : refcount_before > 1;
         }
         enum fault_verdict v = handle_page_fault(va, access.present, write, /*user=*/true);
-        Trace("P%u %s fault at %s (%s): %s", p.id, what, Hex(va).c_str(),
+        Trace("P%u %s fault at %s%s (%s): %s", p.id, what, Hex(va).c_str(), OnCpu().c_str(),
               access.present ? "present" : "absent", VerdictName(v));
         if (v == FAULT_RESOLVED && expected == FAULT_RESOLVED) {
             continue;

@@ -6,12 +6,20 @@
 // It keeps the live processes (each an address space the kernel built with
 // exec's loader, beside the model's view of it: model.h), loads page tables
 // on switches as the scheduler would, and makes user accesses through the
-// simulated CPU and TLB (testing/fake_mmu.h): a fault happens only where the
-// MMU would fault, and then handle_page_fault runs as the trap code would
-// call it; a process whose fault is not resolved dies, and a resolved access
-// is retried and must not fault again. Every access, verdict and result is
-// compared with the model's prediction as it happens; the first difference
-// is the sequence's failure, and nothing more is judged after it.
+// simulated CPUs and their TLBs (testing/fake_cpus.h, testing/fake_mmu.h): a
+// fault happens only where the MMU would fault, and then handle_page_fault
+// runs as the trap code would call it; a process whose fault is not
+// resolved dies, and a resolved access is retried and must not fault
+// again. Every access, verdict and result is compared with the model's
+// prediction as it happens; the first difference is the sequence's failure,
+// and nothing more is judged after it.
+//
+// Several CPUs: each operation runs on its CPU, which loads the process's
+// table if it runs another; a process may run on several CPUs at once (its
+// table loaded on each, as its threads would have it), and a change one CPU
+// makes must then be seen by the next access on every other. Exit and exec
+// take the process off every CPU first (the kernel's table is loaded there),
+// as they would end its other threads.
 
 #include <cstddef>
 #include <cstdint>
@@ -43,14 +51,14 @@ class System {
     void Finish();
 
     // What the generator picks from: how many processes live, and which one
-    // runs (-1: none).
+    // runs on each CPU (-1: none).
     size_t Procs() const
     {
         return procs_.size();
     }
-    int Current() const
+    const std::vector<int> &Running() const
     {
-        return current_;
+        return running_;
     }
 
     // Runs op, the step'th operation of the sequence, against whatever
@@ -71,6 +79,7 @@ class System {
 
   private:
     void Trace(const char *format, ...) __attribute__((format(printf, 2, 3)));
+    std::string OnCpu() const;  // " on cpu N" with several CPUs, else nothing
     void Fail(const std::string &category, const std::string &message);
 
     void Hoard(size_t left);
@@ -80,6 +89,8 @@ class System {
     void Spawn(const Op &op);
     void Exec(size_t index, const Op &op);
     void SwitchTo(size_t index);
+    void LoadKernelTable(size_t cpu);
+    void TakeOffEveryCpu(size_t index);
     void Exit(size_t index);
     void Sbrk(size_t index, const Op &op);
     void Fork(size_t index, const Op &op);
@@ -88,13 +99,15 @@ class System {
 
     Config config_;
     std::vector<Proc> procs_;
-    int current_ = -1;  // index of the process whose page table is loaded
+    std::vector<int> running_;  // per CPU: the process whose page table is loaded, or -1
+    size_t cpu_ = 0;            // the CPU the operation runs on
     uint32_t next_id_ = 1;
     int pending_fail_ = -1;       // a FailNext waiting for its operation
     bool armed_ = false;          // this operation runs with the pages left that FailNext said
     std::vector<paddr_t> hoard_;  // the pages taken away for it
     size_t step_ = 0;
     size_t baseline_free_ = 0;
+    uint64_t baseline_shootdowns_ = 0;
     Failure failure_;
     Stats stats_;
 };

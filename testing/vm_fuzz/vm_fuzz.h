@@ -4,7 +4,8 @@
 //
 // It plays a small operating system on the host: up to max_procs processes,
 // each with an exec-like address space (code and data loaded, bss, heap,
-// stack), doing random things in random order:
+// stack), on `cpus` simulated CPUs (one by default), doing random things in
+// random order:
 //
 //   spawn   a new process with a fresh exec-like address space
 //   exec    a process replaces its address space with a fresh one
@@ -17,16 +18,21 @@
 //   exit    the process ends (as_destroy)
 //   switch  another process runs (vpmap_load: the TLB is flushed), or the
 //           kernel's page table is loaded
+//           (with several CPUs, each operation runs on a CPU of its own
+//           choosing, and a process may run on several at once: its table
+//           loaded on each, as its threads would have it)
 //   fail    the next fork, spawn or exec runs out of memory after 0 to 4
 //           page allocations (pmem is emptied but for those pages)
 //
 // all through the real vm.c, pgfault.c, pmem.c and kmalloc.c on the page table
 // the build links: the fake (testing/fake_vpmap.h) in vm_fuzz_test, the real
 // x86_64 tables in vm_fuzz_test_x86_64. User accesses go through the simulated
-// CPU and TLB (testing/fake_mmu.h): a fault happens only where the MMU would
-// fault, and then handle_page_fault runs as the trap code would call it; a
-// process whose fault is not resolved dies. A resolved access is retried and
-// must not fault again.
+// CPU they run on and its TLB (testing/fake_cpus.h, testing/fake_mmu.h): a
+// fault happens only where the MMU would fault, and then handle_page_fault
+// runs as the trap code would call it; a process whose fault is not resolved
+// dies. A resolved access is retried and must not fault again. So a change
+// that one CPU makes and another CPU with the table loaded does not flush (a
+// missing TLB shootdown) shows as that CPU's stale read or write.
 //
 // What is checked, after every step:
 //  - vm_check (kernel/mm/vm_check.h): no violation at all;

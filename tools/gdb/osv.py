@@ -114,7 +114,7 @@ def current_proc():
 
 def procs():
     """Every struct proc slot of the process table that is in use."""
-    table = static_var("procs", "kernel/proc.c")
+    table = gdb.lookup_global_symbol("procs").value()
     low, high = table.type.range()
     slots = [table[i] for i in range(low, high + 1)]
     return [p for p in slots if enum_name(p["state"], "PROC_") != "free"]

@@ -28,6 +28,8 @@ void sysinfo_print(const struct osv_sysinfo *info)
         {"tsc_per_second", info->tsc_per_second},
         {"processes", info->processes},
         {"proc_table_pages", info->proc_table_pages},
+        {"tlb_shootdowns", info->tlb_shootdowns},
+        {"tlb_shootdown_ipis", info->tlb_shootdown_ipis},
     };
     _Static_assert(sizeof(fields) / sizeof(fields[0]) * sizeof(uint64_t) ==
                        sizeof(struct osv_sysinfo),
