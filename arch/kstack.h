@@ -30,6 +30,9 @@ struct kstack {
 err_t kstack_alloc(struct kstack *stack) MUST_CHECK;
 
 // Unmaps and frees a stack from kstack_alloc. Must not be the running stack.
+// Every CPU drops its translations of the stack first, each interrupted for
+// it: so the caller must not hold a spinlock that another CPU may be
+// spinning for with interrupts off.
 void kstack_free(struct kstack *stack);
 
 #ifdef __cplusplus

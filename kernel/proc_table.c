@@ -152,6 +152,9 @@ int64_t proc_wait(int pid, int *status)
                 child->state = PROC_FREE;
                 child->parent = NULL;
                 spinlock_release(&proc_lock);
+                // Its last thread may still be being freed on its CPU:
+                // back from wait, the caller counts free memory exactly.
+                sched_reap_exited();
                 return child_pid;
             }
         }

@@ -186,17 +186,20 @@ err_t proc_thread_start(vaddr_t entry, vaddr_t stack, uint64_t arg, int *tid)
     slot->tid = -1;  // taken, while the thread is made without the lock
     spinlock_release(&proc_lock);
 
-    struct proc_thread made;
+    struct proc_thread made = {0};
     err = create_thread(p, &made);
     spinlock_acquire(&proc_lock);
     if (err == ERR_OK && thread_killed()) {
-        // Killed meanwhile: whoever did so did not see the new thread.
-        thread_free(made.thread);
-        err = ERR_KILLED;
+        err = ERR_KILLED;  // killed meanwhile: whoever did so did not see the new thread
     }
     if (err != ERR_OK) {
         *slot = (struct proc_thread){0};
         spinlock_release(&proc_lock);
+        // Not under proc_lock: freeing a kernel stack interrupts the other
+        // CPUs (tlb_flush_kernel_pages), one of which may spin for it.
+        if (made.thread != NULL) {
+            thread_free(made.thread);
+        }
         return err;
     }
     struct user_frame *frame = thread_user_frame(made.thread);
@@ -236,6 +239,9 @@ err_t proc_thread_join(int tid, int *status)
         *target = (struct proc_thread){0};
     }
     spinlock_release(&proc_lock);
+    if (err == ERR_OK) {
+        sched_reap_exited();  // as after wait: its kernel stack is free when we return
+    }
     return err;
 }
 

@@ -36,6 +36,7 @@ static struct thread *run_head;                  // FIFO of THREAD_RUNNABLE thre
 static struct thread *run_tail;
 static struct thread *sleepers;  // THREAD_SLEEPING threads, oldest first
 static struct thread *exited;    // THREAD_EXITED threads not yet freed
+static int reaping;              // atomic: taken off `exited`, being freed
 static unsigned long switches;
 static int preempted_in_kernel;   // threads sched_preempt took off a CPU in kernel code
 static uint32_t scheduling_cpus;  // bit n: CPU n runs threads
@@ -170,17 +171,25 @@ static void switch_away(void)
 
 // Releases sched_lock, then frees the threads that exited before the switch.
 // Interrupts stay off until they are freed: a preemption in between would let
-// other threads run (a parent back from wait, measuring free memory) while a
-// dead child's kernel stack, off the exited list already, was still taken.
+// other threads run on this CPU while a dead thread's kernel stack, off the
+// exited list already, was still taken. (Other CPUs may run meanwhile:
+// `reaping` counts what is off the list and not yet freed, for
+// sched_reap_exited.) Not under sched_lock: freeing a kernel stack
+// interrupts every other CPU (arch/kstack.h), and one of them may be
+// spinning for sched_lock with interrupts off.
 static void unlock_and_reap(void)
 {
     struct thread *dead = exited;
     exited = NULL;
+    for (struct thread *t = dead; t != NULL; t = t->next) {
+        __atomic_fetch_add(&reaping, 1, __ATOMIC_RELAXED);
+    }
     intr_push_off();
     spinlock_release(&sched_lock);
     while (dead != NULL) {
         struct thread *next = dead->next;
         thread_free(dead);
+        __atomic_fetch_sub(&reaping, 1, __ATOMIC_RELEASE);
         dead = next;
     }
     intr_pop_off();
@@ -482,6 +491,16 @@ void sched_wait_for_exited(void)
     // is gone.
     spinlock_acquire(&sched_lock);
     spinlock_release(&sched_lock);
+}
+
+void sched_reap_exited(void)
+{
+    kassert(intr_enabled());
+    spinlock_acquire(&sched_lock);
+    unlock_and_reap();
+    while (__atomic_load_n(&reaping, __ATOMIC_ACQUIRE) != 0) {
+        cpus_relax();
+    }
 }
 
 unsigned long sched_switch_count(void)

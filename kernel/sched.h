@@ -128,6 +128,13 @@ void sched_note_vpmap_loaded(struct vpmap *vpmap);
 // table, once all its threads have ended).
 void sched_wait_for_exited(void);
 
+// Returns once every thread that has exited before the call is freed, its
+// kernel stack included: frees those still waiting itself, and waits for
+// any that another CPU is freeing. So that a parent back from wait, or a
+// thread back from a join, counts free memory exactly. Call with interrupts
+// on (another CPU freeing a kernel stack waits for this one to flush it).
+void sched_reap_exited(void);
+
 // Switches performed since boot (for tests and statistics).
 unsigned long sched_switch_count(void);
 

@@ -15,21 +15,33 @@ init's "init: forkkill exited with status N". The program must also be in
 the package's initrd (`initrd`, by default ":initrd"), which lists what the
 kernel can run. The expected output lives beside the program, as data, so
 that changing what a test prints is one file and a look at its diff.
+
+With `cpus = [1, 4]` the same program also runs on 4 CPUs, as
+`forkkill_smp4_qemu_test`, and each run gets its CPU count as the program's
+first argument.
 """
 
 load("//userland:user_program.bzl", "user_program")
 load(":user_qemu_test.bzl", "user_qemu_test")
 
-def user_test(name, srcs = None, deps = [], initrd = ":initrd", expect_file = None, **kwargs):
+def user_test(name, srcs = None, deps = [], initrd = ":initrd", expect_file = None, cpus = [1], **kwargs):
+    """`cpus`: the CPU counts to run the program with, each its own test
+    (`<name>_qemu_test` for 1, `<name>_smp<N>_qemu_test` for N). With more
+    than one count, the count is also the program's first argument, so that
+    it knows what to expect."""
     user_program(
         name = name,
         srcs = srcs if srcs != None else [name + ".c"],
         deps = deps,
     )
-    user_qemu_test(
-        name = name + "_qemu_test",
-        program = name,
-        initrd = initrd,
-        expect_file = expect_file if expect_file != None else name + ".expected",
-        **kwargs
-    )
+    args = kwargs.pop("args", [])
+    for n in cpus:
+        user_qemu_test(
+            name = name + ("_qemu_test" if n == 1 else "_smp%d_qemu_test" % n),
+            program = name,
+            initrd = initrd,
+            expect_file = expect_file if expect_file != None else name + ".expected",
+            cpus = n,
+            args = ([str(n)] if len(cpus) > 1 else []) + args,
+            **kwargs
+        )

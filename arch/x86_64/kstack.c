@@ -12,6 +12,7 @@
 #include "arch/page.h"
 #include "arch/x86_64/kernel_map.h"
 #include "arch/x86_64/kstack_x86.h"
+#include "arch/x86_64/tlb.h"
 #include "kernel/mm/pmem.h"
 #include "kernel/panic.h"
 #include "kernel/sync/spinlock.h"
@@ -28,10 +29,20 @@ static vaddr_t slot_bottom(size_t slot)
     return KSTACK_REGION_BASE + slot * SLOT_SIZE + PAGE_SIZE;
 }
 
+// Unmaps and frees the first `pages` pages of a stack. Every CPU that ran
+// on it may still hold its translations (global ones, which a switch of
+// page table keeps): all drop them before the pages are freed, or a CPU
+// could go on writing, through the old translation, into a page that is
+// someone else's, and a thread later given this slot would use it too.
 static void unmap_pages(vaddr_t bottom, size_t pages)
 {
+    paddr_t unmapped[STACK_PAGES];
     for (size_t i = 0; i < pages; i++) {
-        pmem_free(kernel_unmap_page(bottom + i * PAGE_SIZE));
+        unmapped[i] = kernel_unmap_page(bottom + i * PAGE_SIZE);
+    }
+    tlb_flush_kernel_pages(bottom, pages);
+    for (size_t i = 0; i < pages; i++) {
+        pmem_free(unmapped[i]);
     }
 }
 

@@ -101,6 +101,12 @@ void tlb_batch_finish(struct tlb_batch *batch);
 void tlb_flush_page(paddr_t root, vaddr_t va);
 void tlb_flush_all(paddr_t root);
 
+// The `pages` pages from va in the kernel half (kernel stacks), which every
+// CPU maps alike whatever it has loaded, with global entries that loading
+// a root keeps: flushed on every online CPU, now, in one round. Same
+// context rules as a batch (above).
+void tlb_flush_kernel_pages(vaddr_t va, size_t pages);
+
 #ifdef __cplusplus
 }
 #endif

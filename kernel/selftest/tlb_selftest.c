@@ -5,6 +5,7 @@
 
 #include "arch/cpus.h"
 #include "arch/kmap.h"
+#include "arch/kstack.h"
 #include "arch/page.h"
 #include "arch/vpmap.h"
 #include "kernel/kprintf.h"
@@ -221,6 +222,75 @@ static void nothing(void *arg)
     (void)arg;
 }
 
+// --- Kernel stacks ---------------------------------------------------------
+//
+// Every CPU maps the kernel stacks alike, with global entries that a switch
+// of page table keeps: a CPU that ran on a stack may cache it until the
+// stack is freed everywhere (kstack_free's flush). The reader caches the
+// bottom page of a stack; the stack is freed, the frames it had are taken
+// away and filled with STALE_STACK_BYTE, and a new stack, in the same slot,
+// gets other frames, filled with NEW_STACK_BYTE. The reader must see those.
+
+#define OLD_STACK_BYTE   0x5a
+#define STALE_STACK_BYTE 0x66
+#define NEW_STACK_BYTE   0x77
+#define HELD_PAGES       8  // more than a stack has: whatever pmem hands out next
+
+static vaddr_t stack_page;
+
+static void read_stack_page(void *out)
+{
+    *(uint8_t *)out = *(volatile const uint8_t *)stack_page;
+}
+
+static bool kernel_stack_case(void)
+{
+    struct kstack stack;
+    if (kstack_alloc(&stack) != ERR_OK) {
+        panic("selftest tlb: out of memory");
+    }
+    stack_page = stack.bottom;
+    memset((void *)stack.bottom, OLD_STACK_BYTE, PAGE_SIZE);
+    uint8_t before;
+    cpus_call(READER_CPU, read_stack_page, &before);
+    kstack_free(&stack);
+    paddr_t held[HELD_PAGES];
+    for (size_t i = 0; i < HELD_PAGES; i++) {
+        if (pmem_alloc(&held[i]) != ERR_OK) {
+            panic("selftest tlb: out of memory");
+        }
+        memset(kmap_p2v(held[i]), STALE_STACK_BYTE, PAGE_SIZE);
+    }
+    struct kstack again;
+    if (kstack_alloc(&again) != ERR_OK) {
+        panic("selftest tlb: out of memory");
+    }
+    bool ok = again.bottom == stack_page;
+    if (!ok) {
+        kprintf("selftest tlb: FAIL: kernel stack: the new stack took another slot\n");
+    }
+    memset((void *)again.bottom, NEW_STACK_BYTE, PAGE_SIZE);
+    uint8_t after = 0;
+    if (ok) {
+        cpus_call(READER_CPU, read_stack_page, &after);
+    }
+    if (ok && (before != OLD_STACK_BYTE || after != NEW_STACK_BYTE)) {
+        kprintf("selftest tlb: FAIL: kernel stack: cpu 1 read 0x%x, then 0x%x, not 0x%x then "
+                "0x%x%s\n",
+                before, after, OLD_STACK_BYTE, NEW_STACK_BYTE,
+                after == STALE_STACK_BYTE ? " (the freed stack's frame: a stale translation)" : "");
+        ok = false;
+    }
+    if (ok) {
+        kprintf("selftest tlb: kernel stack: cpu 1 read the freed stack, then its successor\n");
+    }
+    kstack_free(&again);
+    for (size_t i = 0; i < HELD_PAGES; i++) {
+        pmem_free(held[i]);
+    }
+    return ok;
+}
+
 bool tlb_selftest(void)
 {
     kassert(cpus_current() == 0);
@@ -262,6 +332,7 @@ bool tlb_selftest(void)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         ok &= run_case(&cases[i]);
     }
+    ok &= kernel_stack_case();
     if (pmem_free_pages() != free_before) {
         kprintf("selftest tlb: FAIL: %zu pages free after the cases, %zu before\n",
                 pmem_free_pages(), free_before);
