@@ -1,5 +1,5 @@
 // threadchurn: threads that start, end and are joined, over and over, on
-// several CPUs; sysfuzz found that this crashes the kernel under -smp 2
+// several CPUs; sysfuzz found that this crashed the kernel under -smp 2
 // and 4.
 //
 //   threadchurn ROUNDS THREADS
@@ -10,19 +10,19 @@
 // other CPUs than the one that created them, and the next round's threads
 // get the same kernel stack slots again.
 //
-// What goes wrong (under -smp 4, 3000 rounds of 4 threads: in five runs
-// out of five, within a second; under -smp 2 too; with vmcheck or without): the kernel panics with
-// "unexpected #PF (page fault) in kernel mode at rip 0x0", its rsp just below the top of a kernel
-// stack slot and every other register 0 (a new thread's first switch, to a context that is not
-// there), or with "spinlock sched: acquired while already held (by this CPU, N)" from the timer
-// tick (a context whose saved flags had interrupts on), or the machine resets (a triple fault). The
-// likely cause: kstack_free unmaps a stack's pages with kernel_unmap_page,
-// which invalidates the translation on the freeing CPU only
-// (arch/x86_64/kernel_map.c); the pages are global mappings, so a CPU that
-// touched the stack before (the creator, which wrote its first context
-// there) keeps the old translation, and when kstack_alloc maps the slot
-// again to fresh frames that CPU writes the new thread's context into the
-// freed frame while the CPU that runs the thread reads the fresh one.
+// What went wrong (under -smp 4, 3000 rounds of 4 threads: in five runs out
+// of five, within a second; under -smp 2 too): the kernel panicked with
+// "unexpected #PF (page fault) in kernel mode at rip 0x0", its rsp just
+// below the top of a kernel stack slot and every other register 0 (a new
+// thread's first switch, to a context that was not there), or with
+// "spinlock sched: acquired while already held (by this CPU, N)" from the
+// timer tick, or "thread_exit: an exited thread ran again", or the machine
+// reset. kstack_free unmapped a stack's pages, global mappings, with an
+// invlpg on the freeing CPU only: a CPU that had touched the stack before
+// (the creator, which wrote its first context there) kept the old
+// translation, and when the slot was mapped again to fresh frames it wrote
+// the new thread's context into the freed frame. Kernel stacks are now
+// flushed from every CPU's TLB before their frames are freed.
 //
 // Correctness criteria:
 //  1. Every thread_create returns a tid and every thread_join returns it,
