@@ -26,13 +26,15 @@ struct kstack {
 
 // Allocates and maps a stack. Returns ERR_OK, ERR_NOMEM (no memory for the
 // pages or their tables), or ERR_NOSPACE (all stack slots in use). On error
-// nothing stays allocated.
+// nothing stays allocated. Now and then (when only places of freed stacks
+// are left) it interrupts every other CPU to flush their translations, and
+// waits for them: so the caller must have interrupts on, and hold no
+// spinlock that another CPU may be spinning for.
 err_t kstack_alloc(struct kstack *stack) MUST_CHECK;
 
 // Unmaps and frees a stack from kstack_alloc. Must not be the running stack.
-// Every CPU drops its translations of the stack first, each interrupted for
-// it: so the caller must not hold a spinlock that another CPU may be
-// spinning for with interrupts off.
+// Other CPUs may still cache its translations: its place is not handed out
+// again until they have dropped them (kstack_alloc sees to it).
 void kstack_free(struct kstack *stack);
 
 #ifdef __cplusplus

@@ -30,11 +30,12 @@ const char *fault_reason(enum fault_verdict verdict)
     return "unknown";
 }
 
-// Each event counts for the address space and for the whole system.
+// Each event counts for the address space (under its lock) and for the
+// whole system, which faults on other CPUs count at the same time.
 #define COUNT(as, field)                                                                           \
     do {                                                                                           \
         (as)->stats.field++;                                                                       \
-        vm_global_stats.field++;                                                                   \
+        __atomic_fetch_add(&vm_global_stats.field, 1, __ATOMIC_RELAXED);                           \
     } while (0)
 
 // A write to a present, read-only page of a writable region: the page was

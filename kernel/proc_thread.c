@@ -195,8 +195,6 @@ err_t proc_thread_start(vaddr_t entry, vaddr_t stack, uint64_t arg, int *tid)
     if (err != ERR_OK) {
         *slot = (struct proc_thread){0};
         spinlock_release(&proc_lock);
-        // Not under proc_lock: freeing a kernel stack interrupts the other
-        // CPUs (tlb_flush_kernel_pages), one of which may spin for it.
         if (made.thread != NULL) {
             thread_free(made.thread);
         }

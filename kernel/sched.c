@@ -174,9 +174,7 @@ static void switch_away(void)
 // other threads run on this CPU while a dead thread's kernel stack, off the
 // exited list already, was still taken. (Other CPUs may run meanwhile:
 // `reaping` counts what is off the list and not yet freed, for
-// sched_reap_exited.) Not under sched_lock: freeing a kernel stack
-// interrupts every other CPU (arch/kstack.h), and one of them may be
-// spinning for sched_lock with interrupts off.
+// sched_reap_exited.)
 static void unlock_and_reap(void)
 {
     struct thread *dead = exited;

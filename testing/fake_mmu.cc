@@ -217,6 +217,11 @@ extern "C" void mmu_invalidate_page(vaddr_t vaddr)
     Here().tlb.erase(pg_round_down(vaddr));
 }
 
+extern "C" void mmu_flush_global(void)
+{
+    Here().tlb.clear();  // the host's MMU caches the user half only
+}
+
 // Each CPU's root is what its last load loaded: the record is the CR3
 // itself, so there is no ordering to get wrong on the host.
 extern "C" cpus_mask_t mmu_cpus_with_root(paddr_t pml4)

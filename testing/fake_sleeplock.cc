@@ -18,6 +18,7 @@ void sleeplock_init(struct sleeplock *lock, const char *name)
 {
     spinlock_init(&lock->guard, name);
     lock->holder = nullptr;
+    lock->waiters = 0;
     lock->name = name;
 }
 

@@ -39,9 +39,9 @@ void kernel_map_page(vaddr_t vaddr, paddr_t paddr);
 
 // Unmaps the page at vaddr inside the kernel stack region, invalidates this
 // CPU's TLB entry and returns the physical page that was mapped there. Other
-// CPUs may still hold the translation: flush it on all
-// (tlb_flush_kernel_pages) before the page is reused. Panics if nothing was
-// mapped.
+// CPUs may still hold the translation: kstack.c does not map that address
+// again before they flushed it (tlb_flush_kernel_everywhere). Panics if
+// nothing was mapped.
 paddr_t kernel_unmap_page(vaddr_t vaddr);
 
 // Switches the calling CPU to the kernel's page tables (with global pages

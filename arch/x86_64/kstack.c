@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/interrupts.h"
 #include "arch/page.h"
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/kernel_map.h"
 #include "arch/x86_64/kstack_x86.h"
 #include "arch/x86_64/tlb.h"
@@ -21,53 +23,126 @@
 #define SLOT_SIZE   (KSTACK_SIZE + PAGE_SIZE)
 #define SLOTS       (KSTACK_REGION_SIZE / SLOT_SIZE)
 
+// A slot is free, in use, or stale: freed, but other CPUs may still cache
+// translations of its old pages. Kernel mappings are global, so switching
+// page tables keeps them, and a CPU that ran on a stack (or wrote a new
+// thread's first frame there) may keep them until told to drop them. A
+// stale slot's pages are back in pmem: nothing uses the old addresses any
+// more, and only a new stack in the same slot would, through such a
+// translation, reach the old frames, by then someone else's. So a stale
+// slot is handed out again only after every CPU has dropped all its global
+// translations once since it was freed. Rather than interrupt every CPU for
+// each freed stack, kstack_alloc takes free slots first and flushes only
+// when none is left: one round then makes every slot stale so far
+// reusable. (The region holds about a thousand slots; the tests that start
+// threads by the thousand flush a few times.)
+enum slot_state {
+    SLOT_FREE,
+    SLOT_USED,
+    SLOT_STALE,
+};
+
+// Guarded by slots_lock. A flush is numbered by flushes_begun when it
+// starts; slot i, stale since flush freed_at[i] had begun, may be used
+// again once a flush numbered above freed_at[i] is done (flushes_done).
 static struct spinlock slots_lock = SPINLOCK_INIT("kstack slots");
-static bool slot_used[SLOTS];  // guarded by slots_lock
+static enum slot_state slot_state[SLOTS];
+static uint64_t freed_at[SLOTS];
+static uint64_t flushes_begun;
+static uint64_t flushes_done;
+static bool flushing;  // one flush at a time: flushes_done then only grows
 
 static vaddr_t slot_bottom(size_t slot)
 {
     return KSTACK_REGION_BASE + slot * SLOT_SIZE + PAGE_SIZE;
 }
 
-// Unmaps and frees the first `pages` pages of a stack. Every CPU that ran
-// on it may still hold its translations (global ones, which a switch of
-// page table keeps): all drop them before the pages are freed, or a CPU
-// could go on writing, through the old translation, into a page that is
-// someone else's, and a thread later given this slot would use it too.
+// Unmaps and frees the first `pages` pages of the stack at bottom. This
+// CPU's translations go too; the others' are the slot's staleness.
 static void unmap_pages(vaddr_t bottom, size_t pages)
 {
-    paddr_t unmapped[STACK_PAGES];
     for (size_t i = 0; i < pages; i++) {
-        unmapped[i] = kernel_unmap_page(bottom + i * PAGE_SIZE);
+        pmem_free(kernel_unmap_page(bottom + i * PAGE_SIZE));
     }
-    tlb_flush_kernel_pages(bottom, pages);
-    for (size_t i = 0; i < pages; i++) {
-        pmem_free(unmapped[i]);
+}
+
+// A slot to use now, or SLOTS if none: a free one, else a stale one that a
+// finished flush made safe. slots_lock held.
+static size_t usable_slot(void)
+{
+    size_t stale = SLOTS;
+    for (size_t slot = 0; slot < SLOTS; slot++) {
+        if (slot_state[slot] == SLOT_FREE) {
+            return slot;
+        }
+        if (slot_state[slot] == SLOT_STALE && freed_at[slot] < flushes_done && stale == SLOTS) {
+            stale = slot;
+        }
+    }
+    return stale;
+}
+
+static bool any_stale(void)
+{
+    for (size_t slot = 0; slot < SLOTS; slot++) {
+        if (slot_state[slot] == SLOT_STALE) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Takes a slot, flushing the stale ones when nothing else is left.
+// ERR_NOSPACE when every slot is in use.
+static err_t take_slot(size_t *out)
+{
+    spinlock_acquire(&slots_lock);
+    for (;;) {
+        size_t slot = usable_slot();
+        if (slot < SLOTS) {
+            slot_state[slot] = SLOT_USED;
+            spinlock_release(&slots_lock);
+            *out = slot;
+            return ERR_OK;
+        }
+        if (!any_stale()) {
+            spinlock_release(&slots_lock);
+            return ERR_NOSPACE;
+        }
+        if (flushing) {
+            // Another CPU's flush is under way, and it needs this CPU to
+            // answer: wait with interrupts on, then look again.
+            spinlock_release(&slots_lock);
+            kassert(intr_enabled());
+            cpu_relax();
+            spinlock_acquire(&slots_lock);
+            continue;
+        }
+        flushing = true;
+        uint64_t number = ++flushes_begun;
+        spinlock_release(&slots_lock);
+        tlb_flush_kernel_everywhere();
+        spinlock_acquire(&slots_lock);
+        flushes_done = number;
+        flushing = false;
     }
 }
 
 err_t kstack_alloc(struct kstack *stack)
 {
-    spinlock_acquire(&slots_lock);
-    size_t slot = 0;
-    while (slot < SLOTS && slot_used[slot]) {
-        slot++;
+    size_t slot;
+    err_t err = take_slot(&slot);
+    if (err != ERR_OK) {
+        return err;
     }
-    if (slot < SLOTS) {
-        slot_used[slot] = true;
-    }
-    spinlock_release(&slots_lock);
-    if (slot == SLOTS) {
-        return ERR_NOSPACE;
-    }
-
     vaddr_t bottom = slot_bottom(slot);
     for (size_t i = 0; i < STACK_PAGES; i++) {
         paddr_t page;
         if (pmem_alloc(&page) != ERR_OK) {
             unmap_pages(bottom, i);
             spinlock_acquire(&slots_lock);
-            slot_used[slot] = false;
+            slot_state[slot] = SLOT_STALE;  // this CPU touched nothing else's; still, the rule
+            freed_at[slot] = flushes_begun;
             spinlock_release(&slots_lock);
             return ERR_NOMEM;
         }
@@ -83,8 +158,9 @@ void kstack_free(struct kstack *stack)
     kassert(slot < SLOTS && slot_bottom(slot) == stack->bottom);
     unmap_pages(stack->bottom, STACK_PAGES);
     spinlock_acquire(&slots_lock);
-    kassert(slot_used[slot]);
-    slot_used[slot] = false;
+    kassert(slot_state[slot] == SLOT_USED);
+    slot_state[slot] = SLOT_STALE;
+    freed_at[slot] = flushes_begun;
     spinlock_release(&slots_lock);
 }
 
@@ -97,5 +173,5 @@ bool kstack_contains(uintptr_t addr, size_t size)
     vaddr_t bottom = slot_bottom(slot);
     // Read without the lock: this serves panics and backtraces, which must
     // not take locks; a stale answer only shortens a backtrace.
-    return slot_used[slot] && addr >= bottom && size <= bottom + KSTACK_SIZE - addr;
+    return slot_state[slot] == SLOT_USED && addr >= bottom && size <= bottom + KSTACK_SIZE - addr;
 }

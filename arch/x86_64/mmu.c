@@ -82,6 +82,15 @@ void mmu_invalidate_page(vaddr_t vaddr)
     __asm__ volatile("invlpg (%0)" : : "r"(vaddr) : "memory");
 }
 
+void mmu_flush_global(void)
+{
+    const uint64_t pge = 1ull << 7;
+    uint64_t cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 & ~pge) : "memory");
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
+}
+
 cpus_mask_t mmu_cpus_with_root(paddr_t pml4)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);  // mfence: the caller's table stores first

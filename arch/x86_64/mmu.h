@@ -34,6 +34,10 @@ paddr_t mmu_active_root(void);
 // x86 does, the paging-structure caches' entries).
 void mmu_invalidate_page(vaddr_t vaddr);
 
+// Drops every TLB entry of this CPU, global ones included (toggling
+// CR4.PGE; SDM vol. 3A, 4.10.4.1).
+void mmu_flush_global(void);
+
 // The CPUs whose last mmu_load_root loaded pml4: those that may hold
 // translations under it. A shootdown calls it after changing pml4's
 // tables: every CPU left out of the answer then sees those changes (mmu.c

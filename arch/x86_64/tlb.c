@@ -8,7 +8,6 @@
 
 #include "arch/cpus.h"
 #include "arch/interrupts.h"
-#include "arch/page.h"
 #include "arch/vpmap.h"
 #include "arch/x86_64/mmu.h"
 
@@ -68,29 +67,20 @@ static void shoot(const struct shootdown *s)
     }
 }
 
-// A range of kernel-half pages, as each CPU of tlb_flush_kernel_pages runs it.
-struct kernel_pages {
-    vaddr_t va;
-    size_t pages;
-};
-
-static void flush_kernel_pages_here(void *arg)
+static void flush_everything_here(void *unused)
 {
-    const struct kernel_pages *k = arg;
-    for (size_t i = 0; i < k->pages; i++) {
-        mmu_invalidate_page(k->va + i * PAGE_SIZE);
-    }
+    (void)unused;
+    mmu_flush_global();
 }
 
-void tlb_flush_kernel_pages(vaddr_t va, size_t pages)
+void tlb_flush_kernel_everywhere(void)
 {
-    struct kernel_pages k = {.va = va, .pages = pages};
     bool was_enabled = intr_enabled();
     if (was_enabled) {
         intr_disable();
     }
-    flush_kernel_pages_here(&k);
-    unsigned called = cpus_call_others(flush_kernel_pages_here, &k);
+    flush_everything_here(NULL);
+    unsigned called = cpus_call_others(flush_everything_here, NULL);
     if (called != 0) {
         __atomic_fetch_add(&rounds, 1, __ATOMIC_RELAXED);
         __atomic_fetch_add(&cpus_called, called, __ATOMIC_RELAXED);

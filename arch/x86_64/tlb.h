@@ -101,11 +101,11 @@ void tlb_batch_finish(struct tlb_batch *batch);
 void tlb_flush_page(paddr_t root, vaddr_t va);
 void tlb_flush_all(paddr_t root);
 
-// The `pages` pages from va in the kernel half (kernel stacks), which every
-// CPU maps alike whatever it has loaded, with global entries that loading
-// a root keeps: flushed on every online CPU, now, in one round. Same
-// context rules as a batch (above).
-void tlb_flush_kernel_pages(vaddr_t va, size_t pages);
+// Every online CPU drops every translation it caches, the kernel half's
+// global ones included (which loading a root keeps), now, in one round:
+// for kernel mappings that went away (arch/x86_64/kstack.c). Same context
+// rules as a batch (above).
+void tlb_flush_kernel_everywhere(void);
 
 #ifdef __cplusplus
 }

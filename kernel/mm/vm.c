@@ -355,7 +355,7 @@ err_t as_copy(struct addrspace *src, struct addrspace **out)
         return err;
     }
     dst->pages_mapped = src->pages_mapped;
-    vm_global_stats.pages_shared += src->pages_mapped;
+    __atomic_fetch_add(&vm_global_stats.pages_shared, src->pages_mapped, __ATOMIC_RELAXED);
     *out = dst;
     return ERR_OK;
     // LAB cow END

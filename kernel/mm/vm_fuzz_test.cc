@@ -171,12 +171,15 @@ TEST(VmFuzzTest, FixedSeedRunFindsNoFailure)
     }
 }
 
-TEST(VmFuzzTest, FindsMissingTlbFlushesAndShrinksThem)
+// Runs a campaign with a bug planted (`config`) and expects the fuzzer to
+// find it, shrink it to a few operations, and find it again in the shrunk
+// sequence. Prints what it found, as `what`.
+void ExpectPlantedBugFoundAndShrunk(const Config &config, const char *what)
 {
     Campaign campaign;
     campaign.seed = 1;
     campaign.steps = 20000;
-    campaign.config.suppress_tlb_flushes = true;
+    campaign.config = config;
     std::ostringstream log;
     CampaignResult result = RunCampaign(campaign, log);
     ASSERT_TRUE(result.failed) << log.str();
@@ -184,10 +187,16 @@ TEST(VmFuzzTest, FindsMissingTlbFlushesAndShrinksThem)
     SequenceResult again = Replay(result.minimized, campaign.config);
     EXPECT_TRUE(again.failure.failed);
     EXPECT_EQ(again.failure.category, result.failure.category);
-    std::cerr << "vm_fuzz: a page table that never flushes the TLB: found after "
-              << result.steps_to_failure << " steps (" << result.failure.category << ": "
-              << result.failure.message << "), shrunk to " << result.minimized.size()
-              << " operations\n";
+    std::cerr << "vm_fuzz: " << what << ": found after " << result.steps_to_failure << " steps ("
+              << result.failure.category << ": " << result.failure.message << "), shrunk to "
+              << result.minimized.size() << " operations\n";
+}
+
+TEST(VmFuzzTest, FindsMissingTlbFlushesAndShrinksThem)
+{
+    Config config;
+    config.suppress_tlb_flushes = true;
+    ExpectPlantedBugFoundAndShrunk(config, "a page table that never flushes the TLB");
 }
 
 TEST(VmFuzzTest, FixedSeedRunOnThreeCpusFindsNoFailure)
@@ -212,22 +221,10 @@ TEST(VmFuzzTest, FixedSeedRunOnThreeCpusFindsNoFailure)
 
 TEST(VmFuzzTest, FindsLostShootdownsAndShrinksThem)
 {
-    Campaign campaign;
-    campaign.seed = 1;
-    campaign.steps = 20000;
-    campaign.config.cpus = 3;
-    campaign.config.lose_shootdowns = true;
-    std::ostringstream log;
-    CampaignResult result = RunCampaign(campaign, log);
-    ASSERT_TRUE(result.failed) << log.str();
-    EXPECT_LE(result.minimized.size(), 12u) << log.str();
-    SequenceResult again = Replay(result.minimized, campaign.config);
-    EXPECT_TRUE(again.failure.failed);
-    EXPECT_EQ(again.failure.category, result.failure.category);
-    std::cerr << "vm_fuzz: TLB flushes that reach only the CPU making them: found after "
-              << result.steps_to_failure << " steps (" << result.failure.category << ": "
-              << result.failure.message << "), shrunk to " << result.minimized.size()
-              << " operations\n";
+    Config config;
+    config.cpus = 3;
+    config.lose_shootdowns = true;
+    ExpectPlantedBugFoundAndShrunk(config, "TLB flushes that reach only the CPU making them");
 }
 
 }  // namespace

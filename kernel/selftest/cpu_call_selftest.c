@@ -80,6 +80,26 @@ bool cpu_call_selftest(void)
         }
     }
     kprintf("selftest cpu_call: cpus_call ran on each of cpus 1..%u alone\n", others);
+
+    // The odd-numbered others, the caller itself and an absent CPU asked for
+    // too: only the odd others run it.
+    clear_runs();
+    cpus_mask_t odd = cpus_mask_of(0) | cpus_mask_of(CPUS_MAX - 1);
+    unsigned want = 0;
+    for (unsigned cpu = 1; cpu <= others; cpu += 2) {
+        odd |= cpus_mask_of(cpu);
+        want++;
+    }
+    unsigned ran = cpus_call_many(odd, record, NULL);
+    for (unsigned i = 0; i < REPORT_SLOTS; i++) {
+        unsigned got = __atomic_load_n(&runs[i], __ATOMIC_RELAXED);
+        if (got != (i % 2 == 1 && i <= others ? 1u : 0u)) {
+            kprintf("selftest cpu_call: FAIL: cpus_call_many ran %u times on cpu %u\n", got, i);
+            ok = false;
+        }
+    }
+    ok &= ran == want;
+    kprintf("selftest cpu_call: cpus_call_many ran on the %u odd-numbered CPUs only\n", ran);
     return ok;
 }
 

@@ -13,11 +13,13 @@
 //  3. cpus_call runs the function on the CPU named and nowhere else.
 //  4. (cpu_call_panic) A panic inside a call on another CPU is reported as
 //     that CPU's, and stops every other CPU, the waiting caller included.
+//  5. cpus_call_many runs it once on each online CPU of its set but the
+//     caller, and leaves out the caller and CPUs that are absent.
 
 #include <stdbool.h>
 
-// Checks criteria 1 to 3 and prints what each CPU reported; true when all
-// held.
+// Checks criteria 1 to 3 and 5 and prints what each CPU reported; true when
+// all held.
 bool cpu_call_selftest(void);
 
 // Makes CPU 2 panic inside a call (criterion 4). Needs at least 3 CPUs

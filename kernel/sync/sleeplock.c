@@ -7,6 +7,7 @@ void sleeplock_init(struct sleeplock *lock, const char *name)
 {
     spinlock_init(&lock->guard, name);
     lock->holder = NULL;
+    lock->waiters = 0;
     lock->name = name;
 }
 
@@ -18,7 +19,9 @@ void sleeplock_acquire(struct sleeplock *lock)
         panic("sleeplock %s: acquired twice by thread %d", lock->name, self->tid);
     }
     while (lock->holder != NULL) {
+        lock->waiters++;
         sched_sleep(lock, &lock->guard);
+        lock->waiters--;
     }
     lock->holder = self;
     spinlock_release(&lock->guard);
@@ -31,7 +34,9 @@ void sleeplock_release(struct sleeplock *lock)
         panic("sleeplock %s: released by a thread that does not hold it", lock->name);
     }
     lock->holder = NULL;
-    sched_wakeup_one(lock);
+    if (lock->waiters > 0) {
+        sched_wakeup_one(lock);  // the scheduler's lock only when someone sleeps
+    }
     spinlock_release(&lock->guard);
 }
 

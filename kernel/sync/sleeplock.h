@@ -19,8 +19,9 @@ extern "C" {
 struct thread;
 
 struct sleeplock {
-    struct spinlock guard;  // protects the two fields below
+    struct spinlock guard;  // protects holder and waiters
     struct thread *holder;  // NULL when free
+    int waiters;            // threads asleep in sleeplock_acquire
     const char *name;
 };
 

@@ -13,6 +13,17 @@
 //   demand_zero_per_page_ns     the first write to each page of freshly
 //                               sbrk'ed memory as big as the heap (demand-zero
 //                               faults);
+//   cow_write_sampled_ns,       the same two loops timed in samples of
+//   demand_zero_sampled_ns      FAULT_SAMPLE_PAGES pages: the median sample
+//                               of each repetition, per page. The figures
+//                               above divide a whole loop (up to a fifth of
+//                               a second) by its pages, so they also take in
+//                               whatever time the host gave to other
+//                               programs meanwhile; the floors and getpid
+//                               are medians of samples of about the same
+//                               length as these (tens to hundreds of
+//                               microseconds), which a busy host disturbs
+//                               far less;
 // and once:
 //   sbrk_page_touch_ns          sbrk(+1 page) and a write to that page;
 //   getpid_ns                   a null system call round trip;
@@ -45,14 +56,15 @@
 
 #include "userland/bench/forkbench_os.h"
 
-#define PAGE_SIZE    4096u
-#define MIB          (1024u * 1024u)
-#define MAX_SIZES    8
-#define MAX_REPS     1000
-#define SBRK_REPS    100  // sbrk(+1 page) samples, at least this many
-#define GETPID_BATCH 100  // system calls per getpid sample
-#define FLOOR_PAGES  16   // pages per copy/zero sample
-#define MAX_HEAP_MIB 256
+#define PAGE_SIZE          4096u
+#define MIB                (1024u * 1024u)
+#define MAX_SIZES          8
+#define MAX_REPS           1000
+#define SBRK_REPS          100  // sbrk(+1 page) samples, at least this many
+#define GETPID_BATCH       100  // system calls per getpid sample
+#define FLOOR_PAGES        16   // pages per copy/zero sample
+#define FAULT_SAMPLE_PAGES 64   // pages per sample of the *_sampled figures
+#define MAX_HEAP_MIB       256
 
 // ---------------------------------------------------------------------------
 // Output: a line buffer, integers in decimal, fixed-point numbers.
@@ -201,6 +213,16 @@ static void report(int heap_mib, const char *metric, int n, uint64_t per, int64_
     end_line();
 }
 
+// The *_sampled figure: each repetition's median sample (cycles per
+// FAULT_SAMPLE_PAGES pages), reported like the others.
+static void report_sampled(int heap_mib, const char *metric, int n, const uint64_t *sampled)
+{
+    for (int i = 0; i < n; i++) {
+        samples[i] = sampled[i];
+    }
+    report(heap_mib, metric, n, FAULT_SAMPLE_PAGES, -1);
+}
+
 // ---------------------------------------------------------------------------
 // Memory.
 
@@ -213,6 +235,39 @@ static void touch(char *p, size_t pages, char value)
     volatile char *v = p;
     for (size_t i = 0; i < pages; i++) {
         v[i * PAGE_SIZE] = value;
+    }
+}
+
+static uint64_t fault_samples[MAX_HEAP_MIB * MIB / PAGE_SIZE / FAULT_SAMPLE_PAGES];
+
+// The faults' loop: touch(), timed as a whole and in samples of
+// FAULT_SAMPLE_PAGES pages. Returns the whole loop's cycles; *sample gets
+// the median sample's. The caller has written fault_samples[] already, so
+// that recording a sample never faults.
+static uint64_t touch_timed(char *p, size_t pages, char value, uint64_t *sample)
+{
+    int n = 0;
+    uint64_t start = rdtsc();
+    size_t i = 0;
+    for (; i + FAULT_SAMPLE_PAGES <= pages; i += FAULT_SAMPLE_PAGES) {
+        uint64_t t0 = rdtsc();
+        touch(p + i * PAGE_SIZE, FAULT_SAMPLE_PAGES, value);
+        fault_samples[n++] = rdtsc() - t0;
+    }
+    touch(p + i * PAGE_SIZE, pages - i, value);
+    uint64_t total = rdtsc() - start;
+    sort(fault_samples, n);
+    *sample = n == 0 ? 0 : fault_samples[n / 2];
+    return total;
+}
+
+// Writes every entry of fault_samples[] (first writes, or copy-on-write
+// faults in a child), before anything is timed.
+static void prepare_samples(void)
+{
+    volatile uint64_t *v = fault_samples;
+    for (size_t i = 0; i < sizeof(fault_samples) / sizeof(fault_samples[0]); i++) {
+        v[i] = 0;
     }
 }
 
@@ -273,7 +328,8 @@ static void measure_fork(int heap_mib, int reps)
 }
 
 struct cow_result {
-    uint64_t cycles;
+    uint64_t cycles;  // the whole loop
+    uint64_t sample;  // the median sample of FAULT_SAMPLE_PAGES pages
     uint64_t faults;
 };
 
@@ -284,6 +340,7 @@ static void measure_cow_write(int heap_mib, int reps)
     }
     int n = 0;
     uint64_t faults = 0;
+    uint64_t sampled[MAX_REPS];
     for (int r = 0; r < reps && !failed; r++) {
         touch(heap, heap_pages, (char)r);
         int fds[2];
@@ -295,10 +352,9 @@ static void measure_cow_write(int heap_mib, int reps)
         if (pid == 0) {
             fb_close(fds[0]);
             struct cow_result res;
+            prepare_samples();
             uint64_t f0 = fb_page_faults();
-            uint64_t t0 = rdtsc();
-            touch(heap, heap_pages, (char)(r + 1));
-            res.cycles = rdtsc() - t0;
+            res.cycles = touch_timed(heap, heap_pages, (char)(r + 1), &res.sample);
             res.faults = fb_page_faults() - f0;
             fb_exit(fb_write(fds[1], &res, sizeof(res)) == (int64_t)sizeof(res) ? 0 : 1);
         }
@@ -322,12 +378,14 @@ static void measure_cow_write(int heap_mib, int reps)
             fail("the child's figures did not arrive through the pipe");
             return;
         }
+        sampled[n] = res.sample;
         samples[n++] = res.cycles;
         faults += res.faults;
     }
     if (n > 0) {
         report(heap_mib, "cow_write_per_page_ns", n, heap_pages,
                (int64_t)(faults * 100 / ((uint64_t)n * heap_pages)));
+        report_sampled(heap_mib, "cow_write_sampled_ns", n, sampled);
     }
 }
 
@@ -339,22 +397,26 @@ static void measure_demand_zero(int heap_mib, int reps)
     }
     int n = 0;
     uint64_t faults = 0;
+    uint64_t sampled[MAX_REPS];
+    prepare_samples();
     for (int r = 0; r < reps && !failed; r++) {
         char *p;
         if (!grow((int64_t)(pages * PAGE_SIZE), &p)) {
             return;
         }
         uint64_t f0 = fb_page_faults();
-        uint64_t t0 = rdtsc();
-        touch(p, pages, 1);
-        samples[n++] = rdtsc() - t0;
+        uint64_t sample;
+        uint64_t cycles = touch_timed(p, pages, 1, &sample);
         faults += fb_page_faults() - f0;
+        sampled[n] = sample;
+        samples[n++] = cycles;
         if (!grow(-(int64_t)(pages * PAGE_SIZE), NULL)) {
             return;
         }
     }
     report(heap_mib, "demand_zero_per_page_ns", n, pages,
            (int64_t)(faults * 100 / ((uint64_t)n * pages)));
+    report_sampled(heap_mib, "demand_zero_sampled_ns", n, sampled);
 }
 
 static void measure_sbrk_touch(int reps)
