@@ -21,7 +21,10 @@
 // that lands between the check and the sleep is lost (kernel/fs/pipe.c,
 // kernel/sched.c): the reader sleeps for ever, so the child never ends
 // (a second kill() does not help: the child is ending already) and the
-// parent's wait never returns.
+// parent's wait never returns. The same holds for kill() of a process from
+// another one, and for pipe_write: sysfuzz's workers on 4 CPUs also hung
+// waiting for a one-thread child they had killed as it blocked in a pipe
+// read or write (op_read, op_write).
 //
 // Correctness criteria:
 //  1. Every child ends with status 7 (2 if it had no memory for its pipe
