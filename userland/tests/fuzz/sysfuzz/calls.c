@@ -39,18 +39,23 @@ static const char *const call_names[] = {
     [SYS_GETTID] = "gettid",
 };
 
-static void count_call(uint64_t nr)
+static void count_calls(uint64_t nr, uint64_t n)
 {
-    rep.syscalls++;
-    rep.by_call[nr < SYS_COUNT && nr != 0 ? nr : SYS_COUNT]++;
+    rep.syscalls += n;
+    rep.by_call[nr < SYS_COUNT && nr != 0 ? nr : SYS_COUNT] += n;
+}
+
+static void count_result(int64_t r, uint64_t n)
+{
+    rep.by_result[r >= 0 ? 0 : r > -32 ? -r : 31] += n;
 }
 
 int64_t sc(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
            uint64_t a5)
 {
-    count_call(nr);
+    count_calls(nr, 1);
     int64_t r = osv_syscall(nr, a0, a1, a2, a3, a4, a5);
-    rep.by_result[r >= 0 ? 0 : r > -32 ? -r : 31]++;
+    count_result(r, 1);
     if (tracing) {
         diag("sysfuzz: trace op %d: #%lu(0x%lx, 0x%lx, 0x%lx) = %ld\n", op_no, (unsigned long)nr,
              (unsigned long)a0, (unsigned long)a1, (unsigned long)a2, (long)r);
@@ -65,7 +70,13 @@ int64_t issue(const struct call *c)
 
 void count_child_call(uint64_t nr)
 {
-    count_call(nr);
+    count_calls(nr, 1);
+}
+
+void count_thread_calls(uint64_t nr, int64_t result, uint64_t n)
+{
+    count_calls(nr, n);
+    count_result(result, n);
 }
 
 const char *call_name(uint64_t nr)

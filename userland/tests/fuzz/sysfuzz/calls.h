@@ -45,6 +45,11 @@ struct report {
     uint64_t chains;    // fork chains, and their levels
     uint64_t levels;
     uint64_t mismatches;              // results other than predicted
+    uint64_t threads;                 // threads the worker started
+    uint64_t threads_joined;          // of those, joined and checked
+    uint64_t thread_children;         // children that ran several threads
+    uint64_t child_threads;           // threads those children meant to start
+    uint32_t thread_cpus;             // CPUs the worker's threads saw (getcpu), a bit mask
     uint64_t by_call[SYS_COUNT + 1];  // calls by number; [SYS_COUNT]: no such call
     uint64_t by_result[32];           // [0]: success, [-e]: error e, [31]: any other
 };
@@ -61,6 +66,10 @@ int64_t issue(const struct call *c);
 // Counts a call that a child makes for the worker (exec, a blocking call,
 // exit), whose result the worker never sees.
 void count_child_call(uint64_t nr);
+
+// Counts n calls number nr with result `result`, made by one of the
+// worker's threads (threads.h), once the worker has joined it.
+void count_thread_calls(uint64_t nr, int64_t result, uint64_t n);
 
 // The call's name ("fork"), or "nosys" for a number that names none.
 const char *call_name(uint64_t nr);

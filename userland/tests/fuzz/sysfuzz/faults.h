@@ -6,7 +6,10 @@
 // privileged instructions, ... Each must end the child with
 // EXIT_STATUS_KILLED; a child that survives exits ST_FAULT_SURVIVED.
 
-enum { FAULT_KINDS = 26 };
+enum {
+    FAULT_RECURSION = 5,  // stack overflow by recursion: it writes every page below the stack
+    FAULT_KINDS = 26,
+};
 
 // What kind k does, for mismatch lines.
 extern const char *const fault_names[FAULT_KINDS];

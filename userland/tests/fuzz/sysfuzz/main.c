@@ -45,15 +45,33 @@
 //  6. After every round getpid answers, a pipe carries 16 bytes there and
 //     back, and, once the round's processes are gone, the free page count
 //     is exactly the baseline measured before the first round.
+//  7. Threads (threads.h): the worker's own threads, beside it or waited
+//     for, get the results predicted for their calls (their tid from
+//     gettid, their process's ids, getcpu a CPU that can exist, ERR_FAULT,
+//     ERR_BADF, ERR_SRCH, ERR_NOSYS as above), read back what they write,
+//     and end with the status they gave thread_exit (its low 8 bits), which
+//     thread_join returns with their tid. thread_start refuses an entry or
+//     stack outside the user half (ERR_FAULT) and a thread past
+//     THREADS_MAX, ended ones not joined counted (ERR_NOSPACE); thread_join
+//     of the caller, of a tid joined already, of one beyond 32 bits, of
+//     another process's is ERR_SRCH. A fork beside busy threads copies only
+//     the caller: in the child their tids name nothing and their counters
+//     stand still. A child of several threads ends with the status of
+//     whatever ends it: exit in a thread not the first, the last thread's
+//     thread_exit, kill while its threads spin, sleep or read a pipe, a
+//     thread's fault (EXIT_STATUS_KILLED), a thread's exec (the new
+//     program's status); a thread's fork beside spinners has a child that
+//     runs alone.
 //
 // Output: the seed and baseline, progress lines, the summary (rounds,
-// system calls, children, children faulted), then "sysfuzz: PASS", or
-// "sysfuzz: FAIL: ..." and exit status 1.
+// system calls, children, children faulted, threads and the CPUs they ran
+// on), then "sysfuzz: PASS", or "sysfuzz: FAIL: ..." and exit status 1.
 //
 // The parts: the fuzzer's loop is here; the worker (worker.c) runs the
 // operations (ops.h), which take their arguments from the generators
 // (gen.h), predict with the models of memory (memory.h), descriptors
-// (fds.h), children (children.h) and the initrd (initrd_files.h), and
+// (fds.h), children (children.h), threads (threads.h) and the initrd
+// (initrd_files.h), and
 // check with the oracle (oracle.h). Random numbers: rng.h; the command
 // line: cmdline.h.
 
@@ -71,6 +89,7 @@
 #include "userland/tests/fuzz/sysfuzz/initrd_files.h"
 #include "userland/tests/fuzz/sysfuzz/memory.h"
 #include "userland/tests/fuzz/sysfuzz/rng.h"
+#include "userland/tests/fuzz/sysfuzz/threads.h"
 #include "userland/tests/fuzz/sysfuzz/worker.h"
 
 #define WATCHDOG_TICKS 3000  // a round longer than 30 s is a hang
@@ -136,6 +155,8 @@ __attribute__((noinline)) static void touch_memory(void)
 
 struct totals {
     uint64_t rounds, syscalls, children, faulted, killed, execs, chains, levels, mismatches;
+    uint64_t threads, threads_joined, thread_children, child_threads;
+    uint32_t thread_cpus;
     uint64_t settled;  // rounds whose orphans took a moment to go
     uint64_t by_call[SYS_COUNT + 1];
     uint64_t by_result[32];
@@ -237,6 +258,11 @@ static bool run_round(void)
         totals.chains += r.chains;
         totals.levels += r.levels;
         totals.mismatches += r.mismatches;
+        totals.threads += r.threads;
+        totals.threads_joined += r.threads_joined;
+        totals.thread_children += r.thread_children;
+        totals.child_threads += r.child_threads;
+        totals.thread_cpus |= r.thread_cpus;
         for (int i = 0; i <= SYS_COUNT; i++) {
             totals.by_call[i] += r.by_call[i];
         }
@@ -258,6 +284,7 @@ int main(int argc, char **argv)
     tracing = args.trace;
     uint64_t rounds = args.rounds, first = args.first;
     int self = getpid();
+    fuzzer_tid = gettid();
     printf("sysfuzz: seed %lu, rounds %lu to %lu\n", (unsigned long)seed, (unsigned long)first,
            (unsigned long)(first + rounds - 1));
 
@@ -303,7 +330,7 @@ int main(int argc, char **argv)
                  (unsigned long)round_no, (unsigned long)seed, (unsigned long)totals.mismatches,
                  (unsigned long)seed, (unsigned long)round_no);
         }
-        if ((i + 1) % every == 0 || failed) {
+        if ((i + 1) % every == 0 || i + 1 == rounds || failed) {
             printf("sysfuzz: %lu rounds, %lu syscalls, %lu children, %lu faulted, free pages %lu, "
                    "%lu ticks\n",
                    (unsigned long)totals.rounds, (unsigned long)totals.syscalls,
@@ -319,6 +346,11 @@ int main(int argc, char **argv)
            (unsigned long)totals.killed, (unsigned long)totals.execs, (unsigned long)totals.chains,
            (unsigned long)totals.levels, (unsigned long)totals.mismatches,
            (unsigned long)totals.settled, (unsigned long)(ticks() - start_ticks));
+    printf("sysfuzz: threads: %lu started by workers (%lu joined and checked), %lu children of "
+           "several threads (%lu more threads), on %d CPUs\n",
+           (unsigned long)totals.threads, (unsigned long)totals.threads_joined,
+           (unsigned long)totals.thread_children, (unsigned long)totals.child_threads,
+           __builtin_popcount(totals.thread_cpus));
     print_histograms();
     if (failed) {
         printf("sysfuzz: FAIL\n");

@@ -48,3 +48,10 @@ void op_exec(void);
 void op_block(void);     // calls that block until something happens, ended by kill
 void op_wakeup(void);    // a blocked child woken by the other end's close
 void op_transfer(void);  // a few pipefuls from a child, checked byte by byte
+
+// ops_threads.c: threads (threads.h), the worker's own and its children's.
+void op_thread_start(void);  // threads beside the worker or waited for; bad entries and stacks
+void op_thread_join(void);   // a thread of ours, or tids that name none: ERR_SRCH
+void op_thread_limit(void);  // THREADS_MAX threads, ended ones counted: ERR_NOSPACE
+void op_thread_fork(void);   // a fork beside busy threads copies only the caller
+void op_thread_child(void);  // a child of several threads, ended every way a process can be

@@ -32,9 +32,9 @@ struct expect ex_or(struct expect x, int64_t e)
     return x;
 }
 
-static bool ex_match(struct expect x, int64_t r)
+bool ex_allows(struct expect want, int64_t got)
 {
-    return r >= 0 ? r >= x.lo && r <= x.hi : (x.errs & errbit(r)) != 0;
+    return got >= 0 ? got >= want.lo && got <= want.hi : (want.errs & errbit(got)) != 0;
 }
 
 static void fmt_result(char *buf, size_t size, int64_t r)
@@ -58,7 +58,7 @@ static void mismatch_line(const struct call *c, const char *got, const char *wan
 
 bool verify(const struct call *c, int64_t got, struct expect want)
 {
-    if (ex_match(want, got)) {
+    if (ex_allows(want, got)) {
         return true;
     }
     char g[40], w[200];

@@ -30,6 +30,10 @@ struct expect ex_err(int64_t e);
 // x, or else error e.
 struct expect ex_or(struct expect x, int64_t e);
 
+// Whether `got` is what `want` allows, quietly: for threads and children,
+// which neither print nor count (threads.h).
+bool ex_allows(struct expect want, int64_t got);
+
 // Whether `got`, the result of c, is what `want` allows; prints the
 // mismatch if not.
 bool verify(const struct call *c, int64_t got, struct expect want);

@@ -14,6 +14,7 @@
 #include "userland/tests/fuzz/sysfuzz/ops.h"
 #include "userland/tests/fuzz/sysfuzz/oracle.h"
 #include "userland/tests/fuzz/sysfuzz/rng.h"
+#include "userland/tests/fuzz/sysfuzz/threads.h"
 
 struct op {
     void (*fn)(void);
@@ -23,11 +24,13 @@ struct op {
 // How often each op runs, relative to the others. The weights shape every
 // seed's rounds: changing one changes what every seed replays.
 static const struct op ops[] = {
-    {op_nosys, 4},  {op_ids, 3},      {op_shutdown, 1}, {op_sleep, 1}, {op_sysinfo, 4},
-    {op_sbrk, 6},   {op_open, 8},     {op_close, 6},    {op_dup, 5},   {op_pipe, 5},
-    {op_fstat, 5},  {op_read, 10},    {op_write, 10},   {op_fault, 5}, {op_chain, 1},
-    {op_fork, 4},   {op_wait, 4},     {op_kill, 4},     {op_exec, 4},  {op_block, 3},
-    {op_wakeup, 2}, {op_transfer, 1}, {op_busy, 2},
+    {op_nosys, 4},       {op_ids, 3},          {op_shutdown, 1},    {op_sleep, 1},
+    {op_sysinfo, 4},     {op_sbrk, 6},         {op_open, 8},        {op_close, 6},
+    {op_dup, 5},         {op_pipe, 5},         {op_fstat, 5},       {op_read, 10},
+    {op_write, 10},      {op_fault, 5},        {op_chain, 1},       {op_fork, 4},
+    {op_wait, 4},        {op_kill, 4},         {op_exec, 4},        {op_block, 3},
+    {op_wakeup, 2},      {op_transfer, 1},     {op_busy, 2},        {op_thread_start, 4},
+    {op_thread_join, 3}, {op_thread_limit, 1}, {op_thread_fork, 1}, {op_thread_child, 4},
 };
 
 static void run_op(void)
@@ -76,6 +79,7 @@ _Noreturn void worker(int report_w)
     my_parent = (int)osv_syscall(SYS_GETPPID, 0, 0, 0, 0, 0, 0);
     brk_now = (uint64_t)osv_syscall(SYS_SBRK, 0, 0, 0, 0, 0, 0);
     expect_true(brk_now == heap_start, "the worker's break starts at the heap's start", brk_now);
+    wt_round_start();
 
     // A few files and pipes to start with.
     int setup = 2 + (int)below(6);
@@ -105,6 +109,7 @@ _Noreturn void worker(int report_w)
     for (op_no = 0; op_no < count; op_no++) {
         run_op();
     }
+    wt_join_all();
     while (num_pending > 0) {
         struct child ch = pending[--num_pending];
         reap(ch.pid, ch.status_a, ch.status_b, "a pending child, at the end");
