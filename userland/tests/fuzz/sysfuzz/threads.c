@@ -305,7 +305,7 @@ static void bad_tid(struct wt_step *s, bool in_child)
         // The worker's first thread: in a child, a thread of another
         // process. (In the worker it is a thread to join, which ends only
         // with the process: its negation instead.)
-        s->a[0] = in_child ? (uint64_t)wt_my_tid : (uint64_t)-(int64_t)wt_my_tid;
+        s->a[0] = in_child ? (uint64_t)wt_my_tid : (uint64_t)(-(int64_t)wt_my_tid);
         break;
     }
     s->want = ex_err(ERR_SRCH);
