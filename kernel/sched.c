@@ -51,17 +51,11 @@ static _Noreturn void idle_loop(void *unused);
 static const int tick_channel;
 static struct spinlock tick_lock = SPINLOCK_INIT("sleep ticks");
 
-// The running CPU's scheduler state. Interrupts off (sched_lock held, or
-// the call from thread_current).
-static struct cpu_local *this_cpu_state(void)
-{
-    return cpus_local();
-}
-
-// The thread this CPU runs. Interrupts off, as above.
+// The thread this CPU runs. Interrupts off (sched_lock held, or the call
+// from thread_current).
 static struct thread *running(void)
 {
-    return this_cpu_state()->thread;
+    return cpus_local()->thread;
 }
 
 static uint32_t cpu_bit(unsigned cpu)
@@ -115,7 +109,7 @@ static struct thread *dequeue(void)
 static void load_page_table(struct thread *next)
 {
     struct vpmap *wanted = next->vpmap != NULL ? next->vpmap : vpmap_kernel();
-    struct cpu_local *cpu = this_cpu_state();
+    struct cpu_local *cpu = cpus_local();
     if (cpu->loaded_vpmap != wanted) {
         vpmap_load(wanted);
         cpu->loaded_vpmap = wanted;
@@ -128,7 +122,7 @@ static void load_page_table(struct thread *next)
 static void switch_away(void)
 {
     kassert(spinlock_held(&sched_lock));
-    struct cpu_local *cpu = this_cpu_state();
+    struct cpu_local *cpu = cpus_local();
     struct thread *prev = cpu->thread;
     if (prev->state == THREAD_RUNNABLE && prev != cpu->idle_thread) {
         enqueue(prev);
@@ -197,7 +191,7 @@ static void unlock_and_reap(void)
 // that calls this) is its running thread, `idle` its idle thread.
 static void join(struct thread *self, struct thread *idle)
 {
-    struct cpu_local *cpu = this_cpu_state();
+    struct cpu_local *cpu = cpus_local();
     cpu->thread = self;
     cpu->idle_thread = idle;
     cpu->slice_left = SCHED_SLICE_TICKS;
@@ -300,7 +294,7 @@ _Noreturn void thread_exit_releasing(struct spinlock *lock)
         spinlock_release(lock);
     }
     struct thread *self = running();
-    if (self == &boot_thread || self == this_cpu_state()->idle_thread) {
+    if (self == &boot_thread || self == cpus_local()->idle_thread) {
         panic("thread_exit: the %s thread must not exit", self->name);
     }
     self->state = THREAD_EXITED;
@@ -386,7 +380,7 @@ void sched_tick(void)
         wake(&tick_channel, true);  // the clock (kernel/timer.h) counts CPU 0's ticks
     }
     spinlock_acquire(&sched_lock);
-    struct cpu_local *cpu = this_cpu_state();
+    struct cpu_local *cpu = cpus_local();
     if (--cpu->slice_left <= 0 || cpu->thread == cpu->idle_thread) {
         cpu->need_resched = true;
     }
@@ -396,7 +390,7 @@ void sched_tick(void)
 void sched_preempt(bool interrupted_kernel)
 {
     spinlock_acquire(&sched_lock);
-    struct cpu_local *cpu = this_cpu_state();
+    struct cpu_local *cpu = cpus_local();
     if (!cpu->need_resched) {
         spinlock_release(&sched_lock);
         return;
@@ -494,7 +488,7 @@ bool thread_killed(void)
 void sched_note_vpmap_loaded(struct vpmap *vpmap)
 {
     spinlock_acquire(&sched_lock);
-    this_cpu_state()->loaded_vpmap = vpmap;
+    cpus_local()->loaded_vpmap = vpmap;
     spinlock_release(&sched_lock);
 }
 

@@ -18,7 +18,8 @@ that changing what a test prints is one file and a look at its diff.
 
 With `cpus = [1, 4]` the same program also runs on 4 CPUs, as
 `forkkill_smp4_qemu_test`, and each run gets its CPU count as the program's
-first argument.
+first argument; `cpus = [4]` runs it on 4 CPUs alone. Lines given as
+`expect` instead of a file need no `<name>.expected`.
 """
 
 load("//userland:user_program.bzl", "user_program")
@@ -35,12 +36,15 @@ def user_test(name, srcs = None, deps = [], initrd = ":initrd", expect_file = No
         deps = deps,
     )
     args = kwargs.pop("args", [])
+    if expect_file == None and "expect" not in kwargs:
+        expect_file = name + ".expected"
+    if expect_file != None:
+        kwargs["expect_file"] = expect_file
     for n in cpus:
         user_qemu_test(
             name = name + ("_qemu_test" if n == 1 else "_smp%d_qemu_test" % n),
             program = name,
             initrd = initrd,
-            expect_file = expect_file if expect_file != None else name + ".expected",
             cpus = n,
             args = ([str(n)] if len(cpus) > 1 else []) + args,
             **kwargs
