@@ -25,8 +25,9 @@
 # Prints the fuzzer's summary lines, any mismatch, failure or panic line,
 # QEMU's exit line and a last line "soak: PASS ..." or "soak: FAIL ..."
 # with the rounds run (by the last progress line), the panics seen and the
-# pages leaked (the baseline against the free pages of that line; the
-# fuzzer itself fails the first round that leaks); exits 0 only on PASS. The
+# pages leaked (the baseline against the free pages of that line, unless a
+# round hung; the fuzzer itself fails the first round that leaks); exits 0
+# only on PASS. The
 # kernel runs with `vmcheck` (its invariant checker, where it has one).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -78,11 +79,15 @@ panics=$(grep -c '^panic' "$log" || true)
 done_rounds=$(grep -oE '^sysfuzz: [0-9]+ rounds' "$log" | tail -1 | grep -oE '[0-9]+' || true)
 baseline=$(grep -oE 'baseline [0-9]+ free pages' "$log" | grep -oE '[0-9]+' || true)
 free_now=$(grep -oE 'free pages [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || true)
-leaked=unknown
-[ -z "$baseline" ] || [ -z "$free_now" ] || leaked=$((baseline - free_now))
+leaked="pages leaked unknown"
+[ -z "$baseline" ] || [ -z "$free_now" ] || leaked="$((baseline - free_now)) pages leaked"
+# A hung round's processes never ended: their pages are not a leak.
+if grep -q '^sysfuzz: FAIL: round [0-9]* of seed [0-9xa-fA-F]* hung' "$log"; then
+    leaked="pages leaked unknown (a round hung)"
+fi
 elapsed=$(($(date +%s) - start))
 rm -rf "$outputs"
-figures="${done_rounds:-0} of $rounds rounds, $cpus CPUs, $panics panics, $leaked pages leaked"
+figures="${done_rounds:-0} of $rounds rounds, $cpus CPUs, $panics panics, $leaked"
 if [ "$status" -eq 0 ]; then
     echo "soak: PASS: seed $seed, $figures, in $elapsed s; $killed processes killed by the kernel or kill(); log $log"
 else
