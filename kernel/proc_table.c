@@ -95,7 +95,7 @@ struct addrspace *replace_addrspace(struct proc *p, struct addrspace *replacemen
     struct addrspace *old = p->as;
     p->as = replacement;
     while (old->readers > 0) {
-        sched_sleep(&old->readers, &proc_lock);
+        sched_sleep_uninterruptible(&old->readers, &proc_lock);
     }
     spinlock_release(&proc_lock);
     return old;

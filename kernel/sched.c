@@ -310,11 +310,18 @@ _Noreturn void thread_exit_releasing(struct spinlock *lock)
     panic("thread_exit: an exited thread ran again");
 }
 
-void sched_sleep(const void *chan, struct spinlock *lock)
+// sched_sleep and sched_sleep_uninterruptible.
+static void sleep_on(const void *chan, struct spinlock *lock, bool killable)
 {
     // Taking sched_lock before dropping `lock` closes the window in which a
-    // wakeup could come and go unnoticed.
+    // wakeup could come and go unnoticed; looking at the killed flag under
+    // it, the window in which a kill could (sched_kill sets the flag under
+    // sched_lock, and wakes only a thread already asleep).
     spinlock_acquire(&sched_lock);
+    if (killable && __atomic_load_n(&running()->killed, __ATOMIC_RELAXED)) {
+        spinlock_release(&sched_lock);
+        return;
+    }
     spinlock_release(lock);
     struct thread *self = running();
     self->state = THREAD_SLEEPING;
@@ -329,6 +336,16 @@ void sched_sleep(const void *chan, struct spinlock *lock)
     self->sleep_chan = NULL;
     unlock_and_reap();
     spinlock_acquire(lock);
+}
+
+void sched_sleep(const void *chan, struct spinlock *lock)
+{
+    sleep_on(chan, lock, true);
+}
+
+void sched_sleep_uninterruptible(const void *chan, struct spinlock *lock)
+{
+    sleep_on(chan, lock, false);
 }
 
 // Moves sleepers on chan to the run queue: all of them, or only the first.

@@ -66,8 +66,16 @@ void sched_yield_cpu(void);
 // Sleeps until sched_wakeup(chan). `lock` must be held; it is released while
 // sleeping (atomically: a wakeup issued after the caller tested its condition
 // under `lock` is never lost) and held again on return. Callers recheck their
-// condition in a loop: waking up only means "look again".
+// condition in a loop: waking up only means "look again". A killed thread
+// (sched_kill) does not sleep: it returns at once, with `lock` held all
+// along, so that a kill that comes after the caller's last look at
+// thread_killed() is not lost either (on another CPU it can).
 void sched_sleep(const void *chan, struct spinlock *lock);
+
+// sched_sleep for waits that a kill must not cut short (sleep locks, a
+// process waiting for its address space's readers): sleeps whether killed
+// or not.
+void sched_sleep_uninterruptible(const void *chan, struct spinlock *lock);
 
 // Makes every thread sleeping on chan runnable.
 void sched_wakeup(const void *chan);

@@ -156,6 +156,11 @@ extern "C" void sched_sleep(const void *, struct spinlock *)
     cannot("sched_sleep");
 }
 
+extern "C" void sched_sleep_uninterruptible(const void *, struct spinlock *)
+{
+    cannot("sched_sleep_uninterruptible");
+}
+
 extern "C" err_t sched_sleep_ticks(uint64_t)
 {
     cannot("sched_sleep_ticks");

@@ -26,7 +26,8 @@ void condvar_init(struct condvar *cv, const char *name);
 
 // Releases `lock`, sleeps until signalled, and takes `lock` again. The caller
 // must hold `lock`; no signal sent after the caller checked its condition
-// under the lock is missed.
+// under the lock is missed. A killed thread does not sleep (sched_sleep):
+// a wait loop checks thread_killed() and gives up, or it would spin.
 void condvar_wait(struct condvar *cv, struct spinlock *lock);
 
 // Wakes the longest waiter, if any.

@@ -20,7 +20,7 @@ void sleeplock_acquire(struct sleeplock *lock)
     }
     while (lock->holder != NULL) {
         lock->waiters++;
-        sched_sleep(lock, &lock->guard);
+        sched_sleep_uninterruptible(lock, &lock->guard);
         lock->waiters--;
     }
     lock->holder = self;

@@ -13,18 +13,17 @@
 // A watchdog thread of the parent's sees the rounds go by; when one has
 // not for WATCHDOG ticks it prints the round and ends the parent.
 //
-// What goes wrong (under -smp 4, within a few thousand rounds; never on
-// one CPU): pipe_read checks thread_killed() under the pipe's lock, then
-// sleeps in condvar_wait -> sched_sleep, which takes sched_lock and sleeps
-// without looking at the flag again; sched_kill, on another CPU, sets the
-// flag and wakes the thread only if it is THREAD_SLEEPING already. A kill
-// that lands between the check and the sleep is lost (kernel/fs/pipe.c,
-// kernel/sched.c): the reader sleeps for ever, so the child never ends
-// (a second kill() does not help: the child is ending already) and the
-// parent's wait never returns. The same holds for kill() of a process from
-// another one, and for pipe_write: sysfuzz's workers on 4 CPUs also hung
-// waiting for a one-thread child they had killed as it blocked in a pipe
-// read or write (op_read, op_write).
+// What went wrong (under -smp 4, within a few thousand rounds; never on
+// one CPU), until sched_sleep looked at the killed flag under sched_lock
+// and stopped sleeping for a killed thread: pipe_read checks thread_killed() under the pipe's lock,
+// then sleeps in condvar_wait -> sched_sleep, which takes sched_lock and sleeps without looking at
+// the flag again; sched_kill, on another CPU, sets the flag and wakes the thread only if it is
+// THREAD_SLEEPING already. A kill that lands between the check and the sleep is lost
+// (kernel/fs/pipe.c, kernel/sched.c): the reader sleeps for ever, so the child never ends (a second
+// kill() does not help: the child is ending already) and the parent's wait never returns. The same
+// holds for kill() of a process from another one, and for pipe_write: sysfuzz's workers on 4 CPUs
+// also hung waiting for a one-thread child they had killed as it blocked in a pipe read or write
+// (op_read, op_write).
 //
 // Correctness criteria:
 //  1. Every child ends with status 7 (2 if it had no memory for its pipe
