@@ -8,8 +8,8 @@
 # SEED: 0..2^64-1 (decimal, or hex with 0x); ROUNDS: 1..1000000000; FIRST:
 # the number of the first round (default 0); trace: the fuzzer prints every
 # call it makes. With vmcheck checking every page at most rest points (about
-# 80 checks a round), a run takes about 0.3 s per round under TCG on one
-# CPU (3000 rounds: 15 minutes). A round that failed is replayed alone, with
+# 80 checks a round), a run takes about 0.3 s per round under TCG, on one
+# CPU or four (3000 rounds: 15 minutes). A round that failed is replayed alone, with
 # its calls, by `tools/soak/sysfuzz_soak.sh SEED 1 ROUND trace` (the FAIL
 # line names it; keep SOAK_CPUS as it was: with several CPUs the threads'
 # interleaving differs from run to run, the calls do not).
