@@ -34,9 +34,11 @@
 static struct spinlock state_lock = SPINLOCK_INIT("selftest state");
 static struct sleeplock sleep_lock;
 static struct condvar all_done;
-static long spin_counter;   // guarded by state_lock
-static long sleep_counter;  // guarded by sleep_lock
-static int workers_done;    // guarded by state_lock
+static long spin_counter;    // guarded by state_lock
+static long sleep_counter;   // guarded by sleep_lock
+static int sleep_holders;    // atomic: workers inside sleep_lock right now
+static long sleep_overlaps;  // atomic: times a worker found another inside
+static int workers_done;     // guarded by state_lock
 static volatile int spinner_may_stop;
 static volatile int spinner_stopped;
 
@@ -88,11 +90,19 @@ static void worker(void *unused)
         if (!sleeplock_held(&sleep_lock)) {
             panic("sched selftest: sleeplock_held says the holder does not hold it");
         }
+        // Entering counts itself, and stays a while: on several CPUs, a
+        // lock that let two in would let them meet here.
+        if (__atomic_add_fetch(&sleep_holders, 1, __ATOMIC_SEQ_CST) != 1) {
+            __atomic_fetch_add(&sleep_overlaps, 1, __ATOMIC_RELAXED);
+        }
         long seen = sleep_counter;
         if (i % 16 == 0) {
             sched_yield_cpu();  // others now wait for the sleep lock
         }
+        for (volatile int stay = 0; stay < 100; stay++) {
+        }
         sleep_counter = seen + 1;
+        __atomic_sub_fetch(&sleep_holders, 1, __ATOMIC_SEQ_CST);
         sleeplock_release(&sleep_lock);
     }
     spinlock_acquire(&state_lock);
@@ -149,10 +159,12 @@ bool sched_selftest(void)
     long expected = (long)THREADS * ROUNDS;
     size_t free_after = pmem_free_pages();
     kprintf("sched selftest: %d workers x %d rounds: spinlock counter %ld, sleeplock counter "
-            "%ld (expected %ld); %lu context switches; free pages %lu -> %lu\n",
-            THREADS, ROUNDS, spin_counter, sleep_counter, expected,
+            "%ld (expected %ld), %ld holds shared with another; %lu context switches; free "
+            "pages %lu -> %lu\n",
+            THREADS, ROUNDS, spin_counter, sleep_counter, expected, sleep_overlaps,
             sched_switch_count() - switches_before, free_before, free_after);
-    bool ok = spin_counter == expected && sleep_counter == expected && free_after == free_before;
+    bool ok = spin_counter == expected && sleep_counter == expected && sleep_overlaps == 0 &&
+              free_after == free_before;
     ok = rest_points_hold() && ok;
     kprintf("sched selftest: %s\n", ok ? "passed" : "FAILED");
     return ok;

@@ -7,6 +7,11 @@
 // instead of spinning, with interrupts on. It cannot be used in interrupt
 // handlers. Taking a sleep lock the caller already holds would deadlock, so
 // it panics with the lock's name.
+//
+// Taking a free lock and releasing one nobody waits for are one atomic
+// operation each, with interrupts left as they are: address spaces take
+// theirs at every page fault. Only a thread that must wait, and the release
+// that wakes it, take the guard spinlock.
 
 #include <stdbool.h>
 
@@ -19,9 +24,9 @@ extern "C" {
 struct thread;
 
 struct sleeplock {
-    struct spinlock guard;  // protects holder and waiters
-    struct thread *holder;  // NULL when free
-    int waiters;            // threads asleep in sleeplock_acquire
+    struct thread *holder;  // atomic: NULL when free
+    int waiters;            // atomic: threads waiting in sleeplock_acquire
+    struct spinlock guard;  // held by a waiter until it sleeps, and to wake it
     const char *name;
 };
 
