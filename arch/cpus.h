@@ -41,6 +41,12 @@ struct cpu_local {
 // The running CPU's struct cpu_local. Call with interrupts off (see above).
 struct cpu_local *cpus_local(void);
 
+// cpus_local()->thread, read in one step that a preemption cannot split:
+// whichever CPU the caller is moved to, the answer is the calling thread
+// (sched.c writes the slot before a thread runs on that CPU). So, unlike
+// cpus_local, it needs no interrupts off; thread_current is this.
+struct thread *cpus_running_thread(void);
+
 // The running CPU's number: 0 for the one that booted, then 1, 2, ... Call
 // with interrupts off, or the thread may have moved on by the time the
 // answer is used.

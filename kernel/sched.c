@@ -254,12 +254,7 @@ void sched_start_thread(void *arg)
 
 struct thread *thread_current(void)
 {
-    // Interrupts off from finding this CPU to reading its slot: in between,
-    // the thread could be preempted and go on elsewhere.
-    intr_push_off();
-    struct thread *self = running();
-    intr_pop_off();
-    return self;
+    return cpus_running_thread();
 }
 
 void sched_make_runnable(struct thread *thread)

@@ -67,6 +67,11 @@ struct cpu_local *cpus_local(void)
     return &locals[current];
 }
 
+struct thread *cpus_running_thread(void)
+{
+    return locals[current].thread;
+}
+
 unsigned cpus_current(void)
 {
     return current;

@@ -3,6 +3,7 @@
 #include "arch/cpus.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch/cycles.h"
@@ -26,6 +27,17 @@ unsigned cpus_current(void)
 struct cpu_local *cpus_local(void)
 {
     return &this_cpu()->local;
+}
+
+struct thread *cpus_running_thread(void)
+{
+    // One %gs-relative load: the CPU it runs on is the one whose slot it
+    // reads, however the thread moves before or after.
+    struct thread *thread;
+    __asm__ volatile("mov %%gs:%c1, %0"
+                     : "=r"(thread)
+                     : "i"(offsetof(struct cpu, local) + offsetof(struct cpu_local, thread)));
+    return thread;
 }
 
 void cpus_relax(void)
