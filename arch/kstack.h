@@ -24,12 +24,13 @@ struct kstack {
     vaddr_t top;     // one past the highest; the initial stack pointer
 };
 
-// Allocates and maps a stack. Returns ERR_OK, ERR_NOMEM (no memory for the
-// pages or their tables), or ERR_NOSPACE (all stack slots in use). On error
-// nothing stays allocated. Now and then (when only places of freed stacks
-// are left) it interrupts every other CPU to flush their translations, and
-// waits for them: so the caller must have interrupts on, and hold no
-// spinlock that another CPU may be spinning for.
+// Allocates and maps a stack, every byte zero (under QEMU, a frame that
+// held code is otherwise slow to write to: see kstack.c). Returns ERR_OK,
+// ERR_NOMEM (no memory for the pages or their tables), or ERR_NOSPACE (all
+// stack slots in use). On error nothing stays allocated. Now and then (when
+// only places of freed stacks are left) it interrupts every other CPU to
+// flush their translations, and waits for them: so the caller must have
+// interrupts on, and hold no spinlock that another CPU may be spinning for.
 err_t kstack_alloc(struct kstack *stack) MUST_CHECK;
 
 // Unmaps and frees a stack from kstack_alloc. Must not be the running stack.

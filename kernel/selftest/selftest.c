@@ -12,6 +12,7 @@
 #include "kernel/panic.h"
 #include "kernel/selftest/console_selftest.h"
 #include "kernel/selftest/cpu_call_selftest.h"
+#include "kernel/selftest/kstack_selftest.h"
 #include "kernel/selftest/pipe_selftest.h"
 #include "kernel/selftest/sched_selftest.h"
 #include "kernel/selftest/tlb_selftest.h"
@@ -123,6 +124,14 @@ static void selftest_tlb(const struct boot_info *boot_info)
     }
 }
 
+static void selftest_kstack(const struct boot_info *boot_info)
+{
+    (void)boot_info;
+    if (!kstack_selftest()) {
+        panic("selftest kstack: failed");
+    }
+}
+
 static void selftest_typing(const struct boot_info *boot_info)
 {
     (void)boot_info;
@@ -134,6 +143,7 @@ static const struct selftest selftests[] = {
     {"cpu_call", selftest_cpu_call},
     {"cpu_call_panic", selftest_cpu_call_panic},
     {"typing", selftest_typing},
+    {"kstack", selftest_kstack},
     {"mm", selftest_mm},
     {"pagefault", selftest_pagefault},
     {"panic", selftest_panic},
