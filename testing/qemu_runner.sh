@@ -17,7 +17,8 @@
 #   --cmdline=TEXT      kernel command line
 #   --memory=SIZE       guest RAM, QEMU syntax (default 128M)
 #   --cpus=N            processors (QEMU's -smp N; default: QEMU's, one)
-#   --timeout=SECONDS   test mode: wall-clock limit (default 60)
+#   --timeout=SECONDS   test mode: wall-clock limit (default 60; under bazel
+#                       test at most the test's own limit, less a margin)
 #   --expect=TEXT       test mode: a line containing TEXT must appear
 #   --expect-file=FILE  test mode: every line of FILE (but empty ones and '#'
 #                       comments) is an --expect, in order, where this option
@@ -129,6 +130,17 @@ done
 [ -z "$elf" ] || [ -f "$elf" ] || die "kernel ELF '$elf' not found"
 [ -z "$cpus" ] || [[ "$cpus" =~ ^[0-9]+$ ]] || die "--cpus must be a number, got '$cpus'"
 [[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout must be a number of seconds, got '$timeout'"
+# Under `bazel test`, Bazel kills the whole test at its own limit
+# (TEST_TIMEOUT: 60 s for a small test), and then the log has none of the
+# kernel's output. End QEMU first, with time left to print the serial log
+# and say it timed out.
+if [[ "${TEST_TIMEOUT:-}" =~ ^[0-9]+$ ]]; then
+    margin=$((TEST_TIMEOUT / 6 < 10 ? TEST_TIMEOUT / 6 : 10))
+    if [ "$timeout" -gt $((TEST_TIMEOUT - margin)) ]; then
+        echo "qemu_runner: --timeout=$timeout is past the test's own limit (${TEST_TIMEOUT} s); using $((TEST_TIMEOUT - margin)) s"
+        timeout=$((TEST_TIMEOUT - margin))
+    fi
+fi
 [[ "$expect_exit" =~ ^[0-9]+$ ]] || die "--expect-exit must be a number, got '$expect_exit'"
 [ -z "$gdb_port" ] || [[ "$gdb_port" =~ ^[0-9]+$ ]] || die "--gdb port must be a number, got '$gdb_port'"
 
