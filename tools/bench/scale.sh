@@ -21,6 +21,7 @@
 #                     (default ~/.cache/osv-bench; never inside the repo)
 #   --logs=DIR        keep every boot's serial log there (default: a new
 #                     directory under /tmp, printed at the end)
+#   --no-ceiling      skip the ceiling boots (below)
 #   --help            this text
 #
 # Boots go round by round: in each round every CPU count once, and at each
@@ -36,10 +37,15 @@
 # default for an x86_64 guest on an x86_64 host). The driver checks this
 # before the boots (thread names of a paused QEMU with -smp 2) and prints
 # it, with the host's CPU count (nproc) and load average (uptime) at the
-# start and the end: N virtual CPUs cannot run faster than the host's cores
-# allow, and the host may be running other work. The osv/Linux ratio at the
+# start and the end, and whether the host's scheduler shares CPU time
+# between sessions (autogroup): N virtual CPUs cannot run faster than the
+# host's cores allow, and the host may be running other work. The osv/Linux ratio at the
 # same N compares like with like; a speed-up past the host's free cores
-# measures the host.
+# measures the host. To tell the host's limit from osv's, each round also
+# boots, at every count N above 1, N separate osv guests of one CPU at once,
+# one worker each (the "ceiling"): their summed throughput is what N
+# workers get from this host at that moment when they share nothing in a
+# guest, and osv/ceiling is how much of it osv keeps with all N in one.
 #
 # Figures: scalebench's phase lines. ops/s is all workers' throughput
 # together (each worker's operations over its timed seconds, summed); us/op
@@ -69,6 +75,7 @@ memory=512M
 timeout=600
 cache_dir="${HOME:-/root}/.cache/osv-bench"
 logs=
+ceiling=1
 
 for arg in "$@"; do
     case "$arg" in
@@ -82,11 +89,12 @@ for arg in "$@"; do
     --timeout=*) timeout=${arg#*=} ;;
     --cache-dir=*) cache_dir=${arg#*=} ;;
     --logs=*) logs=${arg#*=} ;;
+    --no-ceiling) ceiling=0 ;;
     --help | -h)
         usage
         exit 0
         ;;
-    *) die "unknown flag '$arg' (flags: --cpus= --boots= --reps= --phase-ms= --fork-kib= --round-kib= --memory= --timeout= --cache-dir= --logs= --help)" ;;
+    *) die "unknown flag '$arg' (flags: --cpus= --boots= --reps= --phase-ms= --fork-kib= --round-kib= --memory= --timeout= --cache-dir= --logs= --no-ceiling --help)" ;;
     esac
 done
 
@@ -172,34 +180,70 @@ case "$threads" in
 esac
 host_cpus=$(nproc)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+# With autogroup on, Linux on the host divides CPU time between sessions
+# rather than threads: all of the benchmark's QEMU threads share one
+# session's part while other sessions are busy.
+case "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null)" in
+1) autogroup="on: CPU time is shared between sessions, and all of QEMU's threads share this session's part" ;;
+0) autogroup="off" ;;
+*) autogroup="unknown" ;;
+esac
 
 # ---------------------------------------------------------------------------
 # Boots.
 
 args="--reps=$reps --phase-ms=$phase_ms --fork-kib=$fork_kib --round-kib=$round_kib"
-systems=(osv linux)
-
-boot() { # system cpus log
+one_boot() { # system cpus workers log outputs-dir
     local image initrd cmdline
     case "$1" in
-    osv) image=$osv_image initrd=$osv_initrd cmdline="-- scalebench --workers=$2 $args" ;;
-    linux) image=$vmlinuz initrd=$linux_initramfs cmdline="console=ttyS0 quiet -- --workers=$2 $args" ;;
+    osv) image=$osv_image initrd=$osv_initrd cmdline="-- scalebench --workers=$3 $args" ;;
+    linux) image=$vmlinuz initrd=$linux_initramfs cmdline="console=ttyS0 quiet -- --workers=$3 $args" ;;
     esac
-    TEST_UNDECLARED_OUTPUTS_DIR=$scratch bash "$runner" --image="$image" --initrd="$initrd" \
+    mkdir -p "$5"
+    TEST_UNDECLARED_OUTPUTS_DIR=$5 bash "$runner" --image="$image" --initrd="$initrd" \
         --memory="$memory" --cpus="$2" --timeout="$timeout" --cmdline="$cmdline" \
-        --expect=" result=pass" >"$3" 2>&1
+        --expect=" result=pass" >"$4" 2>&1
+}
+
+# The ceiling at N CPUs: N separate osv guests of one CPU and one worker
+# each, booted at once, their scalebench lines in one log (each tagged
+# inst=K). Fails if one of them does.
+boot_ceiling() { # cpus log
+    local k status=0 pids=()
+    for ((k = 1; k <= $1; k++)); do
+        one_boot osv 1 1 "$2.$k" "$scratch/ceiling$k" &
+        pids+=($!)
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" || status=1
+    done
+    for ((k = 1; k <= $1; k++)); do
+        sed "s/^scalebench /scalebench inst=$k /" "$2.$k"
+        rm -f "$2.$k"
+    done >"$2"
+    return $status
+}
+
+boot() { # system cpus log
+    case "$1" in
+    ceiling) boot_ceiling "$2" "$3" ;;
+    *) one_boot "$1" "$2" "$2" "$3" "$scratch/single" ;;
+    esac
 }
 
 echo "scale: $boots rounds of osv and Linux ($(basename "$vmlinuz")) on ${cpus_list} CPUs, -m $memory, scalebench $args" >&2
-echo "scale: host: $host_cpus CPUs (nproc), load average $load_start; QEMU TCG $tcg_mode" >&2
+echo "scale: host: $host_cpus CPUs (nproc), load average $load_start, scheduler autogroup $autogroup; QEMU TCG $tcg_mode" >&2
 failed=0
 started=$(date +%s)
 loads=()
 for ((b = 1; b <= boots; b++)); do
     for ((i = 0; i < ${#counts[@]}; i++)); do
         n=${counts[$(((b - 1 + i) % ${#counts[@]}))]}
-        for ((k = 0; k < 2; k++)); do
-            system=${systems[$(((b - 1 + i + k) % 2))]}
+        # At one CPU the ceiling would be osv's own figure.
+        systems=(osv linux)
+        [ "$n" = 1 ] || [ "$ceiling" = 0 ] || systems+=(ceiling)
+        for ((k = 0; k < ${#systems[@]}; k++)); do
+            system=${systems[$(((b - 1 + i + k) % ${#systems[@]}))]}
             log="$logs/boot$(printf '%02d' "$b")-smp$n-$system.log"
             loads+=("$(cut -d' ' -f1 /proc/loadavg)")
             t0=$(date +%s)
@@ -224,22 +268,23 @@ load_range=$(printf '%s\n' "${loads[@]}" | sort -n | sed -n '1p;$p' | paste -sd'
 # The table.
 
 {
-    for log in "$logs"/boot*.log; do
+    # Each line gets its boot, CPU count and system from the log's name,
+    # bootBB-smpN-SYSTEM.
+    for log in "$logs"/boot*.log "$logs"/boot*.failed; do
         [ -f "$log" ] || continue
-        name=$(basename "$log" .log) # bootBB-smpN-system
-        tr -d '\r' <"$log" | grep '^scalebench ' | sed "s/^/boot=${name%%-*} /"
-    done
-    for log in "$logs"/boot*.failed; do
-        [ -f "$log" ] || continue
-        name=$(basename "$log" .failed)
+        name=$(basename "${log%.*}")
         rest=${name#*-smp}
-        echo "boot=${name%%-*} os=${rest#*-} workers=${rest%%-*} status=failed"
+        tag="boot=${name%%-*} n=${rest%%-*} sys=${rest#*-}"
+        case "$log" in
+        *.failed) echo "$tag status=failed" ;;
+        *) tr -d '\r' <"$log" | grep '^scalebench ' | sed "s/^/$tag /" ;;
+        esac
     done
 } >"$scratch/lines"
 
 awk -v counts="$cpus_list" -v boots="$boots" -v elapsed="$elapsed" -v host_cpus="$host_cpus" \
     -v load_start="$load_start" -v load_end="$load_end" -v load_range="$load_range" \
-    -v tcg_mode="$tcg_mode" -v qemu_version="$("$qemu" --version | head -1)" -v linux="$(basename "$vmlinuz")" '
+    -v tcg_mode="$tcg_mode" -v ceiling="$ceiling" -v autogroup="$autogroup" -v qemu_version="$("$qemu" --version | head -1)" -v linux="$(basename "$vmlinuz")" '
 function field(name,   i) {
     for (i = 1; i <= NF; i++) if (index($i, name "=") == 1) return substr($i, length(name) + 2)
     return ""
@@ -273,12 +318,20 @@ function boot_medians(os, n, phase, metric,   b, meds) {
 function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.2fx", a / b) }
 function num(v, fmt) { return v == "" ? "-" : sprintf(fmt, v) }
 {
-    boot = field("boot"); os = field("os"); n = field("workers"); phase = field("phase")
+    boot = field("boot"); os = field("sys"); n = field("n"); phase = field("phase")
     bootset[boot] = 1
     if (field("status") == "failed") { results[os, n]++; failures[os, n]++; next }
     if (field("result") != "") { results[os, n]++; if (field("result") == "pass") passes[os, n]++ }
     if (field("metric") == "free_pages") { pages_checked[os, n]++; if (field("ok") == "yes") pages_ok[os, n]++ }
     if (phase == "") next
+    if (os == "ceiling") {
+        # One guest of the N: its throughput goes into the sum of the set.
+        if (field("worker") == "") {
+            key = n SUBSEP phase SUBSEP boot SUBSEP field("rep")
+            csum[key] += field("ops_per_s"); cinst[key]++
+        }
+        next
+    }
     if (field("worker") != "") {
         m = field("migrations"); migr[os, n, phase] = migr[os, n, phase] " " m
         next
@@ -295,10 +348,18 @@ function num(v, fmt) { return v == "" ? "-" : sprintf(fmt, v) }
     }
 }
 END {
+    # A ceiling figure: the sum over the N guests of one boot and repetition,
+    # when all N reported.
+    for (key in csum) {
+        split(key, part, SUBSEP)
+        if (cinst[key] == part[1])
+            per_boot["ceiling", part[1], part[2], "ops_per_s", part[3]] = per_boot["ceiling", part[1], part[2], "ops_per_s", part[3]] " " csum[key]
+    }
     nn = split(counts, cpus, ",")
     np = split("fork cow_write demand_zero", phases, " ")
     label["fork"] = "fork+exit+wait"; label["cow_write"] = "COW write fault"; label["demand_zero"] = "demand-zero fault"
     printf "host: %d CPUs (nproc); load average %s at the start, %s at the end (1-minute figure %s over the boots)\n", host_cpus, load_start, load_end, load_range
+    printf "host scheduler: autogroup %s\n", autogroup
     printf "QEMU: %s, TCG %s; guest Linux %s\n", qemu_version, tcg_mode, linux
     printf "\n"
     fmt = "%-18s %4s %12s %12s %10s %10s %10s %9s %9s\n"
@@ -315,18 +376,34 @@ END {
         }
     }
 
+    if (ceiling) {
+        printf "\nosv against its ceiling on this host: at N CPUs, N separate 1-CPU osv guests at once, one worker\n"
+        printf "each, their throughputs summed (what osv would give if its N workers shared nothing in the guest)\n"
+        fmt2 = "%-18s %4s %12s %12s %12s\n"
+        printf fmt2, "operation", "cpus", "osv ops/s", "ceiling", "osv/ceiling"
+        for (p = 1; p <= np; p++) for (i = 1; i <= nn; i++) {
+            ph = phases[p]; n = cpus[i]
+            if (n == 1) continue
+            o = figure("osv", n, ph, "ops_per_s"); c = figure("ceiling", n, ph, "ops_per_s")
+            printf fmt2, label[ph], n, num(o, "%.0f"), num(c, "%.0f"), ratio(o, c)
+        }
+    }
+
     printf "\nthroughput of each boot (ops/s, the median of its repetitions):\n"
     for (p = 1; p <= np; p++) for (i = 1; i <= nn; i++) {
         ph = phases[p]; n = cpus[i]
-        printf "  %-18s %d CPUs  osv %-40s linux %s\n", label[ph], n, boot_medians("osv", n, ph, "ops_per_s"), boot_medians("linux", n, ph, "ops_per_s")
+        printf "  %-18s %d CPUs  osv %-30s linux %-30s", label[ph], n, boot_medians("osv", n, ph, "ops_per_s"), boot_medians("linux", n, ph, "ops_per_s")
+        if (ceiling && n != 1) printf " ceiling %s", boot_medians("ceiling", n, ph, "ops_per_s")
+        printf "\n"
     }
 
     printf "\nchecks:\n"
-    for (i = 1; i <= nn; i++) for (s = 1; s <= 2; s++) {
-        n = cpus[i]; os = s == 1 ? "osv" : "linux"
-        printf "  %-5s %d CPUs: result=pass in %d of %d boots", os, n, passes[os, n] + 0, results[os, n] + 0
+    for (i = 1; i <= nn; i++) for (s = 1; s <= 3; s++) {
+        n = cpus[i]; os = s == 1 ? "osv" : s == 2 ? "linux" : "ceiling"
+        if (os == "ceiling" && (n == 1 || !ceiling)) continue
+        printf "  %-7s %d CPUs: result=pass in %d of %d %s", os, n, passes[os, n] + 0, results[os, n] + 0, os == "ceiling" ? "guests" : "boots"
         if (failures[os, n]) printf " (%d failed and left out: failures.txt in the logs)", failures[os, n]
-        if (os == "osv") printf "; free pages back in %d of %d", pages_ok[os, n] + 0, pages_checked[os, n] + 0
+        if (os != "linux") printf "; free pages back in %d of %d", pages_ok[os, n] + 0, pages_checked[os, n] + 0
         if (counted[os, n]) printf "; TLB shootdowns %d (%d interrupts)", shootdowns[os, n], ipis[os, n]
         printf "\n"
     }
