@@ -10,7 +10,7 @@
 # Flags:
 #   --cpus=LIST       CPU counts, comma-separated, each 1..8 (default 1,2,4);
 #                     the first is the base of the speed-ups (give 1 first)
-#   --boots=N         boots of each system at each count (default 3)
+#   --boots=N         rounds: boots of each system at each count (default 5)
 #   --reps=N          repetitions of the phases per boot (default 3, 1..20)
 #   --phase-ms=N      length of each phase, ms (default 500, 10..10000)
 #   --fork-kib=N      fork phase: each worker's heap, KiB (default 256)
@@ -66,7 +66,7 @@ usage() {
 }
 
 cpus_list=1,2,4
-boots=3
+boots=5
 reps=3
 phase_ms=500
 fork_kib=256

@@ -6,10 +6,11 @@
 //
 // The parent starts N worker processes (default 1, at most 8), which run the
 // same work side by side, in three phases (or those --phases names, in this
-// order) of T milliseconds each (default 500), R times over (default 3). A phase ends at one
-// deadline for all workers, so they run side by side for its whole length; each counts the
-// operations it completes until then (the last one may end a little past it,
-// and a worker that started late does one all the same):
+// order) of T milliseconds each (default 500), R times over (default 3). A
+// phase ends at one deadline for all workers, so they run side by side for
+// its whole length; each counts the operations it completes until then (the
+// last one may end a little past it, and a worker that started late does one
+// all the same):
 //   fork         fork, the child exits at once, the worker's wait returns.
 //                The worker's heap is S KiB (default 256), written once
 //                before the first phase. One operation: fork + exit + wait.
