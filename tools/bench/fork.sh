@@ -22,11 +22,11 @@
 #   --quick           allow --reps below 20 (for trying the driver out)
 #   --help            this text
 #
-# The Linux side: `apt-get download linux-image-amd64` and the
-# linux-image-<version>-amd64 package it depends on, unpacked with dpkg-deb
-# into the cache directory (only ./boot is extracted); the newest vmlinuz
-# there is used. forkbench_linux is the initramfs's /init. Delete the cache
-# directory to fetch a newer kernel.
+# The Linux side (debian_kernel.sh): `apt-get download linux-image-amd64`
+# and the linux-image-<version>-amd64 package it depends on, unpacked with
+# dpkg-deb into the cache directory (only ./boot is extracted); the newest
+# vmlinuz there is used. forkbench_linux is the initramfs's /init. Delete the
+# cache directory to fetch a newer kernel.
 #
 # Every boot runs through testing/qemu_runner.sh, so the three systems get
 # the same QEMU command line: -machine pc -cpu qemu64 -accel tcg, one vCPU,
@@ -98,7 +98,7 @@ runner=testing/qemu_runner.sh
 osv_image=arch/x86_64/kernel.boot.elf
 osv_initrd=userland/bench/osv_initrd.cpio
 linux_initramfs=userland/bench/linux_initramfs.cpio
-for f in "$runner" "$osv_image" "$osv_initrd" "$linux_initramfs"; do
+for f in "$runner" "$osv_image" "$osv_initrd" "$linux_initramfs" tools/bench/debian_kernel.sh; do
     [ -f "$f" ] || die "$f is missing from the runfiles: run this with 'bazel run //tools/bench:fork'"
 done
 
@@ -110,27 +110,7 @@ if [ -n "${BUILD_WORKSPACE_DIRECTORY:-}" ]; then
     "$BUILD_WORKSPACE_DIRECTORY"/*) die "--cache-dir must be outside the repository (the kernel is never committed)" ;;
     esac
 fi
-
-newest_vmlinuz() {
-    ls "$cache_dir"/boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1
-}
-
-vmlinuz=$(newest_vmlinuz)
-if [ -z "$vmlinuz" ]; then
-    echo "fork: fetching Debian's kernel into $cache_dir (once)" >&2
-    mkdir -p "$cache_dir" || die "cannot create $cache_dir"
-    (
-        cd "$cache_dir" || exit 1
-        rm -f linux-image-*.deb
-        apt-get download linux-image-amd64 >/dev/null 2>download.log || exit 1
-        dep=$(dpkg-deb -f linux-image-amd64_*.deb Depends | grep -o 'linux-image-[0-9][^ ,]*-amd64' | head -1)
-        [ -n "$dep" ] || exit 1
-        apt-get download "$dep" >/dev/null 2>>download.log || exit 1
-        dpkg-deb --fsys-tarfile "$dep"_*.deb | tar -x ./boot || exit 1
-    ) || die "downloading linux-image-amd64 failed (see $cache_dir/download.log; 'apt-get update' may help)"
-    vmlinuz=$(newest_vmlinuz)
-    [ -n "$vmlinuz" ] || die "no boot/vmlinuz-*-amd64 in the unpacked package"
-fi
+vmlinuz=$(bash tools/bench/debian_kernel.sh "$cache_dir") || exit 2
 
 # ---------------------------------------------------------------------------
 # Boots.

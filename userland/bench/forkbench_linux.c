@@ -40,6 +40,7 @@ enum {
     NR_IOPERM = 173,
     NR_CLOCK_GETTIME = 228,
     NR_EXIT_GROUP = 231,
+    NR_GETCPU = 309,
 };
 
 #define CLOCK_MONOTONIC    1
@@ -117,6 +118,13 @@ int64_t fb_getpid(void)
     return syscall3(NR_GETPID, 0, 0, 0);
 }
 
+int64_t fb_getcpu(void)
+{
+    unsigned cpu = 0;
+    int64_t ret = syscall3(NR_GETCPU, (uint64_t)&cpu, 0, 0);  // no node, no cache
+    return ret < 0 ? ret : (int64_t)cpu;
+}
+
 // Linux's brk system call sets the break and returns the new one (the old
 // one when it refuses): sbrk is built on it.
 static uint64_t current_brk;
@@ -171,6 +179,13 @@ uint64_t fb_page_faults(void)
 bool fb_free_pages(uint64_t *pages)
 {
     (void)pages;
+    return false;
+}
+
+bool fb_tlb_shootdowns(uint64_t *rounds, uint64_t *ipis)
+{
+    (void)rounds;
+    (void)ipis;
     return false;
 }
 

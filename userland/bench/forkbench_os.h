@@ -1,9 +1,10 @@
 #pragma once
 
-// forkbench's operating-system layer: the few calls the benchmark
-// (forkbench.c) makes, implemented once for osv (forkbench_osv.c) and once
-// for Linux with raw system calls (forkbench_linux.c). The benchmark itself
-// is the same C file, compiled with the same compiler and flags, on both.
+// forkbench's operating-system layer: the few calls the benchmarks
+// (forkbench.c, scalebench.c) make, implemented once for osv
+// (forkbench_osv.c) and once for Linux with raw system calls
+// (forkbench_linux.c). Each benchmark is one C file, compiled with the same
+// compiler and flags for both kernels.
 //
 // Conventions: calls that can fail return a negative number on failure
 // (osv's err_t, or Linux's -errno); the benchmark only checks the sign.
@@ -33,6 +34,11 @@ _Noreturn void fb_exit(int status);
 int64_t fb_wait(int64_t pid, int *status);
 int64_t fb_getpid(void);
 
+// The number of the CPU running the caller (0, 1, ...), as it was when
+// asked (it may have moved since), or a negative error. scalebench samples
+// it to show where its workers ran.
+int64_t fb_getcpu(void);
+
 // Memory: the program break. Returns the old break, or a negative error
 // (as an address: check with fb_sbrk_failed).
 void *fb_sbrk(int64_t increment);
@@ -55,3 +61,9 @@ uint64_t fb_page_faults(void);
 // Free physical pages right now. Returns false where the kernel cannot give
 // an exact figure (Linux: per-CPU lists and caches make it drift).
 bool fb_free_pages(uint64_t *pages);
+
+// TLB shootdowns since boot, over all processes: rounds of flushes that had
+// to reach other CPUs, and the interrupts they sent (osv: sysinfo's
+// tlb_shootdowns and tlb_shootdown_ipis). Returns false where this layer
+// cannot count them (Linux).
+bool fb_tlb_shootdowns(uint64_t *rounds, uint64_t *ipis);

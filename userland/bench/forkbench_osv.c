@@ -73,6 +73,11 @@ int64_t fb_getpid(void)
     return getpid();
 }
 
+int64_t fb_getcpu(void)
+{
+    return getcpu();
+}
+
 void *fb_sbrk(int64_t increment)
 {
     void *p = sbrk(increment);
@@ -111,5 +116,16 @@ bool fb_free_pages(uint64_t *pages)
         return false;
     }
     *pages = si.free_pages;
+    return true;
+}
+
+bool fb_tlb_shootdowns(uint64_t *rounds, uint64_t *ipis)
+{
+    struct osv_sysinfo si;
+    if (sysinfo(&si) < 0) {
+        return false;
+    }
+    *rounds = si.tlb_shootdowns;
+    *ipis = si.tlb_shootdown_ipis;
     return true;
 }
