@@ -46,12 +46,24 @@ enum slot_state {
 // Guarded by slots_lock. A flush is numbered by flushes_begun when it
 // starts; slot i, stale since flush freed_at[i] had begun, may be used
 // again once a flush numbered above freed_at[i] is done (flushes_done).
+// Free slots wait on a stack, stale ones in a queue in the order they were
+// freed, which is also the order of their freed_at: so taking a slot looks
+// at one entry, not at all thousand (once a run had used every slot, each
+// fork used to scan them all, interrupts off, under this lock).
 static struct spinlock slots_lock = SPINLOCK_INIT("kstack slots");
 static enum slot_state slot_state[SLOTS];
 static uint64_t freed_at[SLOTS];
+static uint16_t free_slots[SLOTS];  // free_slots[0 .. free_count - 1]
+static size_t free_count;
+static bool slots_ready;             // free_slots filled in once, at first use
+static uint16_t stale_queue[SLOTS];  // stale_count entries from stale_head, wrapping
+static size_t stale_head;
+static size_t stale_count;
 static uint64_t flushes_begun;
 static uint64_t flushes_done;
 static bool flushing;  // one flush at a time: flushes_done then only grows
+
+_Static_assert(SLOTS <= UINT16_MAX, "a slot number must fit a stack or queue entry");
 
 static vaddr_t slot_bottom(size_t slot)
 {
@@ -67,30 +79,36 @@ static void unmap_pages(vaddr_t bottom, size_t pages)
     }
 }
 
-// A slot to use now, or SLOTS if none: a free one, else a stale one that a
-// finished flush made safe. slots_lock held.
+// A slot to use now, or SLOTS if none: a free one, else the longest stale
+// one if a finished flush made it safe. slots_lock held.
 static size_t usable_slot(void)
 {
-    size_t stale = SLOTS;
-    for (size_t slot = 0; slot < SLOTS; slot++) {
-        if (slot_state[slot] == SLOT_FREE) {
-            return slot;
+    if (!slots_ready) {
+        for (size_t i = 0; i < SLOTS; i++) {
+            free_slots[i] = (uint16_t)(SLOTS - 1 - i);  // slot 0 on top
         }
-        if (slot_state[slot] == SLOT_STALE && freed_at[slot] < flushes_done && stale == SLOTS) {
-            stale = slot;
-        }
+        free_count = SLOTS;
+        slots_ready = true;
     }
-    return stale;
+    if (free_count > 0) {
+        return free_slots[--free_count];
+    }
+    if (stale_count > 0 && freed_at[stale_queue[stale_head]] < flushes_done) {
+        size_t slot = stale_queue[stale_head];
+        stale_head = (stale_head + 1) % SLOTS;
+        stale_count--;
+        return slot;
+    }
+    return SLOTS;
 }
 
-static bool any_stale(void)
+// Marks a slot stale since the flushes begun so far. slots_lock held.
+static void make_stale(size_t slot)
 {
-    for (size_t slot = 0; slot < SLOTS; slot++) {
-        if (slot_state[slot] == SLOT_STALE) {
-            return true;
-        }
-    }
-    return false;
+    slot_state[slot] = SLOT_STALE;
+    freed_at[slot] = flushes_begun;
+    stale_queue[(stale_head + stale_count) % SLOTS] = (uint16_t)slot;
+    stale_count++;
 }
 
 // Takes a slot, flushing the stale ones when nothing else is left.
@@ -106,7 +124,7 @@ static err_t take_slot(size_t *out)
             *out = slot;
             return ERR_OK;
         }
-        if (!any_stale()) {
+        if (stale_count == 0) {
             spinlock_release(&slots_lock);
             return ERR_NOSPACE;
         }
@@ -142,8 +160,7 @@ err_t kstack_alloc(struct kstack *stack)
         if (pmem_alloc(&page) != ERR_OK) {
             unmap_pages(bottom, i);
             spinlock_acquire(&slots_lock);
-            slot_state[slot] = SLOT_STALE;  // this CPU touched nothing else's; still, the rule
-            freed_at[slot] = flushes_begun;
+            make_stale(slot);  // this CPU touched nothing else's; still, the rule
             spinlock_release(&slots_lock);
             return ERR_NOMEM;
         }
@@ -172,8 +189,7 @@ void kstack_free(struct kstack *stack)
     unmap_pages(stack->bottom, STACK_PAGES);
     spinlock_acquire(&slots_lock);
     kassert(slot_state[slot] == SLOT_USED);
-    slot_state[slot] = SLOT_STALE;
-    freed_at[slot] = flushes_begun;
+    make_stale(slot);
     spinlock_release(&slots_lock);
 }
 
