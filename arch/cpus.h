@@ -31,7 +31,10 @@ struct cpu_local {
     int intr_depth;           // outstanding intr_push_off calls (kernel/sync/intr.c)
     bool intr_outer_enabled;  // interrupts were on at the outermost intr_push_off
 
-    // The scheduler's (kernel/sched.c), changed under its lock.
+    // The scheduler's (kernel/sched.c). idle_thread and loaded_vpmap change
+    // under its lock; slice_left and need_resched are this CPU's alone, read
+    // and written with interrupts off, without the lock (every timer tick
+    // on every CPU uses them).
     struct thread *idle_thread;  // runs here when no other thread can
     int slice_left;              // timer ticks left of the running thread's slice
     bool need_resched;           // switch at the next preemption point

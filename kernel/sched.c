@@ -374,22 +374,24 @@ void sched_tick(void)
     if (cpus_current() == 0) {
         wake(&tick_channel, true);  // the clock (kernel/timer.h) counts CPU 0's ticks
     }
-    spinlock_acquire(&sched_lock);
+    // This CPU's own fields, in its timer interrupt: no other CPU touches
+    // them, so no lock (arch/cpus.h). Every CPU ticks; taking sched_lock
+    // here made each tick of each CPU, idle ones too, contend for it.
     struct cpu_local *cpu = cpus_local();
     if (--cpu->slice_left <= 0 || cpu->thread == cpu->idle_thread) {
         cpu->need_resched = true;
     }
-    spinlock_release(&sched_lock);
 }
 
 void sched_preempt(bool interrupted_kernel)
 {
-    spinlock_acquire(&sched_lock);
-    struct cpu_local *cpu = cpus_local();
-    if (!cpu->need_resched) {
-        spinlock_release(&sched_lock);
+    // need_resched is this CPU's alone and interrupts are off: nothing can
+    // set it between this look and the lock.
+    if (!cpus_local()->need_resched) {
         return;
     }
+    spinlock_acquire(&sched_lock);
+    struct cpu_local *cpu = cpus_local();
     // The idle thread is never part way through anything: it only halts.
     struct thread *self = cpu->thread;
     bool mid_kernel = interrupted_kernel && self != cpu->idle_thread;

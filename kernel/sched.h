@@ -85,14 +85,15 @@ void sched_wakeup_one(const void *chan);
 
 // Called by the timer interrupt on every tick: charges the running thread
 // and, when its slice is used up, asks for a switch at the next preemption
-// point.
+// point. Interrupts off; takes no lock but on CPU 0 (waking tick sleepers).
 void sched_tick(void);
 
 // Preemption point: switches to the next thread if sched_tick asked for it.
 // The trap code calls it as an interrupt handler finishes, after the
 // interrupt has been acknowledged. `interrupted_kernel`: the interrupt came
 // while the thread ran kernel code, so it may be part way through a change
-// (see sched_others_at_rest).
+// (see sched_others_at_rest). Interrupts off; takes the scheduler lock only
+// to switch.
 void sched_preempt(bool interrupted_kernel);
 
 // True when no thread but the running one may be part way through kernel
