@@ -6,17 +6,17 @@
 // ERR_SRCH and must never reach the half-built process (that used to panic
 // the kernel: kill went for a thread that did not exist yet).
 //
-// How the race is hit, by preemption rather than luck: the parent first
-// touches a heap big enough that fork's copy of it takes several timer
-// ticks, longer than a scheduling slice, so the parent is always preempted
-// part way through fork. A sibling, the killer, spins calling kill() on the
-// pid the child will get; it is the only other runnable process, so it runs
-// inside that window. The killer can tell when it is inside: sysinfo counts
-// the child's slot (processes one above the killer's baseline) while kill
-// still answers ERR_SRCH. It reports how often that happened. Should fork
-// ever be too quick for that (a much faster host), the parent doubles its
-// heap and tries again, up to MAX_HEAP_MIB, and fails if the window was
-// never hit.
+// How the race is hit: the test runs on two CPUs (BUILD.bazel). A sibling,
+// the killer, spins calling kill() on the pid the child will get, on one
+// CPU, while the parent forks on the other, with a heap big enough that
+// fork's copy of it takes a while. The killer can tell when it is inside
+// the window: sysinfo counts the child's slot (processes one above the
+// killer's baseline) while kill still answers ERR_SRCH. It reports how
+// often that happened. Should it never get there (the host ran the two
+// virtual CPUs one after the other), the parent doubles its heap and tries
+// again, up to MAX_HEAP_MIB, and fails if the window was never hit. (On one
+// CPU the killer got inside by preemption: a fork longer than a scheduling
+// slice. Fork became too quick for that, a 1 GiB heap in one tick.)
 //
 // Correctness criteria:
 //  1. kill of the pid of a child that fork is still building returns
