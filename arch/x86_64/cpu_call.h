@@ -13,7 +13,8 @@
 // A caller spins with interrupts off, and two CPUs may call each other at
 // once: so while it spins, a caller empties its own mailbox too, as its
 // handler would. An interrupt that arrives after its call was run that way
-// finds the mailbox empty and does nothing.
+// finds the mailbox empty and does nothing. cpus_call_poll lets other
+// waits with interrupts off do the same.
 
 // VECTOR_CPU_CALL's handler: runs the call in this CPU's mailbox, if any.
 // Interrupt context, interrupts off; sends the EOI itself.
