@@ -437,7 +437,7 @@ void sched_rest_point(const char *where)
     if (!hold) {
         spinlock_release(&sched_lock);
     }
-    vm_check_at_rest(where, at_rest);
+    vm_check_at_rest(where, at_rest ? VM_CHECK_OTHERS_IDLE : VM_CHECK_OTHERS_BUSY);
     if (hold) {
         spinlock_release(&sched_lock);
     }

@@ -375,14 +375,15 @@ static struct rest_state rest_state(void)
     return state;
 }
 
-void vm_check_at_rest(const char *where, bool others_at_rest)
+void vm_check_at_rest(const char *where, enum vm_check_others others)
 {
     if (!checker.ready) {
         return;
     }
     spinlock_acquire(&checker.lock);
-    if (!others_at_rest) {
+    if (others == VM_CHECK_OTHERS_BUSY || others == VM_CHECK_RENDEZVOUS_FAILED) {
         checker.rest.skipped++;
+        checker.rest.rendezvous_failed += others == VM_CHECK_RENDEZVOUS_FAILED;
         checker.skipped_since = true;
         spinlock_release(&checker.lock);
         return;
@@ -390,7 +391,11 @@ void vm_check_at_rest(const char *where, bool others_at_rest)
     struct rest_state now = rest_state();
     bool changed = checker.skipped_since || memcmp(&now, &checker.last, sizeof(now)) != 0;
     if (changed) {
-        checker.rest.checked++;
+        if (others == VM_CHECK_OTHERS_PARKED) {
+            checker.rest.checked_parked++;
+        } else {
+            checker.rest.checked_idle++;
+        }
         checker.skipped_since = false;
         checker.last = now;
     }
