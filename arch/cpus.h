@@ -93,8 +93,9 @@ void cpus_call_poll(void);
 
 // Interrupts CPU `cpu` (not the caller's own), so that it wakes if it
 // halts in intr_wait, and returns at once: nothing runs there but the wake
-// itself. The scheduler's way to tell an idle CPU that a thread is
-// runnable. Any interrupt state, any locks held.
+// itself and the scheduler's sched_kicked (kernel/sched.h). The scheduler's
+// way to tell an idle CPU that a thread is runnable, and to ask CPUs to
+// stop for a rest point's check. Any interrupt state, any locks held.
 void cpus_kick(unsigned cpu);
 
 // Stops every other CPU for good: each halts with interrupts off wherever

@@ -21,5 +21,6 @@
 void cpu_call_interrupt(void);
 
 // VECTOR_KICK's handler (cpus_kick): only acknowledges the interrupt, whose
-// arrival was the point (it ends the target's halt). Interrupt context.
+// arrival was the point (it ends the target's halt); the trap code then
+// calls sched_kicked. Interrupt context.
 void cpu_kick_interrupt(void);
