@@ -154,7 +154,8 @@ enum vm_check_others {
 // served, pages shared by fork, and the pages mapped, page tables and break
 // summed over address spaces), so that a program busy with system calls
 // that touch no memory, or an idle machine, is not checked over and over.
-// Otherwise counts a skipped check. With the checker off returns at once.
+// (The panic message then says if the other CPUs were parked.) Otherwise
+// counts a skipped check. With the checker off returns at once.
 // Takes the checker's lock and the registry's: call with neither held.
 void vm_check_at_rest(const char *where, enum vm_check_others others);
 

@@ -461,7 +461,8 @@ TEST_F(VmCheckDeathTest, RestPointPanicsOnAViolationWhenAllAreAtRest)
     EXPECT_DEATH(vm_check_at_rest("a system call", VM_CHECK_OTHERS_IDLE),
                  "panic: vmcheck: 1 violation after a system call");
     EXPECT_DEATH(vm_check_at_rest("a page fault", VM_CHECK_OTHERS_PARKED),
-                 "panic: vmcheck: 1 violation after a page fault");
+                 "panic: vmcheck: 1 violation after a page fault, the other CPUs parked by a "
+                 "rendezvous");
     as->pages_mapped--;
 }
 
