@@ -92,10 +92,19 @@ unsigned cpus_call_many(cpus_mask_t targets, cpus_call_fn *fn, void *arg);
 // once all have finished; returns how many ran it (0 with one CPU).
 unsigned cpus_call_others(cpus_call_fn *fn, void *arg);
 
+// Runs the cross-CPU call waiting for this CPU, if there is one, as its
+// interrupt would, and returns. For code that waits with interrupts off for
+// other CPUs that may, meanwhile, wait for a call to this one (the
+// rendezvous of kernel/rendezvous.h): cpus_call's own wait does the same.
+// Interrupts off, and no lock held that a call's fn may take. (On the host
+// calls run at once: nothing ever waits.)
+void cpus_call_poll(void);
+
 // Interrupts CPU `cpu` (not the caller's own), so that it wakes if it
 // halts in intr_wait, and returns at once: nothing runs there but the wake
-// itself. The scheduler's way to tell an idle CPU that a thread is
-// runnable. Any interrupt state, any locks held.
+// itself and the scheduler's sched_kicked (kernel/sched.h). The scheduler's
+// way to tell an idle CPU that a thread is runnable, and to ask CPUs to
+// stop for a rest point's check. Any interrupt state, any locks held.
 void cpus_kick(unsigned cpu);
 
 // Stops every other CPU for good: each halts with interrupts off wherever

@@ -15,6 +15,10 @@ extern "C" {
 // Counter increments per second; 0 before the timer has been calibrated.
 uint64_t cycles_per_second(void);
 
+// The counter now. Counters of different CPUs need not agree: compare only
+// readings taken on one CPU. Any context.
+uint64_t cycles_now(void);
+
 #ifdef __cplusplus
 }
 #endif

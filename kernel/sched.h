@@ -104,14 +104,27 @@ void sched_preempt(bool interrupted_kernel);
 bool sched_others_at_rest(void);
 
 // A rest point of the running thread, which has nothing half done (it is
-// about to return to user mode, or it is an idle thread): runs the
-// invariant checker there (vm_check_at_rest), if it is set up, telling it
-// whether the other threads are at rest too (sched_others_at_rest). With
-// several CPUs, when they are, it holds the scheduler lock while the check
-// runs, so that no other CPU switches to a thread meanwhile; the other CPUs
-// then wait, halted in their idle threads or spinning on the lock. Costs
-// nothing with the checker off.
+// about to return to user mode, or it is an idle thread) and holds no lock:
+// runs the invariant checker there (vm_check_at_rest), if it is set up,
+// telling it what it knows of the other threads. When they are at rest
+// (sched_others_at_rest) it checks at once; with several CPUs it holds the
+// scheduler lock meanwhile, so that no other CPU switches to a thread: they
+// wait, halted in their idle threads or spinning on the lock. When other
+// CPUs run threads, now and then (a rate limit: sched.c) it stops them by a
+// rendezvous (kernel/rendezvous.h): each CPU that runs a thread, kicked,
+// parks if it was in user mode or its idle thread (sched_kicked), and if
+// they all did and no thread was preempted in kernel code, the check runs
+// as above, holding the scheduler lock; otherwise the rest point is
+// skipped. Costs nothing with the checker off.
 void sched_rest_point(const char *where);
+
+// A kick (arch/cpus.h's cpus_kick) arrived: the architecture's handler for
+// it calls this, in interrupt context with interrupts off, after
+// acknowledging it. `interrupted_user`: the interrupt came while this CPU
+// ran user code. If a rest point's rendezvous asks this CPU, answers: parks
+// until the rendezvous is over when this CPU is at rest (interrupted in user
+// mode or in its idle thread), answers busy otherwise. Else returns at once.
+void sched_kicked(bool interrupted_user);
 
 // Sleeps for at least `ticks` timer ticks. Returns ERR_OK, or ERR_KILLED
 // early if the thread is killed meanwhile.

@@ -207,6 +207,7 @@ int64_t sys_sysinfo(const struct syscall_args *args)
 {
     struct addrspace *as = proc_current()->as;
     struct vpmap_shootdowns shootdowns = vpmap_shootdowns();
+    struct vm_check_rest_counts rest = vm_check_rest_counts();
     sleeplock_acquire(&as->lock);
     struct osv_sysinfo info = {
         .total_pages = pmem_total_pages(),
@@ -230,6 +231,9 @@ int64_t sys_sysinfo(const struct syscall_args *args)
         .proc_table_pages = vpmap_table_pages(as->vpmap),
         .tlb_shootdowns = shootdowns.rounds,
         .tlb_shootdown_ipis = shootdowns.cpus_called,
+        .vmcheck_checks_idle = rest.checked_idle,
+        .vmcheck_checks_parked = rest.checked_parked,
+        .vmcheck_skipped = rest.skipped,
     };
     sleeplock_release(&as->lock);
     return copyout(args->arg[0], &info, sizeof(info));
@@ -374,9 +378,11 @@ int64_t sys_shutdown(const struct syscall_args *args)
             failed ? "failure" : "success", pmem_free_pages(), pmem_total_pages(), proc_count());
     if (vm_check_enabled()) {
         struct vm_check_rest_counts rest = vm_check_rest_counts();
-        kprintf("vmcheck: %zu checks at rest points, %zu skipped (another thread was part way "
-                "through kernel code)\n",
-                rest.checked, rest.skipped);
+        kprintf("vmcheck: %zu checks at rest points (%zu with the other CPUs idle, %zu with them "
+                "parked by a rendezvous), %zu skipped (another thread was part way through kernel "
+                "code; %zu of them after a failed rendezvous)\n",
+                rest.checked_idle + rest.checked_parked, rest.checked_idle, rest.checked_parked,
+                rest.skipped, rest.rendezvous_failed);
     }
     machine_shutdown(failed ? MACHINE_EXIT_FAILURE : MACHINE_EXIT_SUCCESS);
 }

@@ -156,6 +156,16 @@ struct osv_sysinfo {
     // per CPU reached). A flush that stays on the calling CPU is not one.
     uint64_t tlb_shootdowns;
     uint64_t tlb_shootdown_ipis;
+
+    // The kernel's invariant checker (the `vmcheck` option; all 0 without
+    // it), since boot: rest points where it checked every address space
+    // while the other CPUs were idle (or there were none), where it checked
+    // while a rendezvous held the other CPUs, busy running threads, parked
+    // where they were at rest, and rest points it skipped because another
+    // thread might have been part way through kernel code.
+    uint64_t vmcheck_checks_idle;
+    uint64_t vmcheck_checks_parked;
+    uint64_t vmcheck_skipped;
 };
 
 // vmmap: what a process's address space holds, as an array of records.

@@ -106,6 +106,10 @@ unsigned cpus_call_others(cpus_call_fn *fn, void *arg)
     return cpus_call_many(~cpus_mask_t{0}, fn, arg);
 }
 
+void cpus_call_poll(void)
+{
+}
+
 void cpus_kick(unsigned cpu)
 {
     panic("cpus_kick: no cpu %u besides the caller's", cpu);

@@ -17,7 +17,8 @@ test passes when the program exits 0 and the expected lines appear; set
 
 With `vmcheck = True` (the default) the kernel checks its memory invariants
 (kernel/mm/vm_check.h) at every return to user mode from a system call or
-a page fault that changed anything, and when idle, and panics on the first
+a page fault that changed anything, and when idle (with other CPUs busy,
+now and then, by stopping them where they rest), and panics on the first
 violation; preemption stays as it is. A check walks every page of the machine,
 so a test that takes thousands of faults turns it off (`vmcheck = False`)
 and says why; the checker then still runs in the tests that do keep it.

@@ -31,6 +31,11 @@ static void serve_mailbox(void)
     }
 }
 
+void cpus_call_poll(void)
+{
+    serve_mailbox();
+}
+
 void cpu_call_interrupt(void)
 {
     // EOI first: a call posted while this one runs raises the vector again,

@@ -13,12 +13,14 @@
 // A caller spins with interrupts off, and two CPUs may call each other at
 // once: so while it spins, a caller empties its own mailbox too, as its
 // handler would. An interrupt that arrives after its call was run that way
-// finds the mailbox empty and does nothing.
+// finds the mailbox empty and does nothing. cpus_call_poll lets other
+// waits with interrupts off do the same.
 
 // VECTOR_CPU_CALL's handler: runs the call in this CPU's mailbox, if any.
 // Interrupt context, interrupts off; sends the EOI itself.
 void cpu_call_interrupt(void);
 
 // VECTOR_KICK's handler (cpus_kick): only acknowledges the interrupt, whose
-// arrival was the point (it ends the target's halt). Interrupt context.
+// arrival was the point (it ends the target's halt); the trap code then
+// calls sched_kicked. Interrupt context.
 void cpu_kick_interrupt(void);

@@ -156,6 +156,11 @@ uint64_t cycles_per_second(void)
     return tsc_hz;
 }
 
+uint64_t cycles_now(void)
+{
+    return rdtsc();
+}
+
 uint32_t lapic_id(void)
 {
     return lapic_read(LAPIC_ID) >> 24;

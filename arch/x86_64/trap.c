@@ -242,6 +242,7 @@ static void dispatch(struct trap_frame *tf)
     }
     if (vector == VECTOR_KICK) {
         cpu_kick_interrupt();
+        sched_kicked(trap_from_user(tf));  // perhaps a rest point's rendezvous
         return;
     }
     if (vector == VECTOR_COM1) {

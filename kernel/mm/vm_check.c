@@ -343,16 +343,23 @@ void vm_check_boot(void)
     }
 }
 
-void vm_check_or_panic(const char *where)
+// vm_check_or_panic, with `how` (the state of the other CPUs, or "") after
+// the place in the panic message.
+static void check_or_panic(const char *where, const char *how)
 {
     if (!checker.ready) {
         return;
     }
     size_t violations = vm_check(NULL);
     if (violations != 0) {
-        panic("vmcheck: %zu violation%s after %s (listed above)", violations,
-              violations == 1 ? "" : "s", where);
+        panic("vmcheck: %zu violation%s after %s%s (listed above)", violations,
+              violations == 1 ? "" : "s", where, how);
     }
+}
+
+void vm_check_or_panic(const char *where)
+{
+    check_or_panic(where, "");
 }
 
 static void add_space(struct addrspace *as, void *ctx)
@@ -375,14 +382,15 @@ static struct rest_state rest_state(void)
     return state;
 }
 
-void vm_check_at_rest(const char *where, bool others_at_rest)
+void vm_check_at_rest(const char *where, enum vm_check_others others)
 {
     if (!checker.ready) {
         return;
     }
     spinlock_acquire(&checker.lock);
-    if (!others_at_rest) {
+    if (others == VM_CHECK_OTHERS_BUSY || others == VM_CHECK_RENDEZVOUS_FAILED) {
         checker.rest.skipped++;
+        checker.rest.rendezvous_failed += others == VM_CHECK_RENDEZVOUS_FAILED;
         checker.skipped_since = true;
         spinlock_release(&checker.lock);
         return;
@@ -390,13 +398,21 @@ void vm_check_at_rest(const char *where, bool others_at_rest)
     struct rest_state now = rest_state();
     bool changed = checker.skipped_since || memcmp(&now, &checker.last, sizeof(now)) != 0;
     if (changed) {
-        checker.rest.checked++;
+        if (others == VM_CHECK_OTHERS_PARKED) {
+            checker.rest.checked_parked++;
+        } else {
+            checker.rest.checked_idle++;
+        }
         checker.skipped_since = false;
         checker.last = now;
     }
     spinlock_release(&checker.lock);
     if (changed) {
-        vm_check_or_panic(where);
+        // Which way the point was found tells, when it fails, whether the
+        // bug shows only under load.
+        check_or_panic(where, others == VM_CHECK_OTHERS_PARKED
+                                  ? ", the other CPUs parked by a rendezvous"
+                                  : "");
     }
 }
 

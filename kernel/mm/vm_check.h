@@ -46,22 +46,32 @@
 // address space. On the host that is every point between calls. In the
 // kernel it is a rest point: a thread about to return to user mode has
 // nothing half done, nor has the idle loop, and every other thread is at
-// rest too unless it was preempted while running kernel code (a thread that
-// sleeps never does so in the middle of such a change: none of them sleeps).
-// The scheduler knows which threads were preempted so
-// (sched_others_at_rest). The kernel checks at every rest point where all
-// others are at rest, and skips (and counts) the others. It never turns
-// interrupts off or changes preemption to make a point exact: what is
-// checked is the kernel as it runs.
+// rest too unless it runs kernel code on another CPU or was preempted while
+// running kernel code (a thread that sleeps never does so in the middle of
+// such a change: none of them sleeps). The scheduler (kernel/sched.c,
+// sched_rest_point) finds such points two ways:
+//   - the other CPUs, if any, all run their idle threads and no thread was
+//     preempted in kernel code: it checks at once (VM_CHECK_OTHERS_IDLE);
+//   - under load, when other CPUs run threads: now and then (a rate limit,
+//     see sched.c) it stops them by a rendezvous (kernel/rendezvous.h).
+//     Each, interrupted, parks if it was in user mode or its idle loop; if
+//     any was in kernel code instead (or did not answer in time), or a
+//     thread was preempted there, the rendezvous fails and the rest point
+//     is skipped; if all parked, it checks while they wait
+//     (VM_CHECK_OTHERS_PARKED), then lets them go.
+// Rest points where neither holds are skipped and counted. A rendezvous
+// stops a CPU only where it already rests, never holds one back from a
+// change to make a point exact, and changes no preemption: what is checked
+// is the kernel as it runs, stopped for a moment where it rests.
 
 // Locking: vm_check holds its own spinlock (its counters) and, while it
 // walks them, the registry's (kernel/mm/vm.h): it must not be called with
 // the registry's lock held.
 //
 // The kernel option: the word `vmcheck` on the kernel command line makes
-// vm_check_boot() set the checker up; the kernel then checks at every
-// return to user mode from a system call or a page fault and in the idle
-// loop (vm_check_at_rest), and panics on any violation.
+// vm_check_boot() set the checker up; the kernel then checks at rest points
+// (every return to user mode from a system call or a page fault, and the
+// idle loop: vm_check_at_rest, as above), and panics on any violation.
 // Without the option both return at once.
 
 #include <stdbool.h>
@@ -117,25 +127,45 @@ void vm_check_boot(void);
 // Otherwise returns at once.
 void vm_check_or_panic(const char *where);
 
+// What a rest point knows about the threads other than the caller.
+enum vm_check_others {
+    // None is part way through kernel code: none was preempted there, and
+    // every other CPU, if there is any, runs its idle thread.
+    VM_CHECK_OTHERS_IDLE,
+    // The same, though the other CPUs run threads: a rendezvous stopped each
+    // where it was at rest (in user mode or its idle loop), and they wait
+    // until the caller is done.
+    VM_CHECK_OTHERS_PARKED,
+    // Some other thread may be part way through kernel code, and no
+    // rendezvous was tried (one was under way, or it was not yet time).
+    VM_CHECK_OTHERS_BUSY,
+    // A rendezvous was tried and found another CPU in kernel code, or a
+    // thread preempted there.
+    VM_CHECK_RENDEZVOUS_FAILED,
+};
+
 // A rest point: the calling thread has nothing half done (it is about to
-// return to user mode, or it is the idle loop). `others_at_rest`: no other
-// thread was preempted part way through kernel code (sched_others_at_rest on
-// the machine). If the checker is set up and others_at_rest, checks as
+// return to user mode, or it is the idle loop), and `others` says what the
+// scheduler knows of the others. If the checker is set up and others is
+// VM_CHECK_OTHERS_IDLE or VM_CHECK_OTHERS_PARKED, checks as
 // vm_check_or_panic(where) does, provided anything may have changed since
 // the last check (a rest point was skipped since, or one of the figures
 // that every change moves differs: free pages, address spaces, faults
 // served, pages shared by fork, and the pages mapped, page tables and break
 // summed over address spaces), so that a program busy with system calls
 // that touch no memory, or an idle machine, is not checked over and over.
-// If only others_at_rest is false, counts a skipped check. With the checker
-// off returns at once.
-void vm_check_at_rest(const char *where, bool others_at_rest);
+// (The panic message then says if the other CPUs were parked.) Otherwise
+// counts a skipped check. With the checker off returns at once.
+// Takes the checker's lock and the registry's: call with neither held.
+void vm_check_at_rest(const char *where, enum vm_check_others others);
 
 // Rest points checked and skipped since the checker was set up (zero while
 // it is not).
 struct vm_check_rest_counts {
-    size_t checked;
-    size_t skipped;
+    size_t checked_idle;       // checked with the other CPUs idle (or none)
+    size_t checked_parked;     // checked with the other CPUs parked by a rendezvous
+    size_t skipped;            // not checked: another thread may have been busy
+    size_t rendezvous_failed;  // of those skipped, after a rendezvous that failed
 };
 struct vm_check_rest_counts vm_check_rest_counts(void);
 

@@ -20,10 +20,12 @@
 //     does nothing when the checker is off; vm_check_boot turns it on only
 //     for the `vmcheck` command-line word.
 //  6. A rest point checks (and panics on a violation) only when every other
-//     thread is at rest; otherwise it counts a skip and checks nothing, since
-//     another thread may be part way through a change. It checks again only
-//     once something changed (a fault served, pages mapped, a skip). With the
-//     checker off it neither checks nor counts.
+//     thread is at rest, with the other CPUs idle or parked by a rendezvous,
+//     and counts the two apart; otherwise (busy, or a rendezvous failed) it
+//     counts a skip and checks nothing, since another thread may be part way
+//     through a change. It checks again only once something changed (a fault
+//     served, pages mapped, a skip). With the checker off it neither checks
+//     nor counts.
 //  7. Nothing leaks (the fixture: free pages back at the baseline).
 
 #include <stdexcept>
@@ -395,30 +397,50 @@ TEST_F(VmCheckTest, RestPointsCheckOnlyWhenEveryOtherThreadIsAtRest)
 {
     struct addrspace *as = Exec();
     struct vm_check_rest_counts before = vm_check_rest_counts();
-    vm_check_at_rest("a test", true);
+    vm_check_at_rest("a test", VM_CHECK_OTHERS_IDLE);
     as->pages_mapped++;  // as a thread part way through a change leaves it
-    vm_check_at_rest("a test", false);
+    vm_check_at_rest("a test", VM_CHECK_OTHERS_BUSY);
     as->pages_mapped--;
     struct vm_check_rest_counts after = vm_check_rest_counts();
-    EXPECT_EQ(after.checked - before.checked, 1u);
+    EXPECT_EQ(after.checked_idle - before.checked_idle, 1u);
     EXPECT_EQ(after.skipped - before.skipped, 1u);
     EXPECT_EQ(fake_console_take_output().find("vmcheck:"), std::string::npos)
         << "a skipped rest point must not look";
 
-    vm_check_at_rest("a test", true);  // after a skip: checks
-    vm_check_at_rest("a test", true);  // nothing changed: does not
-    EXPECT_EQ(vm_check_rest_counts().checked - before.checked, 2u);
+    vm_check_at_rest("a test", VM_CHECK_OTHERS_IDLE);  // after a skip: checks
+    vm_check_at_rest("a test", VM_CHECK_OTHERS_IDLE);  // nothing changed: does not
+    EXPECT_EQ(vm_check_rest_counts().checked_idle - before.checked_idle, 2u);
     fake_set_current_as(as);
     ASSERT_EQ(handle_page_fault(kData + PAGE_SIZE, false, true, true), FAULT_RESOLVED);
-    vm_check_at_rest("a test", true);  // a page fault served: checks
-    EXPECT_EQ(vm_check_rest_counts().checked - before.checked, 3u);
+    vm_check_at_rest("a test", VM_CHECK_OTHERS_IDLE);  // a page fault served: checks
+    EXPECT_EQ(vm_check_rest_counts().checked_idle - before.checked_idle, 3u);
 
     vm_check_teardown();
-    vm_check_at_rest("a test", true);
-    vm_check_at_rest("a test", false);
-    EXPECT_EQ(vm_check_rest_counts().checked, 0u) << "counts start afresh, and only when on";
+    vm_check_at_rest("a test", VM_CHECK_OTHERS_IDLE);
+    vm_check_at_rest("a test", VM_CHECK_OTHERS_BUSY);
+    EXPECT_EQ(vm_check_rest_counts().checked_idle, 0u) << "counts start afresh, and only when on";
     ASSERT_EQ(vm_check_setup(), ERR_OK);
     EXPECT_EQ(vm_check_rest_counts().skipped, 0u);
+}
+
+TEST_F(VmCheckTest, RestPointsCountChecksByRendezvousAndFailedOnesApart)
+{
+    struct addrspace *as = Exec();
+    struct vm_check_rest_counts before = vm_check_rest_counts();
+    vm_check_at_rest("a test", VM_CHECK_OTHERS_PARKED);
+    as->pages_mapped++;  // as a thread in kernel code on another CPU leaves it
+    vm_check_at_rest("a test", VM_CHECK_RENDEZVOUS_FAILED);
+    vm_check_at_rest("a test", VM_CHECK_OTHERS_BUSY);
+    as->pages_mapped--;
+    EXPECT_EQ(fake_console_take_output().find("vmcheck:"), std::string::npos)
+        << "a failed rendezvous must not look";
+    vm_check_at_rest("a test", VM_CHECK_OTHERS_PARKED);  // after a skip: checks
+    vm_check_at_rest("a test", VM_CHECK_OTHERS_IDLE);    // nothing changed: does not
+    struct vm_check_rest_counts after = vm_check_rest_counts();
+    EXPECT_EQ(after.checked_parked - before.checked_parked, 2u);
+    EXPECT_EQ(after.checked_idle - before.checked_idle, 0u);
+    EXPECT_EQ(after.skipped - before.skipped, 2u);
+    EXPECT_EQ(after.rendezvous_failed - before.rendezvous_failed, 1u);
 }
 
 using VmCheckDeathTest = VmCheckTest;
@@ -436,8 +458,11 @@ TEST_F(VmCheckDeathTest, RestPointPanicsOnAViolationWhenAllAreAtRest)
 {
     struct addrspace *as = Exec();
     as->pages_mapped++;
-    EXPECT_DEATH(vm_check_at_rest("a system call", true),
+    EXPECT_DEATH(vm_check_at_rest("a system call", VM_CHECK_OTHERS_IDLE),
                  "panic: vmcheck: 1 violation after a system call");
+    EXPECT_DEATH(vm_check_at_rest("a page fault", VM_CHECK_OTHERS_PARKED),
+                 "panic: vmcheck: 1 violation after a page fault, the other CPUs parked by a "
+                 "rendezvous");
     as->pages_mapped--;
 }
 

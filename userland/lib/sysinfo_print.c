@@ -30,6 +30,9 @@ void sysinfo_print(const struct osv_sysinfo *info)
         {"proc_table_pages", info->proc_table_pages},
         {"tlb_shootdowns", info->tlb_shootdowns},
         {"tlb_shootdown_ipis", info->tlb_shootdown_ipis},
+        {"vmcheck_checks_idle", info->vmcheck_checks_idle},
+        {"vmcheck_checks_parked", info->vmcheck_checks_parked},
+        {"vmcheck_skipped", info->vmcheck_skipped},
     };
     _Static_assert(sizeof(fields) / sizeof(fields[0]) * sizeof(uint64_t) ==
                        sizeof(struct osv_sysinfo),
