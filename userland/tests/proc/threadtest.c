@@ -238,22 +238,29 @@ int main(int argc, char **argv)
 
     // 5.
     int made = 0;
+    int made_tids[THREADS_MAX - 1];
     for (int i = 0; i < THREADS_MAX - 1; i++) {
-        tids[0] = thread_create(my_tid_and_pid, scratch[i], stacks[i], STACK_SIZE);
-        made += tids[0] > 0;
+        made_tids[i] = thread_create(my_tid_and_pid, scratch[i], stacks[i], STACK_SIZE);
+        made += made_tids[i] > 0;
     }
     check(made == THREADS_MAX - 1, "made %d threads besides the first", made);
     check_result(thread_create(my_tid_and_pid, ids, stacks[THREADS_MAX - 1], STACK_SIZE),
                  ERR_NOSPACE, "one thread too many (the others ended, not joined)");
-    check_result(thread_join(tids[0], NULL), tids[0], "join of the last one made");
+    int last = made_tids[THREADS_MAX - 2];
+    check_result(thread_join(last, NULL), last, "join of the last one made");
     // On the one stack that no thread may still be using: the refused one's.
     tid = thread_create(my_tid_and_pid, ids, stacks[THREADS_MAX - 1], STACK_SIZE);
     check(tid > 0, "after a join there is room again: %d", tid);
 
     // 6-11, each in a child; then 12.
-    // An ended thread's kernel stack is freed once its CPU has switched
-    // away from it: let the last ones of criterion 5 go first.
-    sleep(2);
+    // Every thread of criterion 5 joined first: a join returns once the
+    // thread's kernel stack is freed, so the count below is exact. (Some of
+    // them may not even have run yet: on a busy host a CPU kicked to run a
+    // new thread can take tens of milliseconds to wake.)
+    for (int i = 0; i < THREADS_MAX - 2; i++) {
+        check_result(thread_join(made_tids[i], NULL), made_tids[i], "join of thread %d", i);
+    }
+    check_result(thread_join(tid, NULL), tid, "join of the one made after a join");
     struct osv_sysinfo before;
     sysinfo(&before);
     check_result(status_of_child(exit_while_others_run), 7, "exit beside a spinner and a reader");
