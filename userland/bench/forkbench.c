@@ -54,6 +54,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "userland/bench/benchlib.h"
 #include "userland/bench/forkbench_os.h"
 
 #define PAGE_SIZE          4096u
@@ -67,65 +68,19 @@
 #define MAX_HEAP_MIB       256
 
 // ---------------------------------------------------------------------------
-// Output: a line buffer, integers in decimal, fixed-point numbers.
+// Output: each line starts with the program, the system and the fork mode.
 
-static char line[256];
-static size_t line_len;
 static const char *fork_mode = "?";
 static bool failed;
-static bool quiet;  // warming up: measure, print nothing
 static const char *failure = "";
-
-static void put(const char *s)
-{
-    while (*s != '\0' && line_len < sizeof(line) - 1) {
-        line[line_len++] = *s++;
-    }
-}
-
-static void put_u64(uint64_t v)
-{
-    char digits[20];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (n > 0 && line_len < sizeof(line) - 1) {
-        line[line_len++] = digits[--n];
-    }
-}
-
-// v / 10^decimals, printed with that many decimals.
-static void put_fixed(uint64_t v, int decimals)
-{
-    uint64_t scale = 1;
-    for (int i = 0; i < decimals; i++) {
-        scale *= 10;
-    }
-    put_u64(v / scale);
-    if (decimals > 0) {
-        put(".");
-        uint64_t frac = v % scale;
-        for (uint64_t s = scale / 10; s > 0; s /= 10) {
-            put_u64(frac / s % 10);
-        }
-    }
-}
 
 static void begin_line(void)
 {
-    line_len = 0;
+    line_start();
     put("forkbench os=");
     put(fb_os_name);
     put(" mode=");
     put(fork_mode);
-}
-
-static void end_line(void)
-{
-    line[line_len++] = '\n';
-    fb_write(1, line, line_len);
 }
 
 static void fail(const char *why)
@@ -134,53 +89,20 @@ static void fail(const char *why)
         failure = why;
     }
     failed = true;
+    line_quiet = false;
     begin_line();
     put(" error=\"");
     put(why);
     put("\"");
-    end_line();
+    line_end();
 }
 
 // ---------------------------------------------------------------------------
-// Arithmetic and the clock.
+// The clock and the figures.
 
-// a * b / c without overflow, for a quotient that fits in 64 bits (the
-// compiler's 128-bit division would need a runtime library).
-static uint64_t muldiv(uint64_t a, uint64_t b, uint64_t c)
-{
-    uint64_t lo, hi;
-    __asm__("mulq %3" : "=a"(lo), "=d"(hi) : "a"(a), "rm"(b) : "cc");
-    if (hi >= c) {
-        return UINT64_MAX;
-    }
-    uint64_t q, r;
-    __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(c) : "cc");
-    (void)r;
-    return q;
-}
-
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-    return ((uint64_t)hi << 32) | lo;
-}
-
-static uint64_t tsc_hz;
+static uint64_t tsc_hz;  // the TSC's rate, in cycles per second
 
 static uint64_t samples[MAX_REPS];
-
-static void sort(uint64_t *v, int n)
-{
-    for (int i = 1; i < n; i++) {
-        uint64_t x = v[i];
-        int j = i;
-        for (; j > 0 && v[j - 1] > x; j--) {
-            v[j] = v[j - 1];
-        }
-        v[j] = x;
-    }
-}
 
 // Prints one figure: the median and minimum of samples[0..n), each a count
 // of TSC cycles for `per` operations, in nanoseconds per operation with one
@@ -188,10 +110,10 @@ static void sort(uint64_t *v, int n)
 // faults_per_page out.
 static void report(int heap_mib, const char *metric, int n, uint64_t per, int64_t faults_x100)
 {
-    if (quiet) {
+    if (line_quiet) {
         return;
     }
-    sort(samples, n);
+    sort_u64(samples, n);
     uint64_t median = n % 2 == 1 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
     begin_line();
     if (heap_mib >= 0) {
@@ -210,7 +132,7 @@ static void report(int heap_mib, const char *metric, int n, uint64_t per, int64_
         put(" faults_per_page=");
         put_fixed((uint64_t)faults_x100, 2);
     }
-    end_line();
+    line_end();
 }
 
 // The *_sampled figure: each repetition's median sample (cycles per
@@ -228,15 +150,6 @@ static void report_sampled(int heap_mib, const char *metric, int n, const uint64
 
 static char *heap;         // start of the measured heap (page-aligned)
 static size_t heap_pages;  // pages of it in use now
-
-// Writes one byte in each of `pages` pages at p.
-static void touch(char *p, size_t pages, char value)
-{
-    volatile char *v = p;
-    for (size_t i = 0; i < pages; i++) {
-        v[i * PAGE_SIZE] = value;
-    }
-}
 
 static uint64_t fault_samples[MAX_HEAP_MIB * MIB / PAGE_SIZE / FAULT_SAMPLE_PAGES];
 
@@ -256,7 +169,7 @@ static uint64_t touch_timed(char *p, size_t pages, char value, uint64_t *sample)
     }
     touch(p + i * PAGE_SIZE, pages - i, value);
     uint64_t total = rdtsc() - start;
-    sort(fault_samples, n);
+    sort_u64(fault_samples, n);
     *sample = n == 0 ? 0 : fault_samples[n / 2];
     return total;
 }
@@ -515,7 +428,7 @@ static void begin_round(void)
 static void end_round(int heap_mib, bool warmup)
 {
     uint64_t end;
-    if (quiet || round_start == UINT64_MAX || !fb_free_pages(&end)) {
+    if (line_quiet || round_start == UINT64_MAX || !fb_free_pages(&end)) {
         return;
     }
     begin_line();
@@ -534,7 +447,7 @@ static void end_round(int heap_mib, bool warmup)
     if (!warmup) {
         put(end == round_start ? " ok=yes" : " ok=no");
     }
-    end_line();
+    line_end();
     if (!warmup && end != round_start) {
         fail("free pages did not return to the start of the round");
     }
@@ -578,29 +491,18 @@ static void warm_up(int max_mib, int reps)
         return;
     }
     uint64_t start = round_start;
-    quiet = true;
+    line_quiet = true;
     heap_round(max_mib, 1);
     measure_sbrk_touch(1);
     measure_getpid(1);
     measure_floor(1);
-    quiet = false;
+    line_quiet = false;
     round_start = start;
     end_round(-1, true);
 }
 
 // ---------------------------------------------------------------------------
 // Arguments.
-
-static bool starts_with(const char *s, const char *prefix, const char **rest)
-{
-    while (*prefix != '\0') {
-        if (*s++ != *prefix++) {
-            return false;
-        }
-    }
-    *rest = s;
-    return true;
-}
 
 // Parses a decimal number ending at a ',' or the end; advances *s.
 static bool parse_number(const char **s, int *out, int max)
@@ -626,11 +528,11 @@ static bool parse_number(const char **s, int *out, int max)
 
 static void usage_error(const char *arg)
 {
-    line_len = 0;
+    line_start();
     put("forkbench: bad argument '");
     put(arg);
     put("'; usage: forkbench [--sizes=MIB,MIB,...] [--reps=N]");
-    end_line();
+    line_end();
 }
 
 int main(int argc, char **argv)
@@ -674,7 +576,7 @@ int main(int argc, char **argv)
     put_u64(tsc_hz);
     put(" reps=");
     put_u64((uint64_t)reps);
-    end_line();
+    line_end();
     if (tsc_hz == 0) {
         fail("no TSC rate");
         return 1;
@@ -719,6 +621,6 @@ int main(int argc, char **argv)
     } else {
         put(" result=pass");
     }
-    end_line();
+    line_end();
     return failed ? 1 : 0;
 }

@@ -86,6 +86,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "userland/bench/benchlib.h"
 #include "userland/bench/forkbench_os.h"
 
 #define PAGE_SIZE   4096u
@@ -107,50 +108,12 @@ struct params {
 };
 
 // ---------------------------------------------------------------------------
-// Output: a line buffer, integers in decimal, one-decimal fixed point.
+// Output: each line starts with the program, the system and the number of
+// workers.
 
-static char line[256];
-static size_t line_len;
 static int workers_arg;  // printed on every line
-static bool quiet;       // warming up: compute everything, print nothing
 static bool failed;
 static const char *failure = "";
-
-static void put(const char *s)
-{
-    while (*s != '\0' && line_len < sizeof(line) - 1) {
-        line[line_len++] = *s++;
-    }
-}
-
-static void put_u64(uint64_t v)
-{
-    char digits[20];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (n > 0 && line_len < sizeof(line) - 1) {
-        line[line_len++] = digits[--n];
-    }
-}
-
-// v / 100, with two decimals; tenths: v / 10 with one.
-static void put_hundredths(uint64_t v)
-{
-    put_u64(v / 100);
-    put(".");
-    put_u64(v / 10 % 10);
-    put_u64(v % 10);
-}
-
-static void put_tenths(uint64_t v)
-{
-    put_u64(v / 10);
-    put(".");
-    put_u64(v % 10);
-}
 
 // CPU numbers of a mask, comma-separated ("-" for none).
 static void put_cpus(uint64_t mask)
@@ -171,20 +134,11 @@ static void put_cpus(uint64_t mask)
 
 static void begin_line(void)
 {
-    line_len = 0;
+    line_start();
     put("scalebench os=");
     put(fb_os_name);
     put(" workers=");
     put_u64((uint64_t)workers_arg);
-}
-
-static void end_line(void)
-{
-    if (quiet) {
-        return;
-    }
-    line[line_len++] = '\n';
-    fb_write(1, line, line_len);
 }
 
 static void fail(const char *why)
@@ -193,51 +147,16 @@ static void fail(const char *why)
         failure = why;
     }
     failed = true;
-    quiet = false;
+    line_quiet = false;
     begin_line();
     put(" error=\"");
     put(why);
     put("\"");
-    end_line();
+    line_end();
 }
 
-// ---------------------------------------------------------------------------
-// Arithmetic and the clock.
-
-// a * b / c without overflow, for a quotient that fits in 64 bits.
-static uint64_t muldiv(uint64_t a, uint64_t b, uint64_t c)
-{
-    uint64_t lo, hi;
-    __asm__("mulq %3" : "=a"(lo), "=d"(hi) : "a"(a), "rm"(b) : "cc");
-    if (c == 0 || hi >= c) {
-        return UINT64_MAX;
-    }
-    uint64_t q, r;
-    __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(c) : "cc");
-    (void)r;
-    return q;
-}
-
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-    return ((uint64_t)hi << 32) | lo;
-}
-
+// The TSC's rate, in cycles per second.
 static uint64_t tsc_hz;
-
-static void sort(uint64_t *v, int n)
-{
-    for (int i = 1; i < n; i++) {
-        uint64_t x = v[i];
-        int j = i;
-        for (; j > 0 && v[j - 1] > x; j--) {
-            v[j] = v[j - 1];
-        }
-        v[j] = x;
-    }
-}
 
 // ---------------------------------------------------------------------------
 // What a worker sends up the shared pipe.
@@ -291,14 +210,6 @@ static bool read_full(int fd, void *buf, uint64_t n)
 // A worker.
 
 static char *heap;  // the break when the workers started (page-aligned)
-
-static void touch(char *p, size_t pages, char value)
-{
-    volatile char *v = p;
-    for (size_t i = 0; i < pages; i++) {
-        v[i * PAGE_SIZE] = value;
-    }
-}
 
 // What a worker writes as it goes, in one place: after each fork the worker
 // takes a copy-on-write fault on the page that holds it (and on its stack),
@@ -544,14 +455,14 @@ static void print_phase(const struct params *p, int rep, int phase, uint64_t sho
         put(" ops=");
         put_u64(r->ops);
         put(" ns_per_op=");
-        put_tenths(per_op[w]);
+        put_fixed(per_op[w], 1);
         put(" cpus=");
         put_cpus(r->cpus);
         put(" migrations=");
         put_u64(r->migrations);
-        end_line();
+        line_end();
     }
-    sort(per_op, p->workers);
+    sort_u64(per_op, p->workers);
     uint64_t wall = last_end - first_start;
     uint64_t overlap = first_end > last_start ? first_end - last_start : 0;
     begin_line();
@@ -562,7 +473,7 @@ static void print_phase(const struct params *p, int rep, int phase, uint64_t sho
     put(" ops=");
     put_u64(ops);
     put(" ns_per_op=");
-    put_tenths((per_op[(p->workers - 1) / 2] + per_op[p->workers / 2]) / 2);
+    put_fixed((per_op[(p->workers - 1) / 2] + per_op[p->workers / 2]) / 2, 1);
     put(" ops_per_s=");
     put_u64(rate);
     put(" wall_ops_per_s=");
@@ -572,19 +483,19 @@ static void print_phase(const struct params *p, int rep, int phase, uint64_t sho
     put(" cpus=");
     put_cpus(cpus);
     put(" faults_per_op=");
-    put_hundredths(muldiv(faults, 100, ops == 0 ? 1 : ops));
+    put_fixed(muldiv(faults, 100, ops == 0 ? 1 : ops), 2);
     if (counted) {
         put(" tlb_shootdowns=");
         put_u64(shootdowns);
         put(" tlb_shootdown_ipis=");
         put_u64(ipis);
     }
-    end_line();
+    line_end();
 }
 
 // Runs one set of workers through every phase, p->reps times; prints the
-// figures unless `quiet` is set. Returns false on failure (after saying
-// why, even when quiet).
+// figures unless `line_quiet` is set. Returns false on failure (after saying
+// why, even when line_quiet).
 static bool run_workers(const struct params *p)
 {
     // All of the tables, whatever p->reps: the warm-up then touches every
@@ -684,17 +595,6 @@ static bool run_workers(const struct params *p)
 // ---------------------------------------------------------------------------
 // Arguments.
 
-static bool starts_with(const char *s, const char *prefix, const char **rest)
-{
-    while (*prefix != '\0') {
-        if (*s++ != *prefix++) {
-            return false;
-        }
-    }
-    *rest = s;
-    return true;
-}
-
 // A whole argument "--phases=NAME,NAME,..." naming phases (each at most once).
 static bool parse_phases(const char *arg, unsigned *out)
 {
@@ -747,12 +647,12 @@ static bool parse_flag(const char *arg, const char *prefix, int min, int max, in
 
 static void usage_error(const char *arg)
 {
-    line_len = 0;
+    line_start();
     put("scalebench: bad argument '");
     put(arg);
     put("'; usage: scalebench [--workers=1..8] [--reps=1..20] [--phase-ms=10..10000]"
         " [--fork-kib=0..65536] [--round-kib=4..65536] [--phases=fork,cow_write,demand_zero]");
-    end_line();
+    line_end();
 }
 
 int main(int argc, char **argv)
@@ -793,7 +693,7 @@ int main(int argc, char **argv)
     put_u64((uint64_t)p.fork_kib);
     put(" round_kib=");
     put_u64((uint64_t)p.round_kib);
-    end_line();
+    line_end();
     if (tsc_hz == 0) {
         fail("no TSC rate");
     }
@@ -820,9 +720,9 @@ int main(int argc, char **argv)
     warm.phase_ms = p.phase_ms < 50 ? p.phase_ms : 50;
     uint64_t before = 0, after = 0;
     bool counted = false;
-    quiet = true;
+    line_quiet = true;
     bool warmed = !failed && run_workers(&warm);
-    quiet = false;
+    line_quiet = false;
     if (warmed) {
         counted = fb_free_pages(&before);
         if (run_workers(&p) && counted && fb_free_pages(&after)) {
@@ -832,7 +732,7 @@ int main(int argc, char **argv)
             put(" after=");
             put_u64(after);
             put(after == before ? " ok=yes" : " ok=no");
-            end_line();
+            line_end();
             if (after != before) {
                 fail("free pages did not return to where they were after the warm-up");
             }
@@ -850,6 +750,6 @@ int main(int argc, char **argv)
     } else {
         put(" result=pass");
     }
-    end_line();
+    line_end();
     return failed ? 1 : 0;
 }
