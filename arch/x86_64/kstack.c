@@ -33,8 +33,8 @@
 // translation, reach the old frames, by then someone else's. So a stale
 // slot is handed out again only after every CPU has dropped all its global
 // translations once since it was freed. Rather than interrupt every CPU for
-// each freed stack, kstack_alloc takes free slots first and flushes only
-// when none is left: one round then makes every slot stale so far
+// each freed stack, kstack_alloc takes never-used slots first and flushes
+// only when none is left: one round then makes every slot stale so far
 // reusable. (The region holds about a thousand slots; the tests that start
 // threads by the thousand flush a few times.)
 enum slot_state {
@@ -46,16 +46,15 @@ enum slot_state {
 // Guarded by slots_lock. A flush is numbered by flushes_begun when it
 // starts; slot i, stale since flush freed_at[i] had begun, may be used
 // again once a flush numbered above freed_at[i] is done (flushes_done).
-// Free slots wait on a stack, stale ones in a queue in the order they were
-// freed, which is also the order of their freed_at: so taking a slot looks
-// at one entry, not at all thousand (once a run had used every slot, each
-// fork used to scan them all, interrupts off, under this lock).
+// A freed slot only ever becomes stale, so the free ones are those never
+// used, first_unused and up; the stale ones wait in a queue in the order
+// they were freed, which is also the order of their freed_at. So taking a
+// slot looks at one entry, not at all thousand (once a run had used every
+// slot, each fork used to scan them all, interrupts off, under this lock).
 static struct spinlock slots_lock = SPINLOCK_INIT("kstack slots");
 static enum slot_state slot_state[SLOTS];
 static uint64_t freed_at[SLOTS];
-static uint16_t free_slots[SLOTS];  // free_slots[0 .. free_count - 1]
-static size_t free_count;
-static bool slots_ready;             // free_slots filled in once, at first use
+static size_t first_unused;          // slots first_unused .. SLOTS - 1 are free
 static uint16_t stale_queue[SLOTS];  // stale_count entries from stale_head, wrapping
 static size_t stale_head;
 static size_t stale_count;
@@ -63,7 +62,7 @@ static uint64_t flushes_begun;
 static uint64_t flushes_done;
 static bool flushing;  // one flush at a time: flushes_done then only grows
 
-_Static_assert(SLOTS <= UINT16_MAX, "a slot number must fit a stack or queue entry");
+_Static_assert(SLOTS <= UINT16_MAX, "a slot number must fit a queue entry");
 
 static vaddr_t slot_bottom(size_t slot)
 {
@@ -83,15 +82,8 @@ static void unmap_pages(vaddr_t bottom, size_t pages)
 // one if a finished flush made it safe. slots_lock held.
 static size_t usable_slot(void)
 {
-    if (!slots_ready) {
-        for (size_t i = 0; i < SLOTS; i++) {
-            free_slots[i] = (uint16_t)(SLOTS - 1 - i);  // slot 0 on top
-        }
-        free_count = SLOTS;
-        slots_ready = true;
-    }
-    if (free_count > 0) {
-        return free_slots[--free_count];
+    if (first_unused < SLOTS) {
+        return first_unused++;
     }
     if (stale_count > 0 && freed_at[stale_queue[stale_head]] < flushes_done) {
         size_t slot = stale_queue[stale_head];
