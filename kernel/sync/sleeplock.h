@@ -12,6 +12,12 @@
 // operation each, with interrupts left as they are: address spaces take
 // theirs at every page fault. Only a thread that must wait, and the release
 // that wakes it, take the guard spinlock.
+//
+// A release still reads the lock after it has let the next holder in (to
+// see whether anyone waits): free a lock's memory only once no thread can
+// be part way through releasing it. (An address space's goes with the
+// address space, after its other threads have ended and its readers have
+// left: kernel/proc_table.c.)
 
 #include <stdbool.h>
 
