@@ -54,7 +54,7 @@ if [ "${1:-}" = --qemu ]; then
     out=$(mktemp -d)
     trap 'rm -rf "$out"' EXIT
     printf '%-8s %s\n' "event" "host instructions QEMU executes per event (min / median over $rounds rounds)"
-    for mode in dz cow getpid zero copy; do
+    for mode in dz cow reuse getpid zero copy; do
         mkdir "$out/$mode"
         valgrind --tool=callgrind --smc-check=all --dump-before=cpu_x86_cpuid \
             --callgrind-out-file="$out/$mode/cg.out" \

@@ -4,12 +4,13 @@
 # QEMU charges extra for (calls and returns, flag changes, TLB flushes,
 # atomics) and the path through the functions.
 #
-#   tools/bench/fault_trace.sh [dz|cow] [SKIP] [--list]
+#   tools/bench/fault_trace.sh [dz|cow|reuse] [SKIP] [--list]
 #
-# dz (default): a demand-zero fault; cow: a copy-on-write fault. The kernel
+# dz (default): a demand-zero fault; cow: a copy-on-write fault that copies;
+# reuse: one by the last sharer, which copies nothing. The kernel
 # runs userland/bench/faultcount.c (as fault_instructions.sh --qemu does),
 # and the trace follows the fault after the first SKIP (default: 400 for dz,
-# 1400 for cow, past the program's set-up and, for cow, the parent's own
+# 1400 for cow and reuse, past the program's set-up and the parent's own
 # faults before it forks). --list prints every instruction too. Uses the
 # kernel as built (bazel build //arch/x86_64:kernel //userland/bench:osv_initrd,
 # which this script runs first), QEMU's gdb stub on a free port and gdb.
@@ -22,7 +23,7 @@ skip=
 list=0
 for arg in "$@"; do
     case "$arg" in
-    dz | cow) mode=$arg ;;
+    dz | cow | reuse) mode=$arg ;;
     --list) list=1 ;;
     *)
         [[ "$arg" =~ ^[0-9]+$ ]] || { echo "fault_trace.sh: unknown argument '$arg' (see the top of $0)" >&2; exit 2; }

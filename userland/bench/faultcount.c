@@ -9,6 +9,9 @@
 //            (demand-zero faults); the round then gives the pages back;
 //   cow      after fork, the child writes one byte in each page of a 4 MiB
 //            heap the parent wrote before the fork (copy-on-write faults);
+//   reuse    after fork, the child exits at once and the parent writes one
+//            byte in each page of the heap (copy-on-write faults by the
+//            last sharer, which copy nothing);
 //   getpid   a null system call;
 //   zero     zeroing a warm 4 KiB page with 8-byte moves (forkbench's floor);
 //   copy     copying a warm 4 KiB page with 8-byte moves (the other floor).
@@ -92,6 +95,22 @@ static bool round_cow(char *heap, char value)
     return pid > 0 && wait(pid, &status) == pid && status == 0;
 }
 
+static bool round_reuse(char *heap, char value)
+{
+    int pid = fork();
+    if (pid == 0) {
+        _exit(0);
+    }
+    int status;
+    if (pid <= 0 || wait(pid, &status) != pid || status != 0) {
+        return false;
+    }
+    mark();
+    touch(heap, value);
+    mark();
+    return true;
+}
+
 static void round_getpid(void)
 {
     mark();
@@ -140,9 +159,9 @@ int main(int argc, char **argv)
         }
     }
     const char *mode = argc == 3 ? argv[1] : "";
-    if (rounds <= 0 || !(same(mode, "dz") || same(mode, "cow") || same(mode, "getpid") ||
-                         same(mode, "zero") || same(mode, "copy"))) {
-        print("faultcount: usage: faultcount dz|cow|getpid|zero|copy ROUNDS\n");
+    if (rounds <= 0 || !(same(mode, "dz") || same(mode, "cow") || same(mode, "reuse") ||
+                         same(mode, "getpid") || same(mode, "zero") || same(mode, "copy"))) {
+        print("faultcount: usage: faultcount dz|cow|reuse|getpid|zero|copy ROUNDS\n");
         return 2;
     }
 
@@ -170,6 +189,8 @@ int main(int argc, char **argv)
             ok = round_dz();
         } else if (same(mode, "cow")) {
             ok = round_cow(heap, (char)r);
+        } else if (same(mode, "reuse")) {
+            ok = round_reuse(heap, (char)r);
         } else if (same(mode, "getpid")) {
             round_getpid();
         } else {

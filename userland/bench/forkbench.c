@@ -13,8 +13,19 @@
 //   demand_zero_per_page_ns     the first write to each page of freshly
 //                               sbrk'ed memory as big as the heap (demand-zero
 //                               faults);
-//   cow_write_sampled_ns,       the same two loops timed in samples of
-//   demand_zero_sampled_ns      FAULT_SAMPLE_PAGES pages: the median sample
+//   cow_reuse_per_page_ns       before each fork but the first, the parent's
+//                               write of one byte in every heap page: its
+//                               child has exited, so these are copy-on-write
+//                               faults by the last sharer, which copy
+//                               nothing;
+//   heap_zero_per_page_ns,      the floors over the memory the faults touch:
+//   heap_copy_per_page_ns       after the demand-zero loop, each new page
+//                               zeroed, then the heap copied into them, page
+//                               by page, with 8-byte moves. Unlike the warm
+//                               floor below, each page was last touched a
+//                               whole heap ago;
+//   *_sampled_ns                each loop above also timed in samples of
+//                               FAULT_SAMPLE_PAGES pages: the median sample
 //                               of each repetition, per page. The figures
 //                               above divide a whole loop (up to a fifth of
 //                               a second) by its pages, so they also take in
@@ -27,8 +38,9 @@
 // and once:
 //   sbrk_page_touch_ns          sbrk(+1 page) and a write to that page;
 //   getpid_ns                   a null system call round trip;
-//   page_copy_ns, page_zero_ns  the floor: copying and zeroing one 4 KiB page
-//                               with 8-byte moves, in user space.
+//   page_copy_ns, page_zero_ns  the warm floor: copying and zeroing one 4 KiB
+//                               page with 8-byte moves, in user space, over
+//                               the same FLOOR_PAGES pages again and again.
 // Before each fork repetition the parent writes its whole heap again, so
 // every fork finds writable pages to share, as a process that has just
 // worked on its memory would.
@@ -135,16 +147,6 @@ static void report(int heap_mib, const char *metric, int n, uint64_t per, int64_
     line_end();
 }
 
-// The *_sampled figure: each repetition's median sample (cycles per
-// FAULT_SAMPLE_PAGES pages), reported like the others.
-static void report_sampled(int heap_mib, const char *metric, int n, const uint64_t *sampled)
-{
-    for (int i = 0; i < n; i++) {
-        samples[i] = sampled[i];
-    }
-    report(heap_mib, metric, n, FAULT_SAMPLE_PAGES, -1);
-}
-
 // ---------------------------------------------------------------------------
 // Memory.
 
@@ -152,27 +154,6 @@ static char *heap;         // start of the measured heap (page-aligned)
 static size_t heap_pages;  // pages of it in use now
 
 static uint64_t fault_samples[MAX_HEAP_MIB * MIB / PAGE_SIZE / FAULT_SAMPLE_PAGES];
-
-// The faults' loop: touch(), timed as a whole and in samples of
-// FAULT_SAMPLE_PAGES pages. Returns the whole loop's cycles; *sample gets
-// the median sample's. The caller has written fault_samples[] already, so
-// that recording a sample never faults.
-static uint64_t touch_timed(char *p, size_t pages, char value, uint64_t *sample)
-{
-    int n = 0;
-    uint64_t start = rdtsc();
-    size_t i = 0;
-    for (; i + FAULT_SAMPLE_PAGES <= pages; i += FAULT_SAMPLE_PAGES) {
-        uint64_t t0 = rdtsc();
-        touch(p + i * PAGE_SIZE, FAULT_SAMPLE_PAGES, value);
-        fault_samples[n++] = rdtsc() - t0;
-    }
-    touch(p + i * PAGE_SIZE, pages - i, value);
-    uint64_t total = rdtsc() - start;
-    sort_u64(fault_samples, n);
-    *sample = n == 0 ? 0 : fault_samples[n / 2];
-    return total;
-}
 
 // Writes every entry of fault_samples[] (first writes, or copy-on-write
 // faults in a child), before anything is timed.
@@ -198,6 +179,103 @@ static bool grow(int64_t bytes, char **old)
 }
 
 // ---------------------------------------------------------------------------
+// Passes over pages, timed.
+
+// The floor: what one page costs at least, copied or zeroed with 8-byte
+// moves as both kernels do it. The volatile accesses keep the compiler from
+// turning the loops into a library call or string instructions.
+static void copy_page_words(volatile uint64_t *dst, const volatile uint64_t *src)
+{
+    for (size_t i = 0; i < PAGE_SIZE / 8; i++) {
+        dst[i] = src[i];
+    }
+}
+
+static void zero_page_words(volatile uint64_t *dst)
+{
+    for (size_t i = 0; i < PAGE_SIZE / 8; i++) {
+        dst[i] = 0;
+    }
+}
+
+// What a pass does to each page: write one byte to it, zero it, or copy
+// the page at the same offset from the source into it.
+enum pass { PASS_TOUCH, PASS_ZERO, PASS_COPY };
+
+static void run_pass(enum pass pass, char *dst, const char *src, size_t pages, char value)
+{
+    if (pass == PASS_TOUCH) {
+        touch(dst, pages, value);
+        return;
+    }
+    for (size_t i = 0; i < pages; i++) {
+        volatile uint64_t *to = (volatile uint64_t *)(dst + i * PAGE_SIZE);
+        if (pass == PASS_ZERO) {
+            zero_page_words(to);
+        } else {
+            copy_page_words(to, (const volatile uint64_t *)(src + i * PAGE_SIZE));
+        }
+    }
+}
+
+// One kind of pass over the heap, repeated: each repetition timed as a
+// whole and in samples of FAULT_SAMPLE_PAGES pages.
+struct pass_times {
+    int n;                       // repetitions so far
+    uint64_t whole[MAX_REPS];    // each pass's cycles
+    uint64_t sampled[MAX_REPS];  // each pass's median sample, in cycles
+    uint64_t faults;             // page faults taken in all of them
+};
+
+// Runs a pass over `pages` pages at dst (and src) and adds its times to *t.
+// The caller has written fault_samples[] already, so that recording a
+// sample never faults.
+static void timed_pass(struct pass_times *t, enum pass pass, char *dst, const char *src,
+                       size_t pages, char value)
+{
+    int n = 0;
+    uint64_t f0 = fb_page_faults();
+    uint64_t start = rdtsc();
+    size_t i = 0;
+    for (; i + FAULT_SAMPLE_PAGES <= pages; i += FAULT_SAMPLE_PAGES) {
+        uint64_t t0 = rdtsc();
+        run_pass(pass, dst + i * PAGE_SIZE, src + i * PAGE_SIZE, FAULT_SAMPLE_PAGES, value);
+        fault_samples[n++] = rdtsc() - t0;
+    }
+    run_pass(pass, dst + i * PAGE_SIZE, src + i * PAGE_SIZE, pages - i, value);
+    uint64_t whole = rdtsc() - start;
+    t->faults += fb_page_faults() - f0;
+    sort_u64(fault_samples, n);
+    t->whole[t->n] = whole;
+    t->sampled[t->n] = n == 0 ? 0 : fault_samples[n / 2];
+    t->n++;
+}
+
+// Reports the passes of *t over `pages` pages each: per_page_metric from the
+// whole passes (with the page faults per page), sampled_metric from their
+// median samples.
+static void report_passes(int heap_mib, const struct pass_times *t, size_t pages,
+                          const char *per_page_metric, const char *sampled_metric)
+{
+    if (t->n == 0 || pages == 0) {
+        return;
+    }
+    for (int i = 0; i < t->n; i++) {
+        samples[i] = t->whole[i];
+    }
+    report(heap_mib, per_page_metric, t->n, pages,
+           (int64_t)(t->faults * 100 / ((uint64_t)t->n * pages)));
+    for (int i = 0; i < t->n; i++) {
+        samples[i] = t->sampled[i];
+    }
+    report(heap_mib, sampled_metric, t->n, FAULT_SAMPLE_PAGES, -1);
+}
+
+// Static: the user stack is too small for several of these.
+static struct pass_times reuse_times, cow_times, zero_fault_times, zero_times, copy_times;
+static struct pass_times child_times;  // measure_cow_write's child's one pass
+
+// ---------------------------------------------------------------------------
 // The measurements.
 
 static int64_t fork_or_fail(void)
@@ -219,11 +297,23 @@ static void wait_for(int64_t pid)
     }
 }
 
+// Forks over and over. Before each fork the parent writes its whole heap
+// again. From the second repetition on, that pass finds every page still
+// shared with a child that has exited since: the parent is the last sharer,
+// and each first write is a copy-on-write fault that needs no copy (with
+// eager fork, a plain write). Those passes are timed too (cow_reuse_*).
 static void measure_fork(int heap_mib, int reps)
 {
     int n = 0;
+    reuse_times.n = 0;
+    reuse_times.faults = 0;
     for (int r = 0; r < reps && !failed; r++) {
-        touch(heap, heap_pages, (char)r);
+        if (r == 0) {
+            touch(heap, heap_pages, (char)r);
+        } else {
+            prepare_samples();
+            timed_pass(&reuse_times, PASS_TOUCH, heap, heap, heap_pages, (char)r);
+        }
         uint64_t t0 = rdtsc();
         int64_t pid = fork_or_fail();
         if (pid == 0) {
@@ -238,22 +328,26 @@ static void measure_fork(int heap_mib, int reps)
     if (n > 0) {
         report(heap_mib, "fork_exit_wait_ns", n, 1, -1);
     }
+    report_passes(heap_mib, &reuse_times, heap_pages, "cow_reuse_per_page_ns",
+                  "cow_reuse_sampled_ns");
 }
 
+// What the child of measure_cow_write sends its parent.
 struct cow_result {
-    uint64_t cycles;  // the whole loop
-    uint64_t sample;  // the median sample of FAULT_SAMPLE_PAGES pages
+    uint64_t whole;
+    uint64_t sampled;
     uint64_t faults;
 };
 
+// After each fork the child writes one byte to every heap page: each write
+// is a copy-on-write fault that copies (with eager fork, a plain write).
 static void measure_cow_write(int heap_mib, int reps)
 {
     if (heap_pages == 0) {
         return;
     }
-    int n = 0;
-    uint64_t faults = 0;
-    uint64_t sampled[MAX_REPS];
+    cow_times.n = 0;
+    cow_times.faults = 0;
     for (int r = 0; r < reps && !failed; r++) {
         touch(heap, heap_pages, (char)r);
         int fds[2];
@@ -264,11 +358,10 @@ static void measure_cow_write(int heap_mib, int reps)
         int64_t pid = fork_or_fail();
         if (pid == 0) {
             fb_close(fds[0]);
-            struct cow_result res;
             prepare_samples();
-            uint64_t f0 = fb_page_faults();
-            res.cycles = touch_timed(heap, heap_pages, (char)(r + 1), &res.sample);
-            res.faults = fb_page_faults() - f0;
+            timed_pass(&child_times, PASS_TOUCH, heap, heap, heap_pages, (char)(r + 1));
+            struct cow_result res = {child_times.whole[0], child_times.sampled[0],
+                                     child_times.faults};
             fb_exit(fb_write(fds[1], &res, sizeof(res)) == (int64_t)sizeof(res) ? 0 : 1);
         }
         fb_close(fds[1]);
@@ -291,45 +384,49 @@ static void measure_cow_write(int heap_mib, int reps)
             fail("the child's figures did not arrive through the pipe");
             return;
         }
-        sampled[n] = res.sample;
-        samples[n++] = res.cycles;
-        faults += res.faults;
+        cow_times.whole[cow_times.n] = res.whole;
+        cow_times.sampled[cow_times.n] = res.sampled;
+        cow_times.faults += res.faults;
+        cow_times.n++;
     }
-    if (n > 0) {
-        report(heap_mib, "cow_write_per_page_ns", n, heap_pages,
-               (int64_t)(faults * 100 / ((uint64_t)n * heap_pages)));
-        report_sampled(heap_mib, "cow_write_sampled_ns", n, sampled);
-    }
+    report_passes(heap_mib, &cow_times, heap_pages, "cow_write_per_page_ns",
+                  "cow_write_sampled_ns");
 }
 
+// Grows the heap by as much again and writes one byte to each new page:
+// demand-zero faults. Then, while those pages are still there, the floors
+// over the same memory: each new page zeroed, and the heap copied into
+// them, page by page. Unlike the warm floor's few pages over and over,
+// these pages were last touched a whole heap ago, like the pages a fault
+// zeroes or copies.
 static void measure_demand_zero(int heap_mib, int reps)
 {
     size_t pages = heap_pages;
     if (pages == 0) {
         return;
     }
-    int n = 0;
-    uint64_t faults = 0;
-    uint64_t sampled[MAX_REPS];
+    struct pass_times *all[] = {&zero_fault_times, &zero_times, &copy_times};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        all[i]->n = 0;
+        all[i]->faults = 0;
+    }
     prepare_samples();
     for (int r = 0; r < reps && !failed; r++) {
         char *p;
         if (!grow((int64_t)(pages * PAGE_SIZE), &p)) {
             return;
         }
-        uint64_t f0 = fb_page_faults();
-        uint64_t sample;
-        uint64_t cycles = touch_timed(p, pages, 1, &sample);
-        faults += fb_page_faults() - f0;
-        sampled[n] = sample;
-        samples[n++] = cycles;
+        timed_pass(&zero_fault_times, PASS_TOUCH, p, p, pages, 1);
+        timed_pass(&zero_times, PASS_ZERO, p, p, pages, 0);
+        timed_pass(&copy_times, PASS_COPY, p, heap, pages, 0);
         if (!grow(-(int64_t)(pages * PAGE_SIZE), NULL)) {
             return;
         }
     }
-    report(heap_mib, "demand_zero_per_page_ns", n, pages,
-           (int64_t)(faults * 100 / ((uint64_t)n * pages)));
-    report_sampled(heap_mib, "demand_zero_sampled_ns", n, sampled);
+    report_passes(heap_mib, &zero_fault_times, pages, "demand_zero_per_page_ns",
+                  "demand_zero_sampled_ns");
+    report_passes(heap_mib, &zero_times, pages, "heap_zero_per_page_ns", "heap_zero_sampled_ns");
+    report_passes(heap_mib, &copy_times, pages, "heap_copy_per_page_ns", "heap_copy_sampled_ns");
 }
 
 static void measure_sbrk_touch(int reps)
@@ -366,25 +463,9 @@ static void measure_getpid(int reps)
     report(-1, "getpid_ns", reps, GETPID_BATCH, -1);
 }
 
-// The floor: what one page costs at least, copied or zeroed with 8-byte
-// moves as both kernels do it. The volatile accesses keep the compiler from
-// turning the loops into a library call or string instructions.
+// The warm floor: FLOOR_PAGES pages, copied and zeroed over and over.
 static uint64_t floor_src[FLOOR_PAGES * PAGE_SIZE / 8] __attribute__((aligned(4096)));
 static uint64_t floor_dst[FLOOR_PAGES * PAGE_SIZE / 8] __attribute__((aligned(4096)));
-
-static void copy_page_words(volatile uint64_t *dst, const volatile uint64_t *src)
-{
-    for (size_t i = 0; i < PAGE_SIZE / 8; i++) {
-        dst[i] = src[i];
-    }
-}
-
-static void zero_page_words(volatile uint64_t *dst)
-{
-    for (size_t i = 0; i < PAGE_SIZE / 8; i++) {
-        dst[i] = 0;
-    }
-}
 
 static void measure_floor(int reps)
 {
@@ -471,7 +552,8 @@ static void heap_round(int heap_mib, int reps)
     end_round(heap_mib, false);
 }
 
-// Runs every measurement once, unreported, before the first round: the
+// Runs every measurement, unreported, before the first round (the heap's
+// with two repetitions: measure_fork times its pass from the second on): the
 // program's own pages (stack, bss) get their first faults, and kernel caches
 // fill. (The heap's page tables go with its pages when it shrinks, so each
 // round pays for its own.) After that, a round that does not end with the
@@ -492,7 +574,7 @@ static void warm_up(int max_mib, int reps)
     }
     uint64_t start = round_start;
     line_quiet = true;
-    heap_round(max_mib, 1);
+    heap_round(max_mib, 2);
     measure_sbrk_touch(1);
     measure_getpid(1);
     measure_floor(1);
