@@ -141,16 +141,32 @@ enum walk_mode {
     WALK_CREATE,  // allocate missing tables
 };
 
+// Bytes of address space one entry of a table at `level` covers: a page in a
+// PT (level 1), 2 MiB in a PD, 1 GiB in a PDPT, 512 GiB in the PML4.
+static uint64_t entry_span(int level)
+{
+    return (uint64_t)PAGE_SIZE << (9 * (level - 1));
+}
+
 // Returns the PT entry for vaddr, or NULL when a table on the way is missing
-// (WALK_LOOKUP) or cannot be allocated (WALK_CREATE: out of memory).
-static uint64_t *walk(struct vpmap *vpmap, vaddr_t vaddr, enum walk_mode mode)
+// (WALK_LOOKUP) or cannot be allocated (WALK_CREATE: out of memory). When a
+// lookup finds a table missing and `gap` is not NULL, *gap is the span of
+// the entry that lacks it: nothing in that aligned span around vaddr is
+// mapped.
+static uint64_t *walk(struct vpmap *vpmap, vaddr_t vaddr, enum walk_mode mode, uint64_t *gap)
 {
     uint64_t *table = root_table(vpmap);
     for (int level = 4; level > 1; level--) {
         uint64_t *entry = &table[pt_index(vaddr, level)];
         if (!(*entry & PTE_PRESENT)) {
             paddr_t new_table;
-            if (mode == WALK_LOOKUP || alloc_table(vpmap, &new_table) != ERR_OK) {
+            if (mode == WALK_LOOKUP) {
+                if (gap != NULL) {
+                    *gap = entry_span(level);
+                }
+                return NULL;
+            }
+            if (alloc_table(vpmap, &new_table) != ERR_OK) {
                 return NULL;
             }
             *entry = new_table | TABLE_FLAGS;
@@ -159,13 +175,6 @@ static uint64_t *walk(struct vpmap *vpmap, vaddr_t vaddr, enum walk_mode mode)
         table = table_at(pte_address(*entry));
     }
     return &table[pt_index(vaddr, 1)];
-}
-
-// Bytes of address space one entry of a table at `level` covers: a page in a
-// PT (level 1), 2 MiB in a PD, 1 GiB in a PDPT, 512 GiB in the PML4.
-static uint64_t entry_span(int level)
-{
-    return (uint64_t)PAGE_SIZE << (9 * (level - 1));
 }
 
 static bool table_is_empty(const uint64_t *table)
@@ -221,32 +230,28 @@ static void free_empty_tables(struct vpmap *vpmap, struct tlb_batch *flush, uint
 // entry, which it may change, and the page it maps.
 typedef void leaf_fn(struct vpmap *vpmap, uint64_t *pte, vaddr_t va, void *ctx);
 
-// Calls fn for each present PT entry for a page in [start, end), a range
-// inside the span of `table` (a table at `level`), in ascending order. Each
-// table is read once, entry by entry, and a missing table skips its whole
-// span: nothing walks from the root per page.
-static void for_each_leaf_below(struct vpmap *vpmap, uint64_t *table, int level, vaddr_t start,
-                                vaddr_t end, leaf_fn *fn, void *ctx)
-{
-    uint64_t span = entry_span(level);
-    for (vaddr_t va = start; va < end;) {
-        vaddr_t next = (va & ~(span - 1)) + span;  // where the next entry's span starts
-        uint64_t *entry = &table[pt_index(va, level)];
-        if (*entry & PTE_PRESENT) {
-            if (level == 1) {
-                fn(vpmap, entry, va, ctx);
-            } else {
-                for_each_leaf_below(vpmap, table_at(pte_address(*entry)), level - 1, va,
-                                    next < end ? next : end, fn, ctx);
-            }
-        }
-        va = next;
-    }
-}
-
+// Calls fn for each present PT entry for a page in [start, end), in
+// ascending order. One walk from the root finds each PT the range reaches,
+// whose entries then follow one another; a missing table skips its whole
+// span. So one page costs one walk, and a large range one walk per 512
+// pages.
 static void for_each_leaf(struct vpmap *vpmap, vaddr_t start, vaddr_t end, leaf_fn *fn, void *ctx)
 {
-    for_each_leaf_below(vpmap, root_table(vpmap), 4, start, end, fn, ctx);
+    const uint64_t pt_span = entry_span(2);  // what one PT maps
+    for (vaddr_t va = start; va < end;) {
+        uint64_t gap;
+        uint64_t *pte = walk(vpmap, va, WALK_LOOKUP, &gap);
+        if (pte == NULL) {
+            va = (va & ~(gap - 1)) + gap;
+            continue;
+        }
+        vaddr_t pt_end = (va & ~(pt_span - 1)) + pt_span;
+        for (; va < end && va < pt_end; va += PAGE_SIZE, pte++) {
+            if (*pte & PTE_PRESENT) {
+                fn(vpmap, pte, va, ctx);
+            }
+        }
+    }
 }
 
 err_t vpmap_create(struct vpmap **out)
@@ -316,7 +321,7 @@ err_t vpmap_map(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, size_t n, mem
     uint64_t bits = leaf_bits(perm);
     for (size_t i = 0; i < n; i++) {
         vaddr_t va = vaddr + i * PAGE_SIZE;
-        uint64_t *pte = walk(vpmap, va, WALK_CREATE);
+        uint64_t *pte = walk(vpmap, va, WALK_CREATE, NULL);
         if (pte == NULL) {
             // Unmaps the i pages mapped so far, and frees every table that
             // leaves empty: also those the failed walk made for page i.
@@ -381,7 +386,7 @@ paddr_t vpmap_replace(struct vpmap *vpmap, vaddr_t vaddr, paddr_t paddr, memperm
     check_range("vpmap_replace", vaddr, 1);
     kassert(pg_aligned(paddr));
     kassert(perm & MEMPERM_USER);
-    uint64_t *pte = walk(vpmap, vaddr, WALK_LOOKUP);
+    uint64_t *pte = walk(vpmap, vaddr, WALK_LOOKUP, NULL);
     if (pte == NULL || !(*pte & PTE_PRESENT)) {
         panic("vpmap_replace: 0x%lx is not mapped", vaddr);
     }
@@ -422,7 +427,7 @@ err_t vpmap_lookup_vaddr(struct vpmap *vpmap, vaddr_t vaddr, paddr_t *paddr, mem
     if (vaddr >= VPMAP_USER_TOP) {
         return ERR_FAULT;
     }
-    uint64_t *pte = walk(vpmap, pg_round_down(vaddr), WALK_LOOKUP);
+    uint64_t *pte = walk(vpmap, pg_round_down(vaddr), WALK_LOOKUP, NULL);
     if (pte == NULL || !(*pte & PTE_PRESENT)) {
         return ERR_FAULT;
     }
