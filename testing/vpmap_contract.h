@@ -599,6 +599,38 @@ TYPED_TEST_P(VpmapContract, SetPermChangesMappedPagesAndSkipsHoles)
     EXPECT_EQ(vpmap_table_pages(this->v_), 4u) << "no table for the hole";
 }
 
+// A range that starts inside a missing page table and crosses missing tables
+// at every level: each hole is passed over whole, and the first page after
+// it is still found, wherever the range starts inside the hole.
+TYPED_TEST_P(VpmapContract, SetPermAndUnmapCrossHolesAtEveryLevel)
+{
+    struct vpmap *v = this->v_;
+    const paddr_t before = this->MapNew(v, kBase);          // its PT is there, the next one not
+    const vaddr_t start = kBase + kPtSpan + 3 * PAGE_SIZE;  // inside that missing PT
+    const vaddr_t end = 2 * kPdptSpan + 10 * PAGE_SIZE;
+    const vaddr_t inside[] = {
+        kBase + 3 * kPtSpan + PAGE_SIZE,  // past two missing PTs
+        3 * kPdSpan + 2 * PAGE_SIZE,      // past missing PDs
+        2 * kPdptSpan + 9 * PAGE_SIZE,    // past a missing PDPT: the range's last page
+    };
+    std::vector<paddr_t> pages;
+    for (vaddr_t va : inside) {
+        pages.push_back(this->MapNew(v, va));
+    }
+    const paddr_t after = this->MapNew(v, end);  // the first page past the range
+    const size_t n = (end - start) / PAGE_SIZE;
+
+    vpmap_set_perm(v, start, n, MEMPERM_UR);
+    EXPECT_EQ(MappingsOf(v), (std::vector<Mapping>{{kBase, before, MEMPERM_URW},
+                                                   {inside[0], pages[0], MEMPERM_UR},
+                                                   {inside[1], pages[1], MEMPERM_UR},
+                                                   {inside[2], pages[2], MEMPERM_UR},
+                                                   {end, after, MEMPERM_URW}}));
+    EXPECT_EQ(vpmap_unmap(v, start, n, DropReference, nullptr), 3u);
+    EXPECT_EQ(MappingsOf(v),
+              (std::vector<Mapping>{{kBase, before, MEMPERM_URW}, {end, after, MEMPERM_URW}}));
+}
+
 // --- vpmap_lookup_vaddr -------------------------------------------------------
 
 TYPED_TEST_P(VpmapContract, LookupFaultsOnHolesAndAboveTheUserHalf)
@@ -876,13 +908,14 @@ REGISTER_TYPED_TEST_SUITE_P(
     UnmappingTheLastPageUnderATableFreesIt, WidelySpreadPagesGiveTheirTablesBack,
     ForEachTableVisitsTheRootFirstThenEachTableOnce, UnmapSkipsHolesAndCountsWhatItUnmapped,
     UnmapReportsEachPageAfterItsFlushAndChangesNoReference, SetPermChangesMappedPagesAndSkipsHoles,
-    LookupFaultsOnHolesAndAboveTheUserHalf, ForEachMappingVisitsExactlyTheMappedPagesInOrder,
-    CowCopySharesEachPageWithThePermissionInBoth, CowCopyOfARangeWithoutPagesMakesNoTables,
-    CowCopyOutOfMemoryUndoesTheDestination, ReplaceSwapsThePageInPlace,
-    UnmapOfTheActiveVpmapFlushesEachPage, SetPermOfTheActiveVpmapFlushesEachChangedPage,
-    ReplaceInTheActiveVpmapFlushesThePage, CowCopyFlushesTheActiveSourcesChangedPages,
-    CowCopyOfManyPagesFlushesThemAll, AnInactiveVpmapGetsNoFlush,
-    ExplicitFlushesReachTheActiveVpmapOnly, DestroyFreesEveryTableAndLeavesThePages);
+    SetPermAndUnmapCrossHolesAtEveryLevel, LookupFaultsOnHolesAndAboveTheUserHalf,
+    ForEachMappingVisitsExactlyTheMappedPagesInOrder, CowCopySharesEachPageWithThePermissionInBoth,
+    CowCopyOfARangeWithoutPagesMakesNoTables, CowCopyOutOfMemoryUndoesTheDestination,
+    ReplaceSwapsThePageInPlace, UnmapOfTheActiveVpmapFlushesEachPage,
+    SetPermOfTheActiveVpmapFlushesEachChangedPage, ReplaceInTheActiveVpmapFlushesThePage,
+    CowCopyFlushesTheActiveSourcesChangedPages, CowCopyOfManyPagesFlushesThemAll,
+    AnInactiveVpmapGetsNoFlush, ExplicitFlushesReachTheActiveVpmapOnly,
+    DestroyFreesEveryTableAndLeavesThePages);
 
 // --- Kernel bugs panic --------------------------------------------------------
 
