@@ -267,10 +267,13 @@ END {
     big = 0
     for (i = 1; i <= nsz; i++) if (sz[i] + 0 > big) big = sz[i] + 0
     if (big > 0) {
-        printf "  faults per page at %d MiB (COW write / demand-zero): cow %.2f / %.2f, eager %.2f / %.2f, linux %.2f / %.2f\n", big, \
-            median_of(faults["cow", "cow_write_per_page_ns", big]), median_of(faults["cow", "demand_zero_per_page_ns", big]), \
-            median_of(faults["eager", "cow_write_per_page_ns", big]), median_of(faults["eager", "demand_zero_per_page_ns", big]), \
-            median_of(faults["linux", "cow_write_per_page_ns", big]), median_of(faults["linux", "demand_zero_per_page_ns", big])
+        printf "  faults per page at %d MiB (COW write / demand-zero / last sharer):", big
+        for (i = 1; i <= 3; i++) {
+            s = i == 1 ? "cow" : i == 2 ? "eager" : "linux"
+            printf "%s %s %.2f / %.2f / %.2f", i == 1 ? "" : ",", s, median_of(faults[s, "cow_write_per_page_ns", big]), \
+                median_of(faults[s, "demand_zero_per_page_ns", big]), median_of(faults[s, "cow_reuse_per_page_ns", big])
+        }
+        printf "\n"
     }
     split(osv_tsc, ot, " "); lo = hi = ""
     for (t in ot) { if (lo == "" || ot[t] + 0 < lo) lo = ot[t] + 0; if (hi == "" || ot[t] + 0 > hi) hi = ot[t] + 0 }
