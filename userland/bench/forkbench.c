@@ -227,6 +227,12 @@ struct pass_times {
     uint64_t faults;             // page faults taken in all of them
 };
 
+static void start_passes(struct pass_times *t)
+{
+    t->n = 0;
+    t->faults = 0;
+}
+
 // Runs a pass over `pages` pages at dst (and src) and adds its times to *t.
 // The caller has written fault_samples[] already, so that recording a
 // sample never faults.
@@ -305,8 +311,7 @@ static void wait_for(int64_t pid)
 static void measure_fork(int heap_mib, int reps)
 {
     int n = 0;
-    reuse_times.n = 0;
-    reuse_times.faults = 0;
+    start_passes(&reuse_times);
     for (int r = 0; r < reps && !failed; r++) {
         if (r == 0) {
             touch(heap, heap_pages, (char)r);
@@ -346,8 +351,7 @@ static void measure_cow_write(int heap_mib, int reps)
     if (heap_pages == 0) {
         return;
     }
-    cow_times.n = 0;
-    cow_times.faults = 0;
+    start_passes(&cow_times);
     for (int r = 0; r < reps && !failed; r++) {
         touch(heap, heap_pages, (char)r);
         int fds[2];
@@ -359,6 +363,7 @@ static void measure_cow_write(int heap_mib, int reps)
         if (pid == 0) {
             fb_close(fds[0]);
             prepare_samples();
+            start_passes(&child_times);
             timed_pass(&child_times, PASS_TOUCH, heap, heap, heap_pages, (char)(r + 1));
             struct cow_result res = {child_times.whole[0], child_times.sampled[0],
                                      child_times.faults};
@@ -405,11 +410,9 @@ static void measure_demand_zero(int heap_mib, int reps)
     if (pages == 0) {
         return;
     }
-    struct pass_times *all[] = {&zero_fault_times, &zero_times, &copy_times};
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-        all[i]->n = 0;
-        all[i]->faults = 0;
-    }
+    start_passes(&zero_fault_times);
+    start_passes(&zero_times);
+    start_passes(&copy_times);
     prepare_samples();
     for (int r = 0; r < reps && !failed; r++) {
         char *p;
