@@ -155,14 +155,22 @@ static size_t heap_pages;  // pages of it in use now
 
 static uint64_t fault_samples[MAX_HEAP_MIB * MIB / PAGE_SIZE / FAULT_SAMPLE_PAGES];
 
+// Writes zeros over `bytes` bytes at p (a multiple of 8), one word at a time:
+// each page gets its first write (or its copy-on-write fault) now, not later
+// inside something timed or counted.
+static void write_zeros(void *p, size_t bytes)
+{
+    volatile uint64_t *v = p;
+    for (size_t i = 0; i < bytes / 8; i++) {
+        v[i] = 0;
+    }
+}
+
 // Writes every entry of fault_samples[] (first writes, or copy-on-write
 // faults in a child), before anything is timed.
 static void prepare_samples(void)
 {
-    volatile uint64_t *v = fault_samples;
-    for (size_t i = 0; i < sizeof(fault_samples) / sizeof(fault_samples[0]); i++) {
-        v[i] = 0;
-    }
+    write_zeros(fault_samples, sizeof(fault_samples));
 }
 
 static bool grow(int64_t bytes, char **old)
@@ -574,6 +582,14 @@ static void warm_up(int max_mib, int reps)
     touch(p, reach, 1);
     if (!grow(-(int64_t)(reach * PAGE_SIZE), NULL)) {
         return;
+    }
+    // The warm-up's repetitions fill the tables only so far: write them
+    // whole, so that no later round is the first to touch a page of them.
+    write_zeros(samples, sizeof(samples));
+    struct pass_times *tables[] = {&reuse_times, &cow_times, &zero_fault_times, &zero_times,
+                                   &copy_times};
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        write_zeros(tables[i], sizeof(*tables[i]));
     }
     uint64_t start = round_start;
     line_quiet = true;
