@@ -631,6 +631,41 @@ TYPED_TEST_P(VpmapContract, SetPermAndUnmapCrossHolesAtEveryLevel)
               (std::vector<Mapping>{{kBase, before, MEMPERM_URW}, {end, after, MEMPERM_URW}}));
 }
 
+// A range that starts inside a hole, off its alignment, at each level in
+// turn: a missing page table, page directory and PDPT. The first page after
+// the hole lies at a smaller offset into its span than the range's start
+// did into the hole's, so a skip that kept the start's offset would pass it.
+TYPED_TEST_P(VpmapContract, SetPermAndUnmapFindThePageAfterAHoleAtEachLevel)
+{
+    struct vpmap *v = this->v_;
+    // The tables above the first two holes: the root's first entry, its PDPT
+    // and its first PD.
+    this->MapNew(v, kBase);
+    struct Hole {
+        vaddr_t start;  // inside the hole
+        vaddr_t next;   // the first mapped page after it
+    };
+    const Hole holes[] = {
+        {kBase + kPtSpan + 3 * PAGE_SIZE, kBase + 2 * kPtSpan + PAGE_SIZE},    // a PT
+        {5 * kPdSpan + kPtSpan + 3 * PAGE_SIZE, 6 * kPdSpan + PAGE_SIZE},      // a PD
+        {3 * kPdptSpan + kPdSpan + 3 * PAGE_SIZE, 4 * kPdptSpan + PAGE_SIZE},  // a PDPT
+    };
+    for (const Hole &hole : holes) {
+        SCOPED_TRACE(testing::Message() << "range from 0x" << std::hex << hole.start);
+        paddr_t next = this->MapNew(v, hole.next);
+        const size_t n = (hole.next - hole.start) / PAGE_SIZE + 1;
+        vpmap_set_perm(v, hole.start, n, MEMPERM_UR);
+        paddr_t got;
+        memperm_t perm;
+        ASSERT_EQ(vpmap_lookup_vaddr(v, hole.next, &got, &perm), ERR_OK);
+        EXPECT_EQ(got, next);
+        EXPECT_EQ(perm, MEMPERM_UR) << "set_perm reached the page after the hole";
+        EXPECT_EQ(vpmap_unmap(v, hole.start, n, DropReference, nullptr), 1u)
+            << "unmap reached the page after the hole";
+        EXPECT_NE(vpmap_lookup_vaddr(v, hole.next, &got, &perm), ERR_OK);
+    }
+}
+
 // --- vpmap_lookup_vaddr -------------------------------------------------------
 
 TYPED_TEST_P(VpmapContract, LookupFaultsOnHolesAndAboveTheUserHalf)
@@ -908,14 +943,14 @@ REGISTER_TYPED_TEST_SUITE_P(
     UnmappingTheLastPageUnderATableFreesIt, WidelySpreadPagesGiveTheirTablesBack,
     ForEachTableVisitsTheRootFirstThenEachTableOnce, UnmapSkipsHolesAndCountsWhatItUnmapped,
     UnmapReportsEachPageAfterItsFlushAndChangesNoReference, SetPermChangesMappedPagesAndSkipsHoles,
-    SetPermAndUnmapCrossHolesAtEveryLevel, LookupFaultsOnHolesAndAboveTheUserHalf,
-    ForEachMappingVisitsExactlyTheMappedPagesInOrder, CowCopySharesEachPageWithThePermissionInBoth,
-    CowCopyOfARangeWithoutPagesMakesNoTables, CowCopyOutOfMemoryUndoesTheDestination,
-    ReplaceSwapsThePageInPlace, UnmapOfTheActiveVpmapFlushesEachPage,
-    SetPermOfTheActiveVpmapFlushesEachChangedPage, ReplaceInTheActiveVpmapFlushesThePage,
-    CowCopyFlushesTheActiveSourcesChangedPages, CowCopyOfManyPagesFlushesThemAll,
-    AnInactiveVpmapGetsNoFlush, ExplicitFlushesReachTheActiveVpmapOnly,
-    DestroyFreesEveryTableAndLeavesThePages);
+    SetPermAndUnmapCrossHolesAtEveryLevel, SetPermAndUnmapFindThePageAfterAHoleAtEachLevel,
+    LookupFaultsOnHolesAndAboveTheUserHalf, ForEachMappingVisitsExactlyTheMappedPagesInOrder,
+    CowCopySharesEachPageWithThePermissionInBoth, CowCopyOfARangeWithoutPagesMakesNoTables,
+    CowCopyOutOfMemoryUndoesTheDestination, ReplaceSwapsThePageInPlace,
+    UnmapOfTheActiveVpmapFlushesEachPage, SetPermOfTheActiveVpmapFlushesEachChangedPage,
+    ReplaceInTheActiveVpmapFlushesThePage, CowCopyFlushesTheActiveSourcesChangedPages,
+    CowCopyOfManyPagesFlushesThemAll, AnInactiveVpmapGetsNoFlush,
+    ExplicitFlushesReachTheActiveVpmapOnly, DestroyFreesEveryTableAndLeavesThePages);
 
 // --- Kernel bugs panic --------------------------------------------------------
 
