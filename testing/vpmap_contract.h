@@ -601,7 +601,7 @@ TYPED_TEST_P(VpmapContract, SetPermChangesMappedPagesAndSkipsHoles)
 
 // A range that starts inside a missing page table and crosses missing tables
 // at every level: each hole is passed over whole, and the first page after
-// it is still found, wherever the range starts inside the hole.
+// it is still found. (The next test starts inside a hole at each level.)
 TYPED_TEST_P(VpmapContract, SetPermAndUnmapCrossHolesAtEveryLevel)
 {
     struct vpmap *v = this->v_;
