@@ -192,7 +192,8 @@ function median_of(list,   n, v, i, j, x) {
 }
 function us(ns) { return ns == "" ? "-" : sprintf("%.2f", ns / 1000) }
 function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.2fx", a / b) }
-function ratio_of(a, b) { return (b == "" || b == 0) ? 0 : a / b }
+function times(a, b) { return (b == "" || b == 0) ? "- x" : sprintf("%.1f x", a / b) }
+function faults_of(sys, metric, heap,   m) { m = median_of(faults[sys, metric, heap]); return m == "" ? "-" : sprintf("%.2f", m) }
 function med(sys, metric, heap) { return median_of(vals[sys, metric, heap]) }
 {
     boot = field("boot"); sys = field("sys")
@@ -270,8 +271,8 @@ END {
         printf "  faults per page at %d MiB (COW write / demand-zero / last sharer):", big
         for (i = 1; i <= 3; i++) {
             s = i == 1 ? "cow" : i == 2 ? "eager" : "linux"
-            printf "%s %s %.2f / %.2f / %.2f", i == 1 ? "" : ",", s, median_of(faults[s, "cow_write_per_page_ns", big]), \
-                median_of(faults[s, "demand_zero_per_page_ns", big]), median_of(faults[s, "cow_reuse_per_page_ns", big])
+            printf "%s %s %s / %s / %s", i == 1 ? "" : ",", s, faults_of(s, "cow_write_per_page_ns", big), \
+                faults_of(s, "demand_zero_per_page_ns", big), faults_of(s, "cow_reuse_per_page_ns", big)
         }
         printf "\n"
     }
@@ -314,13 +315,14 @@ END {
         split("COW fault (copy)|demand-zero fault|last-sharer fault", names, "|")
         for (k = 1; k <= 3; k++) {
             f = med("cow", kinds[k] "_sampled_ns", big)
-            if (f == "") continue
-            if (floors[k] == "-") {
-                printf "  %-20s %6s, copying and zeroing nothing (%.1f x getpid)\n", names[k], us(f), ratio_of(f, g)
-                continue
+            fl = floors[k] == "-" ? 0 : med("cow", floors[k] "_sampled_ns", big)
+            if (f == "" || fl == "") {
+                printf "  %-20s -: no figures\n", names[k]
+            } else if (floors[k] == "-") {
+                printf "  %-20s %6s, copying and zeroing nothing (%s getpid)\n", names[k], us(f), times(f, g)
+            } else {
+                printf "  %-20s %6s = the floor over its pages %6s + the rest %6s (%s getpid)\n", names[k], us(f), us(fl), us(f - fl), times(f - fl, g)
             }
-            fl = med("cow", floors[k] "_sampled_ns", big)
-            printf "  %-20s %6s = the floor over its pages %6s + the rest %6s (%.1f x getpid)\n", names[k], us(f), us(fl), us(f - fl), ratio_of(f - fl, g)
         }
     }
     printf "\n%d boots of each system in %d s\n", boots, elapsed
