@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #define PAGE_SIZE   4096u
-#define EVENTS      1024u  // per round; dz and cow touch this many pages
+#define EVENTS      1024u  // per round; dz, cow and reuse touch this many pages
 #define FLOOR_PAGES 16
 #define WORDS       (PAGE_SIZE / 8)
 

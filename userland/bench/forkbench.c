@@ -13,11 +13,11 @@
 //   demand_zero_per_page_ns     the first write to each page of freshly
 //                               sbrk'ed memory as big as the heap (demand-zero
 //                               faults);
-//   cow_reuse_per_page_ns       before each fork but the first, the parent's
-//                               write of one byte in every heap page: its
-//                               child has exited, so these are copy-on-write
-//                               faults by the last sharer, which copy
-//                               nothing;
+//   cow_reuse_per_page_ns       before each fork but the first (so over N-1
+//                               repetitions), the parent's write of one byte
+//                               in every heap page: its child has exited, so
+//                               these are copy-on-write faults by the last
+//                               sharer, which copy nothing;
 //   heap_zero_per_page_ns,      the floors over the memory the faults touch:
 //   heap_copy_per_page_ns       after the demand-zero loop, each new page
 //                               zeroed, then the heap copied into them, page
@@ -30,10 +30,10 @@
 //                               above divide a whole loop (up to a fifth of
 //                               a second) by its pages, so they also take in
 //                               whatever time the host gave to other
-//                               programs meanwhile; the floors and getpid
-//                               are medians of samples of about the same
-//                               length as these (tens to hundreds of
-//                               microseconds), which a busy host disturbs
+//                               programs meanwhile; the warm floors and
+//                               getpid below are medians of samples of about
+//                               the same length as these (tens to hundreds
+//                               of microseconds), which a busy host disturbs
 //                               far less;
 // and once:
 //   sbrk_page_touch_ns          sbrk(+1 page) and a write to that page;
